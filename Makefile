@@ -1,0 +1,62 @@
+# Nabuur — see README.md. `make run` and `make test` are all a new machine needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+PORT ?= 8000
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+NABUUR := $(VENV)/bin/nabuur
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install run worker test test-sqlite test-postgres lint fmt messages translations bench demo clean
+
+# uv lives in a project-local virtualenv: system Pythons often refuse `pip install` (PEP 668).
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen
+	@touch $@
+
+install: $(VENV)/.synced
+
+translations: install
+	$(NABUUR) compile_translations
+
+run: install translations
+	$(NABUUR) migrate --noinput
+	$(NABUUR) demo
+	$(NABUUR) serve --port $(PORT)
+
+worker: install
+	$(NABUUR) worker
+
+test: install translations
+	NABUUR_ENV=test $(VENV)/bin/pytest -n 2 -m "not postgres_only" $(PYTEST_ARGS)
+	NABUUR_ENV=test scripts/with-postgres $(VENV)/bin/pytest -n 2 -m "not browser" $(PYTEST_ARGS)
+
+test-sqlite: install translations
+	NABUUR_ENV=test $(VENV)/bin/pytest -n 2 -m "not postgres_only" $(PYTEST_ARGS)
+
+test-postgres: install translations
+	NABUUR_ENV=test scripts/with-postgres $(VENV)/bin/pytest -n 2 -m "not browser" $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	NABUUR_ENV=test $(NABUUR) makemigrations --check --dry-run
+
+fmt: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Extract the strings to translate into locale/*/LC_MESSAGES/django.po.
+messages: install
+	$(NABUUR) makemessages --no-obsolete --no-location -l nl -l fr -l de -l en -i ".venv/*" -i ".tools/*" -i "node_modules/*"
+
+bench: install translations
+	NABUUR_ENV=test scripts/with-postgres $(VENV)/bin/python -m bench
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var

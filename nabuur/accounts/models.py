@@ -1,0 +1,71 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nabuur.lib.languages import STAFF_LANGUAGES
+
+
+def normalize_email_address(email):
+    """E-mail addresses are compared lower-case everywhere; an empty one is stored as NULL."""
+    email = (email or "").strip()
+    return email.lower() or None
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email=None, password=None, **fields):
+        user = self.model(email=normalize_email_address(email), **fields)
+        # A resident has no usable password: they log in with e-mailed links.
+        user.set_password(password) if password else user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Everyone who has to do with Nabuur: residents, coordinators, officers, staff.
+
+    E-mail is the login. It may be empty for a member added by hand who wants paper letters.
+    """
+
+    email = models.EmailField(_("e-mail address"), unique=True, null=True, blank=True)
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    phone = models.CharField(_("mobile number"), max_length=32, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        blank=True,
+        choices=[(code, code) for code in STAFF_LANGUAGES],
+        help_text=_("Empty when the person did not choose one."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    # Access to Django's admin for technical superusers only; roles live in nabuur.staff.
+    is_staff = models.BooleanField(_("Django admin access"), default=False)
+    date_joined = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self):
+        return f"person #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email_address(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()

@@ -1,0 +1,112 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nabuur.networks.models import Network
+from nabuur.zones.models import Document, Street
+
+
+class Basis(models.TextChoices):
+    LIVES = "lives", _("lives in the area")
+    WORKS = "works", _("works in the area")
+    BUSINESS = "business", _("runs a business in the area")
+
+
+class MembershipStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for confirmation or approval")
+    ACTIVE = "active", _("active")
+    PAUSED = "paused", _("paused")
+    SUSPENDED = "suspended", _("suspended")
+    LEFT = "left", _("left")
+
+
+# A member in these states still holds a place in the BIN (one such row per person and BIN).
+CURRENT_STATUSES = [
+    MembershipStatus.PENDING,
+    MembershipStatus.ACTIVE,
+    MembershipStatus.PAUSED,
+    MembershipStatus.SUSPENDED,
+]
+
+
+class Membership(models.Model):
+    """A person's place in one BIN, with the address that qualifies them for it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="memberships")
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="+")
+    house_number = models.PositiveIntegerField(_("house number"))
+    house_number_suffix = models.CharField(_("letter"), max_length=8, blank=True)
+    box = models.CharField(_("box"), max_length=16, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=4)
+    basis = models.CharField(_("basis"), max_length=10, choices=Basis.choices, default=Basis.LIVES)
+    enterprise_number = models.CharField(_("enterprise number"), max_length=12, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.PENDING,
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("e-mail confirmed"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    paused_until = models.DateField(_("paused until"), null=True, blank=True)
+    suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "network"],
+                condition=Q(status__in=CURRENT_STATUSES),
+                name="one_current_membership_per_network",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["network", "status"]),
+            models.Index(fields=["status", "left_at"]),
+        ]
+
+    def __str__(self):
+        return f"membership #{self.pk}"
+
+    @property
+    def address_line(self):
+        number = f"{self.house_number}{self.house_number_suffix}"
+        box = f" {_('box')} {self.box}" if self.box else ""
+        return f"{self.street.name} {number}{box}"
+
+
+class ConsentChannel(models.TextChoices):
+    WEB = "web", _("web form")
+    PAPER = "paper", _("paper form")
+    PHONE = "phone", _("by telephone")
+    IMPORT = "import", _("imported list")
+
+
+class Consent(models.Model):
+    """A person accepted one version of the house rules or the privacy notice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
+    )
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="consents")
+    accepted_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=10, choices=ConsentChannel.choices)
+    # How consent was given outside the web form, e.g. "paper form signed on 3 May".
+    source_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-accepted_at"]
+
+    def __str__(self):
+        return f"consent #{self.pk}"

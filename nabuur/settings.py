@@ -1,0 +1,295 @@
+"""Nabuur settings, read from environment variables.
+
+Every variable is documented in docs/configuration.md; tests/test_configuration.py keeps that
+page complete. Defaults run a fresh checkout (`make run`): SQLite, a local mailbox, demo data.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name, default=None):
+    return os.environ.get(name, default)
+
+
+def env_bool(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default):
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def env_list(name, default=()):
+    value = os.environ.get(name)
+    if value is None:
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+NABUUR_ENV = env("NABUUR_ENV", "demo")
+if NABUUR_ENV not in {"demo", "test", "production"}:
+    raise ImproperlyConfigured(f"NABUUR_ENV must be demo, test or production, not {NABUUR_ENV!r}.")
+PRODUCTION = NABUUR_ENV == "production"
+DEMO = NABUUR_ENV == "demo"
+
+VAR_DIR = Path(env("NABUUR_VAR_DIR", str(BASE_DIR / "var")))
+
+SECRET_KEY = env("NABUUR_SECRET_KEY")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("NABUUR_SECRET_KEY is required when NABUUR_ENV=production.")
+    # Only for demo and test: a fixed key keeps sessions across restarts of `make run`.
+    SECRET_KEY = "nabuur-insecure-demo-key-never-use-in-production-0123456789abcdef"
+
+DEBUG = env_bool("NABUUR_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("NABUUR_DEBUG cannot be on when NABUUR_ENV=production.")
+
+ALLOWED_HOSTS = env_list("NABUUR_ALLOWED_HOSTS")
+if not ALLOWED_HOSTS:
+    if PRODUCTION:
+        raise ImproperlyConfigured("NABUUR_ALLOWED_HOSTS is required when NABUUR_ENV=production.")
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+
+# The address people use to reach this site, for links in e-mails.
+BASE_URL = env("NABUUR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = env_list("NABUUR_CSRF_TRUSTED_ORIGINS", [BASE_URL])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "django_tasks_db",
+    "nabuur.accounts",
+    "nabuur.zones",
+    "nabuur.networks",
+    "nabuur.members",
+    "nabuur.staff",
+    "nabuur.mailbox",
+    "nabuur.public",
+    "nabuur.operations",
+    "nabuur.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "nabuur.urls"
+WSGI_APPLICATION = "nabuur.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "nabuur.public.context_processors.site",
+            ],
+        },
+    },
+]
+
+
+def database_from_url(url):
+    """Turn DATABASE_URL (sqlite:///path or postgres://user:pass@host:port/name) into Django's form."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        # sqlite:///relative/path and sqlite:////absolute/path, as dj-database-url reads them.
+        name = path[1:] if path.startswith("/") else path
+        if name != ":memory:" and not os.path.isabs(name):
+            name = str(BASE_DIR / name)
+        if name != ":memory:":
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name,
+            "OPTIONS": {
+                # IMMEDIATE takes the write lock at BEGIN, so concurrent writers wait for it
+                # (busy timeout) instead of failing half-way through a transaction.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            "TEST": {"NAME": env("NABUUR_TEST_DATABASE_NAME")},
+        }
+    if parts.scheme in {"postgres", "postgresql"}:
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")),
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": unquote(parts.hostname or ""),
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": env_int("NABUUR_DB_CONN_MAX_AGE", 60),
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": query,
+        }
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must start with sqlite:// or postgres://, not {url!r}."
+    )
+
+
+DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'nabuur.sqlite3'}")
+DATABASES = {"default": database_from_url(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+
+# Languages: Dutch is the default; French and German serve Brussels, facility municipalities and
+# the German-speaking area; English is offered on staff pages only (see nabuur.lib.languages).
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", "Nederlands"), ("fr", "Français"), ("de", "Deutsch"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Brussels"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+# collectstatic writes here in production; demo and tests serve from the source folders.
+STATIC_ROOT = env("NABUUR_STATIC_ROOT", str(VAR_DIR / "static")) if PRODUCTION else None
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Without collectstatic (demo, tests) WhiteNoise serves the app and project static folders.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+
+def mailers_from_url(url):
+    """Turn NABUUR_EMAIL_URL into Django 6.1's MAILERS.
+
+    smtp://user:password@host:port?tls=1&timeout=10 (STARTTLS), smtps://… (implicit TLS),
+    mailbox:// (demo: stored in the local mailbox), console://, memory:// (tests).
+    """
+    parts = urlsplit(url)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    if parts.scheme in {"smtp", "smtps"}:
+        options = {
+            "host": parts.hostname or "localhost",
+            "port": parts.port or (465 if parts.scheme == "smtps" else 25),
+            "username": unquote(parts.username or "") or None,
+            "password": unquote(parts.password or "") or None,
+            "use_ssl": parts.scheme == "smtps",
+            "use_tls": parts.scheme == "smtp" and query.get("tls", "0") in {"1", "true", "yes"},
+            "timeout": float(query.get("timeout", 30)),
+        }
+        return {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": options,
+            }
+        }
+    if parts.scheme == "mailbox":
+        if PRODUCTION:
+            raise ImproperlyConfigured("The local mailbox is for demo use; set an smtp:// URL.")
+        return {"default": {"BACKEND": "nabuur.mailbox.backend.MailboxBackend"}}
+    if parts.scheme == "console":
+        return {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    if parts.scheme == "memory":
+        return {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    raise ImproperlyConfigured(
+        f"NABUUR_EMAIL_URL must be smtp://, smtps:// or mailbox://, not {url!r}."
+    )
+
+
+EMAIL_URL = env("NABUUR_EMAIL_URL", "smtp://localhost:25" if PRODUCTION else "mailbox://")
+MAILERS = mailers_from_url(EMAIL_URL)
+DEFAULT_FROM_EMAIL = env("NABUUR_FROM_EMAIL", "Nabuur <nabuur@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Security: strict CSP without inline scripts or styles; secure cookies in production.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("NABUUR_SESSION_AGE", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True  # the session expires after inactivity, not after login
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_SSL_REDIRECT = env_bool("NABUUR_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("NABUUR_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+if env_bool("NABUUR_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("NABUUR_LOG_LEVEL", "INFO")},
+    "loggers": {"django_tasks_db": {"level": "WARNING"}},
+}
+
+# Demo data is refused in production: `nabuur demo` checks this.
+DEMO_DATA_ALLOWED = not PRODUCTION

@@ -1,0 +1,94 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from nabuur.networks.models import Network
+from nabuur.zones.models import Municipality, Zone
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("coordinator")
+    CO_COORDINATOR = "co_coordinator", _("co-coordinator")
+    GENERAL_COORDINATOR = "general_coordinator", _("general coordinator")
+    OFFICER = "officer", _("mandated officer")
+    DEPUTY_OFFICER = "deputy_officer", _("deputy mandated officer")
+    MUNICIPALITY_CONTACT = "municipality_contact", _("municipality contact")
+    ZONE_ADMIN = "zone_admin", _("zone administrator")
+
+
+NETWORK_ROLES = [Role.COORDINATOR, Role.CO_COORDINATOR, Role.OFFICER, Role.DEPUTY_OFFICER]
+MUNICIPALITY_ROLES = [Role.GENERAL_COORDINATOR, Role.MUNICIPALITY_CONTACT]
+ZONE_ROLES = [Role.ZONE_ADMIN]
+COORDINATOR_ROLES = [Role.COORDINATOR, Role.CO_COORDINATOR, Role.GENERAL_COORDINATOR]
+OFFICER_ROLES = [Role.OFFICER, Role.DEPUTY_OFFICER]
+
+
+class RoleAssignment(models.Model):
+    """A person holds a role over a scope: one BIN, one municipality or the whole zone.
+
+    A general coordinator coordinates every BIN of the municipality. Ended assignments stay as
+    history; `ended_on` is empty while the role is held.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
+    )
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    network = models.ForeignKey(
+        Network, null=True, blank=True, on_delete=models.CASCADE, related_name="roles"
+    )
+    municipality = models.ForeignKey(
+        Municipality, null=True, blank=True, on_delete=models.CASCADE, related_name="roles"
+    )
+    zone = models.ForeignKey(
+        Zone, null=True, blank=True, on_delete=models.CASCADE, related_name="roles"
+    )
+    started_on = models.DateField(_("since"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            # Each role has exactly the scope it needs.
+            models.CheckConstraint(
+                name="role_scope_matches_role",
+                condition=(
+                    Q(
+                        role__in=NETWORK_ROLES,
+                        network__isnull=False,
+                        municipality__isnull=True,
+                        zone__isnull=True,
+                    )
+                    | Q(
+                        role__in=MUNICIPALITY_ROLES,
+                        network__isnull=True,
+                        municipality__isnull=False,
+                        zone__isnull=True,
+                    )
+                    | Q(
+                        role__in=ZONE_ROLES,
+                        network__isnull=True,
+                        municipality__isnull=True,
+                        zone__isnull=False,
+                    )
+                ),
+            ),
+            *[
+                models.UniqueConstraint(
+                    fields=["user", "role", scope],
+                    condition=Q(ended_on__isnull=True, **{f"{scope}__isnull": False}),
+                    name=f"one_open_{scope}_role",
+                )
+                for scope in ("network", "municipality", "zone")
+            ],
+        ]
+        indexes = [models.Index(fields=["user", "ended_on"])]
+
+    def __str__(self):
+        return f"{self.get_role_display()} #{self.pk}"
+
+    @property
+    def scope(self):
+        return self.network or self.municipality or self.zone

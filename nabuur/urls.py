@@ -1,0 +1,18 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.urls import include, path
+
+from nabuur.public import views as public_views
+
+urlpatterns = [
+    path("healthz", public_views.health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+urlpatterns += i18n_patterns(
+    path("", include("nabuur.public.urls")),
+    path("mailbox/", include("nabuur.mailbox.urls")),
+    prefix_default_language=True,
+)
+
+handler404 = "nabuur.public.views.page_not_found"
+handler500 = "nabuur.public.views.server_error"
