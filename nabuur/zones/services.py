@@ -1,0 +1,306 @@
+"""Verbs that change reference data: municipalities, postcodes and streets."""
+
+import csv
+import io
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from nabuur.lib.text import fold
+
+from .models import Municipality, Postcode, Street
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+REFERENCE_FILE = DATA_DIR / "reference.json"
+SAMPLE_ADDRESS_FILE = DATA_DIR / "best-sample.csv"
+
+# The header of BeSt Address CSV files (openaddress-be*.csv), in order.
+BEST_COLUMNS = (
+    "EPSG:31370_x",
+    "EPSG:31370_y",
+    "EPSG:4326_lat",
+    "EPSG:4326_lon",
+    "address_id",
+    "box_number",
+    "house_number",
+    "municipality_id",
+    "municipality_name_de",
+    "municipality_name_fr",
+    "municipality_name_nl",
+    "postcode",
+    "postname_fr",
+    "postname_nl",
+    "street_id",
+    "streetname_de",
+    "streetname_fr",
+    "streetname_nl",
+    "region_code",
+    "status",
+)
+BINARY_FILE_MESSAGE = "The file is not UTF-8 text (is it a CSV file?)."
+_LEADING_DIGITS = re.compile(r"\d+")
+_POSTCODE = re.compile(r"[1-9]\d{3}")
+
+
+def street_search_names(name_nl: str, name_fr: str = "", name_de: str = "") -> str:
+    """The value of `Street.search_names`: each folded name between bars, '|kerkstraat|rue x|'.
+
+    The bars let a lookup ask for a whole name (`contains='|kerkstraat|'`), a name's start
+    (`'|kerk'`) or any part, without matching across two languages' names.
+    """
+    names = []
+    for name in (name_nl, name_fr, name_de):
+        folded = fold(name)
+        if folded and folded not in names:
+            names.append(folded)
+    return "|" + "|".join(names) + "|" if names else ""
+
+
+# --- Municipalities and postcodes -----------------------------------------------------------
+
+
+@dataclass
+class ReferenceReport:
+    municipalities_created: int = 0
+    municipalities_updated: int = 0
+    postcodes_created: int = 0
+
+
+@transaction.atomic
+def load_reference(path: Path | str = REFERENCE_FILE) -> ReferenceReport:
+    """Create missing municipalities and postcode links from reference.json; update names.
+
+    Idempotent. Never touches a municipality's zone or language regime once the row exists:
+    both are the administrators' to change. Never deletes anything.
+    """
+    rows = json.loads(Path(path).read_text(encoding="utf-8"))
+    report = ReferenceReport()
+    existing = {m.nis_code: m for m in Municipality.objects.all()}
+    to_create, to_update = [], []
+    for row in rows:
+        municipality = existing.get(row["nis"])
+        if municipality is None:
+            to_create.append(
+                Municipality(
+                    nis_code=row["nis"],
+                    name_nl=row["nl"],
+                    name_fr=row["fr"],
+                    name_de=row["de"],
+                    language_regime=row["regime"],
+                )
+            )
+            continue
+        # An empty German name in our data must not erase one an administrator typed in.
+        new_de = row["de"] or municipality.name_de
+        if (municipality.name_nl, municipality.name_fr, municipality.name_de) != (
+            row["nl"],
+            row["fr"],
+            new_de,
+        ):
+            municipality.name_nl, municipality.name_fr, municipality.name_de = (
+                row["nl"],
+                row["fr"],
+                new_de,
+            )
+            to_update.append(municipality)
+    Municipality.objects.bulk_create(to_create)
+    Municipality.objects.bulk_update(to_update, ["name_nl", "name_fr", "name_de"])
+    report.municipalities_created = len(to_create)
+    report.municipalities_updated = len(to_update)
+
+    ids = dict(Municipality.objects.values_list("nis_code", "id"))
+    linked = set(Postcode.objects.values_list("code", "municipality_id"))
+    new_links = [
+        Postcode(code=code, municipality_id=ids[row["nis"]])
+        for row in rows
+        for code in row["postcodes"]
+        if (code, ids[row["nis"]]) not in linked
+    ]
+    Postcode.objects.bulk_create(new_links)
+    report.postcodes_created = len(new_links)
+    return report
+
+
+# --- Streets from BeSt Address --------------------------------------------------------------
+
+
+class AddressFileError(Exception):
+    """The address file cannot be imported; nothing was written."""
+
+
+@dataclass
+class ImportReport:
+    rows_read: int = 0
+    rows_used: int = 0
+    streets_created: int = 0
+    streets_updated: int = 0
+    streets_unchanged: int = 0
+    postcodes_created: int = 0
+    # NIS codes asked for that had no current address in the file: probably the wrong file.
+    municipalities_without_addresses: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _StreetSeen:
+    nis_code: str
+    name_nl: str = ""
+    name_fr: str = ""
+    name_de: str = ""
+    max_number: int = 0
+    postcodes: Counter = field(default_factory=Counter)
+
+
+def _open_text(path_or_file):
+    """A text stream over the file, and whether we opened it (and must close it)."""
+    if isinstance(path_or_file, str | Path):
+        path = Path(path_or_file)
+        if not path.is_file():
+            raise AddressFileError(f"No such file: {path}")
+        # A text file never holds NUL bytes; a ZIP, PDF or image almost always does early on.
+        with path.open("rb") as head:
+            if b"\x00" in head.read(8192):
+                raise AddressFileError(BINARY_FILE_MESSAGE)
+        # utf-8-sig: files saved by spreadsheet programs start with a byte-order mark.
+        return path.open(encoding="utf-8-sig", newline=""), True
+    if isinstance(path_or_file, io.TextIOBase):
+        return path_or_file, False
+    return io.TextIOWrapper(path_or_file, encoding="utf-8-sig", newline=""), False
+
+
+def _read_streets(stream, wanted: set[str], report: ImportReport) -> dict[str, _StreetSeen]:
+    reader = csv.DictReader(stream, strict=True)
+    header = tuple(name.strip() for name in (reader.fieldnames or ()))
+    if header != BEST_COLUMNS:
+        raise AddressFileError(
+            "This is not a BeSt Address CSV file: the first line must be the 20 column names "
+            f"{','.join(BEST_COLUMNS)}."
+        )
+    reader.fieldnames = list(BEST_COLUMNS)
+    streets: dict[str, _StreetSeen] = {}
+    for row in reader:
+        report.rows_read += 1
+        line = reader.line_num
+        if None in row or None in row.values():
+            raise AddressFileError(f"Line {line}: expected 20 columns.")
+        # Most rows of a regional file belong to other municipalities: skip them first.
+        nis_code = row["municipality_id"]
+        if nis_code not in wanted or row["status"] != "current":
+            continue
+        street_id = row["street_id"].strip()
+        postcode = row["postcode"].strip()
+        names = (row["streetname_nl"], row["streetname_fr"], row["streetname_de"])
+        if not street_id or not _POSTCODE.fullmatch(postcode) or not any(names):
+            raise AddressFileError(
+                f"Line {line}: a current address needs a street id, a street name and a "
+                "four-digit postcode."
+            )
+        number = _LEADING_DIGITS.match(row["house_number"].strip())
+        if number is None:
+            raise AddressFileError(f"Line {line}: house number {row['house_number']!r}.")
+        seen = streets.get(street_id)
+        if seen is None:
+            seen = streets[street_id] = _StreetSeen(nis_code=nis_code)
+        elif seen.nis_code != nis_code:
+            raise AddressFileError(f"Line {line}: street {street_id} in two municipalities.")
+        seen.name_nl = names[0].strip() or seen.name_nl
+        seen.name_fr = names[1].strip() or seen.name_fr
+        seen.name_de = names[2].strip() or seen.name_de
+        seen.max_number = max(seen.max_number, int(number.group()))
+        seen.postcodes[postcode] += 1
+        report.rows_used += 1
+    return streets
+
+
+def import_streets(path_or_file, nis_codes) -> ImportReport:
+    """Upsert the streets of some municipalities from a BeSt Address CSV file.
+
+    Reads the file as a stream (constant memory in the number of rows; memory grows only with
+    the number of streets kept), keeps `current` addresses of the municipalities `nis_codes`
+    and, per street id: its names, its most frequent postcode and its highest house number.
+    Then, in one transaction, creates new streets, updates changed ones (renames included) and
+    links postcodes seen to their municipality. Re-running with the same file changes nothing.
+    Streets absent from the file are kept: BIN segments may point at them.
+
+    Raises AddressFileError, with nothing written, for a missing, binary or malformed file or
+    a municipality not loaded yet (`nabuur load_reference`).
+    """
+    wanted = {str(code).strip() for code in nis_codes}
+    if not wanted:
+        raise AddressFileError("Give at least one municipality (NIS code).")
+    municipalities = {m.nis_code: m for m in Municipality.objects.filter(nis_code__in=wanted)}
+    unknown = sorted(wanted - set(municipalities))
+    if unknown:
+        raise AddressFileError(
+            f"Unknown municipality {', '.join(unknown)}: run `nabuur load_reference` first "
+            "and check the NIS code."
+        )
+
+    report = ImportReport()
+    stream, opened = _open_text(path_or_file)
+    try:
+        streets = _read_streets(stream, wanted, report)
+    except UnicodeDecodeError as error:
+        raise AddressFileError(BINARY_FILE_MESSAGE) from error
+    except csv.Error as error:
+        raise AddressFileError(f"The file is not valid CSV: {error}.") from error
+    finally:
+        if opened:
+            stream.close()
+
+    seen_nis = {seen.nis_code for seen in streets.values()}
+    report.municipalities_without_addresses = sorted(wanted - seen_nis)
+    _save_streets(streets, municipalities, report)
+    return report
+
+
+@transaction.atomic
+def _save_streets(streets, municipalities, report):
+    existing = {
+        (street.municipality_id, street.official_id): street
+        for street in Street.objects.filter(municipality__in=municipalities.values())
+    }
+    fields = ["name_nl", "name_fr", "name_de", "postcode", "max_house_number", "search_names"]
+    to_create, to_update = [], []
+    links = set()
+    for official_id, seen in streets.items():
+        municipality = municipalities[seen.nis_code]
+        # Ties go to the lowest postcode so that two runs always agree.
+        postcode = min(seen.postcodes, key=lambda code: (-seen.postcodes[code], code))
+        links.update((code, municipality.id) for code in seen.postcodes)
+        values = {
+            "name_nl": seen.name_nl,
+            "name_fr": seen.name_fr,
+            "name_de": seen.name_de,
+            "postcode": postcode,
+            "max_house_number": seen.max_number,
+            "search_names": street_search_names(seen.name_nl, seen.name_fr, seen.name_de),
+        }
+        street = existing.get((municipality.id, official_id))
+        if street is None:
+            to_create.append(Street(municipality=municipality, official_id=official_id, **values))
+        elif any(getattr(street, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(street, name, value)
+            to_update.append(street)
+        else:
+            report.streets_unchanged += 1
+    Street.objects.bulk_create(to_create, batch_size=500)
+    Street.objects.bulk_update(to_update, fields, batch_size=500)
+    report.streets_created = len(to_create)
+    report.streets_updated = len(to_update)
+
+    linked = set(
+        Postcode.objects.filter(municipality__in=municipalities.values()).values_list(
+            "code", "municipality_id"
+        )
+    )
+    new_links = [
+        Postcode(code=code, municipality_id=municipality_id)
+        for code, municipality_id in sorted(links - linked)
+    ]
+    Postcode.objects.bulk_create(new_links)
+    report.postcodes_created = len(new_links)
