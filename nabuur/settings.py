@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "nabuur.networks",
     "nabuur.members",
     "nabuur.staff",
+    "nabuur.audit",
     "nabuur.mailbox",
     "nabuur.public",
     "nabuur.operations",

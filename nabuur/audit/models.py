@@ -1,0 +1,105 @@
+"""The audit log: one append-only, hash-chained entry per action or per page showing personal data.
+
+An entry names people by user id only, never by name or address, so erasing a person never has
+to touch the log. Each entry carries the hash of the previous one; `AuditHead` points at the
+last entry so that a deleted tail is detected too (see nabuur.audit.services.verify_chain).
+"""
+
+import hashlib
+import json
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete an audit entry through the ORM."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit entries cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
+    # bulk_update would bypass save(); bulk_create would bypass the chain.
+    def bulk_update(self, *args, **kwargs):
+        raise AppendOnlyError("Audit entries cannot be changed.")
+
+    def bulk_create(self, *args, **kwargs):
+        raise AppendOnlyError("Append audit entries with nabuur.audit.services.record().")
+
+
+class AuditEntry(models.Model):
+    # Our own gap-free counter (database ids may skip after a rollback): a gap is a deletion.
+    seq = models.PositiveBigIntegerField(_("number"), unique=True)
+    created_at = models.DateTimeField(_("time"), db_index=True)
+    # Plain ids rather than foreign keys: erasing a person must never cascade into the log.
+    actor_id = models.PositiveBigIntegerField(_("actor"), null=True, blank=True, db_index=True)
+    actor_role = models.CharField(_("role"), max_length=32, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    subjects = models.JSONField(_("people concerned (user ids)"), default=list, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-seq"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"audit entry #{self.seq}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
+    def canonical_fields(self):
+        return {
+            "seq": self.seq,
+            "created_at": self.created_at.isoformat(timespec="microseconds"),
+            "actor_id": self.actor_id,
+            "actor_role": self.actor_role,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "subjects": self.subjects,
+            "details": self.details,
+            "prev_hash": self.prev_hash,
+        }
+
+    def compute_hash(self):
+        canonical = json.dumps(
+            self.canonical_fields(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditHead(models.Model):
+    """The single row that points at the last entry; writers lock it to keep the chain linear."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit log head")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="single_audit_head")]
+
+    def __str__(self):
+        return f"audit head #{self.seq}"

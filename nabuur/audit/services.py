@@ -1,0 +1,121 @@
+"""Write and check the audit log. Other apps call `record()` inside their own transactions."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, models, transaction
+
+from nabuur.lib import clock
+
+from .models import GENESIS_HASH, AuditEntry, AuditHead
+
+
+def _object_ref(target):
+    if target is None:
+        return "", ""
+    if isinstance(target, models.Model):
+        return target._meta.label_lower, str(target.pk)
+    object_type, object_id = target
+    return str(object_type), str(object_id)
+
+
+def _user_id(person):
+    return person if isinstance(person, int) else person.pk
+
+
+def _locked_head():
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    try:
+        # A savepoint, so that losing the race to create the row leaves the caller's
+        # transaction usable on PostgreSQL.
+        with transaction.atomic():
+            AuditHead.objects.create(pk=1)
+    except IntegrityError:
+        pass
+    return AuditHead.objects.select_for_update().get(pk=1)
+
+
+def record(actor, action, *, role="", target=None, subjects=(), details=None):
+    """Append one entry to the audit log and return it.
+
+    `actor` is a user (or None for the system), `action` a dotted code such as
+    "staff.invite"; `role` the role the actor acted in; `target` a model instance or an
+    (object type, id) pair; `subjects` the users (or user ids) whose data the action concerns;
+    `details` a small JSON-able dict without names, addresses or other personal data.
+
+    The entry joins the caller's transaction: if the action rolls back, so does its entry.
+    Writers queue on the head row (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE
+    transactions already take the write lock), which keeps the chain linear.
+    """
+    if not action:
+        raise ValueError("An audit entry needs an action code.")
+    object_type, object_id = _object_ref(target)
+    with transaction.atomic():
+        head = _locked_head()
+        entry = AuditEntry(
+            seq=head.seq + 1,
+            created_at=clock.now().astimezone(datetime.UTC),
+            actor_id=actor.pk if actor is not None else None,
+            actor_role=str(role or ""),
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            subjects=sorted({_user_id(person) for person in subjects}),
+            details=details or {},
+            prev_hash=head.hash,
+        )
+        entry.hash = entry.compute_hash()
+        entry.save(force_insert=True)
+        head.seq, head.hash, head.updated_at = entry.seq, entry.hash, entry.created_at
+        head.save(update_fields=["seq", "hash", "updated_at"])
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """Where the chain stops being trustworthy: the entry number and what is wrong there."""
+
+    seq: int
+    problem: str
+
+    def __str__(self):
+        return f"audit entry #{self.seq}: {self.problem}"
+
+
+def verify_chain():
+    """Check every entry and the head; return the first `ChainBreak`, or None if all is well."""
+    expected_seq, expected_prev = 1, GENESIS_HASH
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
+        if entry.seq != expected_seq:
+            return ChainBreak(expected_seq, "missing (deleted)")
+        if entry.prev_hash != expected_prev:
+            return ChainBreak(entry.seq, "does not follow the previous entry")
+        if entry.compute_hash() != entry.hash:
+            return ChainBreak(entry.seq, "modified")
+        expected_seq, expected_prev = entry.seq + 1, entry.hash
+    head = AuditHead.objects.filter(pk=1).first()
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    if head_seq >= expected_seq:
+        return ChainBreak(expected_seq, "missing (deleted)")
+    if head_seq != expected_seq - 1 or head_hash != expected_prev:
+        return ChainBreak(expected_seq - 1, "does not match the recorded head")
+    return None
+
+
+def current_head():
+    """The last entry's number, hash and time, to keep somewhere else (see export_audit_head)."""
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is None:
+        return {"seq": 0, "hash": GENESIS_HASH, "time": None}
+    return {
+        "seq": head.seq,
+        "hash": head.hash,
+        "time": head.updated_at.isoformat() if head.updated_at else None,
+    }
+
+
+def entry_matches(seq, entry_hash):
+    """True if entry `seq` still carries `entry_hash`: compares with a head exported earlier."""
+    return AuditEntry.objects.filter(seq=seq, hash=entry_hash).exists()
