@@ -6,4 +6,7 @@ app_name = "mailbox"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("<int:pk>/", views.message, name="message"),
+    path("<int:pk>/html/", views.message_html, name="message_html"),
+    path("<int:pk>/raw/", views.message_raw, name="message_raw"),
 ]

@@ -1,0 +1,46 @@
+"""Who may read the demo mailbox: zone administrators, and only while the mailbox is in use.
+
+The mailbox holds every e-mail the site "sent" in a demo, so it shows personal data of all
+members. Outside the demo (a real SMTP mailer) it does not exist at all.
+"""
+
+from django.conf import settings
+from django.http import Http404
+
+from nabuur.staff.models import Role, RoleAssignment
+
+from .models import MailboxMessage
+
+MAILBOX_BACKEND = "nabuur.mailbox.backend.MailboxBackend"
+
+
+def mailbox_enabled():
+    """True when the default mailer stores e-mail in the local mailbox instead of sending it."""
+    return settings.MAILERS.get("default", {}).get("BACKEND") == MAILBOX_BACKEND
+
+
+def is_zone_admin(user):
+    return (
+        user.is_authenticated
+        and RoleAssignment.objects.filter(
+            user=user, role=Role.ZONE_ADMIN, ended_on__isnull=True
+        ).exists()
+    )
+
+
+def get_mailbox_for_admin(user):
+    """The mailbox's messages for a zone administrator; Http404 for anyone else.
+
+    Callers send anonymous visitors to the login page first.
+    """
+    if not mailbox_enabled() or not is_zone_admin(user):
+        raise Http404
+    return MailboxMessage.objects.all()
+
+
+def get_mailbox_message_for_admin(user, pk):
+    """One message for a zone administrator; Http404 when it is missing or not theirs to see."""
+    try:
+        return get_mailbox_for_admin(user).get(pk=pk)
+    except MailboxMessage.DoesNotExist:
+        raise Http404 from None
