@@ -11,6 +11,7 @@ from nabuur.members.models import Basis, Membership, MembershipStatus
 from nabuur.networks.models import BinType, Network, NetworkStatus, Segment, Side
 from nabuur.staff.models import Role, RoleAssignment
 from nabuur.zones.models import Municipality, Postcode, Street, Zone
+from nabuur.zones.services import street_search_names
 
 
 class ZoneFactory(factory.django.DjangoModelFactory):
@@ -137,3 +138,13 @@ class RoleFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     role = Role.COORDINATOR
     started_on = datetime.date(2024, 1, 15)
+
+
+class SearchableStreetFactory(StreetFactory):
+    """A street the address finder can find: `search_names` filled as the import does."""
+
+    name_fr = ""
+    name_de = ""
+    search_names = factory.LazyAttribute(
+        lambda street: street_search_names(street.name_nl, street.name_fr, street.name_de)
+    )
