@@ -1,11 +1,38 @@
 from django.conf import settings
+from django.urls import reverse, translate_url
+from django.utils import translation
 
-from nabuur.zones.models import Zone
+from nabuur.public.languages import page_languages, site_zone
+
+# Each language names itself, so a reader finds their own language whatever the page's is.
+NATIVE_NAMES = dict(settings.LANGUAGES)
+
+
+def language_links(request, languages):
+    """The switcher's links: this page in each allowed language, the current one marked."""
+    current = (translation.get_language() or "")[:2]
+    path = request.get_full_path()
+    links = []
+    for code in languages:
+        url = translate_url(path, code)
+        if url == path and code != current:
+            # A path that resolves to no page (a 404) has no translation: offer the home page.
+            with translation.override(code):
+                url = reverse("public:home")
+        links.append(
+            {"code": code, "name": NATIVE_NAMES[code], "url": url, "current": code == current}
+        )
+    return links
 
 
 def site(request):
-    """What every page needs: the demo flag and the zone whose numbers the notice shows."""
+    """What every page needs: the demo flag, the zone whose numbers the notice shows, and the
+    languages the page may switch to."""
+    languages = page_languages(request)
     return {
         "DEMO": settings.DEMO,
-        "site_zone": Zone.objects.order_by("pk").first(),
+        "site_zone": site_zone(request),
+        "page_languages": languages,
+        # A single language needs no switcher.
+        "language_links": language_links(request, languages) if len(languages) > 1 else [],
     }

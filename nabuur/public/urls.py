@@ -6,4 +6,10 @@ app_name = "public"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("bin/<slug:slug>/", views.network, name="network"),
+    path("house-rules/", views.house_rules, name="house_rules"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("zone/<slug:zone_slug>/house-rules/", views.zone_house_rules, name="zone_house_rules"),
+    path("zone/<slug:zone_slug>/privacy/", views.zone_privacy, name="zone_privacy"),
+    path("accessibility/", views.accessibility, name="accessibility"),
 ]
