@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import finder_views, views
 
 app_name = "public"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("find/", finder_views.find, name="find"),
     path("bin/<slug:slug>/", views.network, name="network"),
     path("house-rules/", views.house_rules, name="house_rules"),
     path("privacy/", views.privacy, name="privacy"),
