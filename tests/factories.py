@@ -9,7 +9,7 @@ from nabuur.accounts.models import User
 from nabuur.lib.languages import LanguageRegime
 from nabuur.members.models import Basis, Membership, MembershipStatus
 from nabuur.networks.models import BinType, Network, NetworkStatus, Segment, Side
-from nabuur.staff.models import Role, RoleAssignment
+from nabuur.staff.models import COORDINATOR_ROLES, Role, RoleAssignment, ScreeningResult
 from nabuur.zones.models import Municipality, Postcode, Street, Zone
 from nabuur.zones.services import street_search_names
 
@@ -138,6 +138,23 @@ class RoleFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     role = Role.COORDINATOR
     started_on = datetime.date(2024, 1, 15)
+    # Coordinators come screened and confirmed adult; pass screening_result="pending" for one
+    # who is not yet.
+    screening_result = factory.LazyAttribute(
+        lambda o: (
+            ScreeningResult.POSITIVE if o.role in COORDINATOR_ROLES else ScreeningResult.PENDING
+        )
+    )
+    screened_on = factory.LazyAttribute(
+        lambda o: datetime.date(2024, 1, 10) if o.role in COORDINATOR_ROLES else None
+    )
+    adult_confirmed_at = factory.LazyAttribute(
+        lambda o: (
+            datetime.datetime(2024, 1, 10, 9, 0, tzinfo=datetime.UTC)
+            if o.role in COORDINATOR_ROLES
+            else None
+        )
+    )
 
 
 class SearchableStreetFactory(StreetFactory):

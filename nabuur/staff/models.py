@@ -24,6 +24,12 @@ COORDINATOR_ROLES = [Role.COORDINATOR, Role.CO_COORDINATOR, Role.GENERAL_COORDIN
 OFFICER_ROLES = [Role.OFFICER, Role.DEPUTY_OFFICER]
 
 
+class ScreeningResult(models.TextChoices):
+    PENDING = "pending", _("pending")
+    POSITIVE = "positive", _("positive")
+    NEGATIVE = "negative", _("negative")
+
+
 class RoleAssignment(models.Model):
     """A person holds a role over a scope: one BIN, one municipality or the whole zone.
 
@@ -46,6 +52,26 @@ class RoleAssignment(models.Model):
     )
     started_on = models.DateField(_("since"))
     ended_on = models.DateField(_("until"), null=True, blank=True)
+    # Coordinators only: the police screening and the coordinator's confirmation of being 18 or
+    # older. Until both are recorded and the result is positive the role grants nothing.
+    screened_on = models.DateField(_("screened on"), null=True, blank=True)
+    screening_result = models.CharField(
+        _("screening result"),
+        max_length=8,
+        choices=ScreeningResult.choices,
+        default=ScreeningResult.PENDING,
+    )
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("screened by"),
+    )
+    adult_confirmed_at = models.DateTimeField(
+        _("confirmed being 18 or older"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("role")
@@ -88,6 +114,19 @@ class RoleAssignment(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()} #{self.pk}"
+
+    @property
+    def is_coordinator(self):
+        return self.role in COORDINATOR_ROLES
+
+    @property
+    def is_screened(self):
+        """A coordinator may act only once screened positive and confirmed adult."""
+        return (
+            self.screening_result == ScreeningResult.POSITIVE
+            and self.screened_on is not None
+            and self.adult_confirmed_at is not None
+        )
 
     @property
     def scope(self):
