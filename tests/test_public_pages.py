@@ -195,6 +195,16 @@ def test_bin_page_shows_area_contact_and_how_to_join(client, bin_a, member_a):
     assert member_a.last_name not in html
 
 
+def test_bin_page_links_to_the_sign_up_form_of_this_bin(client, bin_a):
+    try:
+        join_url = reverse("members:join")
+    except NoReverseMatch:
+        pytest.skip("the members app is not wired yet")
+    html = client.get("/nl/bin/centrum/").text
+    label = nl("Join %(name)s", name="BIN Centrum")
+    assert f'<a class="button" href="{join_url}?bin=centrum">{label}</a>' in html
+
+
 def test_bin_page_without_a_published_contact_points_to_the_zone(client, bin_a):
     html = client.get("/nl/bin/centrum/").text
     assert (

@@ -6,6 +6,7 @@ so a page only speaks the languages its area's language regime allows.
 
 import datetime
 from itertools import groupby
+from urllib.parse import urlencode
 
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -44,12 +45,16 @@ def health(request):
     return JsonResponse({"ok": True})
 
 
-def optional_url(name, *args):
-    """The URL of a page another app may not provide yet (the sign-up flow), else None."""
+def optional_url(name, **query):
+    """The URL of a page another app may not provide (the sign-up flow), else None.
+
+    The public site must not break when the members app is left out of a deployment.
+    """
     try:
-        return reverse(name, args=args)
+        url = reverse(name)
     except NoReverseMatch:
         return None
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 @zone_page
@@ -67,7 +72,11 @@ def home(request):
     return render(
         request,
         "public/home.html",
-        {"zone": zone, "by_municipality": by_municipality},
+        {
+            "zone": zone,
+            "by_municipality": by_municipality,
+            "join_url": optional_url("members:join"),
+        },
     )
 
 
@@ -104,7 +113,7 @@ def network(request, slug):
             "zone": network.municipality.zone,
             "area": street_list(segments),
             "ended": network.status in {NetworkStatus.STOPPED, NetworkStatus.MERGED},
-            "join_url": optional_url("members:join", network.slug)
+            "join_url": optional_url("members:join", bin=network.slug)
             if network.accepts_members
             else None,
         },
