@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "nabuur.zones",
     "nabuur.networks",
     "nabuur.members",
+    "nabuur.privacy",
     "nabuur.staff",
     "nabuur.audit",
     "nabuur.mailbox",
@@ -294,3 +295,8 @@ LOGGING = {
 
 # Demo data is refused in production: `nabuur demo` checks this.
 DEMO_DATA_ALLOWED = not PRODUCTION
+
+# Membership: how long a sign-up's confirmation link works, and sign-up / login-link limits.
+NABUUR_CONFIRM_HOURS = env_int("NABUUR_CONFIRM_HOURS", 72)
+NABUUR_JOIN_LIMIT_PER_IP = env_int("NABUUR_JOIN_LIMIT_PER_IP", 20)
+NABUUR_JOIN_LIMIT_PER_ADDRESS = env_int("NABUUR_JOIN_LIMIT_PER_ADDRESS", 5)

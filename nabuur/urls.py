@@ -10,6 +10,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", include("nabuur.public.urls")),
+    path("", include("nabuur.members.urls")),
     path("mailbox/", include("nabuur.mailbox.urls")),
     prefix_default_language=True,
 )

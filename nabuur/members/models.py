@@ -22,6 +22,13 @@ class MembershipStatus(models.TextChoices):
     LEFT = "left", _("left")
 
 
+class EndReason(models.TextChoices):
+    LEFT = "left", _("left on their own")
+    DECLINED = "declined", _("declined by a coordinator")
+    REMOVED = "removed", _("removed by a coordinator")
+    ERASED = "erased", _("account erased")
+
+
 # A member in these states still holds a place in the BIN (one such row per person and BIN).
 CURRENT_STATUSES = [
     MembershipStatus.PENDING,
@@ -58,6 +65,13 @@ class Membership(models.Model):
     suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
+    # Why a membership ended; kept after erasure so figures can tell leaves from declines.
+    end_reason = models.CharField(
+        _("end reason"), max_length=10, choices=EndReason.choices, blank=True
+    )
+    # No messages between these times of day (both empty: no quiet hours).
+    quiet_from = models.TimeField(_("quiet from"), null=True, blank=True)
+    quiet_to = models.TimeField(_("quiet until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("membership")
@@ -110,3 +124,75 @@ class Consent(models.Model):
 
     def __str__(self):
         return f"consent #{self.pk}"
+
+
+class AddressRequestStatus(models.TextChoices):
+    OPEN = "open", _("waiting for the police")
+    ASSIGNED = "assigned", _("assigned to a BIN")
+    CLOSED = "closed", _("closed without a BIN")
+
+
+class AddressRequest(models.Model):
+    """A sign-up whose address lies outside every BIN: the zone's police decide which BIN fits.
+
+    No person row exists yet; it is created when the police assign the request to a BIN.
+    """
+
+    zone = models.ForeignKey(
+        "zones.Zone", on_delete=models.CASCADE, related_name="address_requests"
+    )
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    email = models.EmailField(_("e-mail address"))
+    phone = models.CharField(_("mobile number"), max_length=32, blank=True)
+    street_name = models.CharField(_("street"), max_length=200)
+    house_number = models.CharField(_("house number"), max_length=16)
+    box = models.CharField(_("box"), max_length=16, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=4)
+    basis = models.CharField(_("basis"), max_length=10, choices=Basis.choices, default=Basis.LIVES)
+    enterprise_number = models.CharField(_("enterprise number"), max_length=12, blank=True)
+    language = models.CharField(_("language"), max_length=2, blank=True)
+    # The document versions accepted on the form, recorded as consents on assignment.
+    documents = models.ManyToManyField(Document, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=AddressRequestStatus.choices, default=AddressRequestStatus.OPEN
+    )
+    network = models.ForeignKey(
+        Network, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("address request")
+        verbose_name_plural = _("address requests")
+        ordering = ["requested_at"]
+        indexes = [
+            models.Index(
+                fields=["zone", "requested_at"],
+                condition=Q(status="open"),
+                name="open_address_requests",
+            )
+        ]
+
+    def __str__(self):
+        return f"address request #{self.pk}"
+
+
+class LoginLink(models.Model):
+    """An e-mailed login link for a resident. Only a hash of the token is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login link")
+        verbose_name_plural = _("login links")
+
+    def __str__(self):
+        return f"login link #{self.pk}"

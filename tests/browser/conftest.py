@@ -59,10 +59,11 @@ def chromium_path():
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args, chromium_path):
     return {
-        **browser_type_launch_args,
         "executable_path": chromium_path,
-        "headless": True,
+        # Headless unless the developer asks for `--headed` to watch a test.
+        "headless": browser_type_launch_args.get("headless", True),
         "args": CHROMIUM_ARGS,
+        **{key: value for key, value in browser_type_launch_args.items() if key != "headless"},
     }
 
 

@@ -1,0 +1,195 @@
+"""Every form a resident fills in: join, login link, details, address, pause, quiet hours."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from nabuur.lib import clock
+from nabuur.lib.languages import PUBLIC_LANGUAGES
+
+from .models import Basis
+
+LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch"}
+
+
+class AccessibleForm(forms.Form):
+    """Links each input to its hint and its error (aria-describedby) and marks it invalid."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}_hint"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            attrs = self.fields[name].widget.attrs
+            described = [attrs.get("aria-describedby", ""), f"id_{name}_error"]
+            attrs["aria-describedby"] = " ".join(part for part in described if part)
+            attrs["aria-invalid"] = "true"
+
+
+def _text(label, max_length, autocomplete="", required=True, help_text=""):
+    attrs = {"autocomplete": autocomplete} if autocomplete else {}
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        help_text=help_text,
+        widget=forms.TextInput(attrs=attrs),
+    )
+
+
+def language_field(languages):
+    return forms.ChoiceField(
+        label=_("Language for e-mails"),
+        choices=[(code, LANGUAGE_NAMES[code]) for code in languages],
+        widget=forms.RadioSelect,
+        help_text=_("Your municipality may write to you in these languages."),
+    )
+
+
+class AddressFields(forms.Form):
+    street = _text(_("Street"), 200, "street-address")
+    house_number = _text(_("House number"), 8, help_text=_("With the letter if any, e.g. 12B."))
+    box = _text(_("Box"), 16, required=False, help_text=_("Only for a flat or an office."))
+    postcode = forms.RegexField(
+        label=_("Postcode"),
+        regex=r"^[1-9]\d{3}$",
+        error_messages={"invalid": _("Enter the four-digit Belgian postcode.")},
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    )
+
+
+class JoinForm(AccessibleForm, AddressFields):
+    first_name = _text(_("First name"), 150, "given-name")
+    last_name = _text(_("Last name"), 150, "family-name")
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        help_text=_("We send a link to this address to confirm it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.RegexField(
+        label=_("Mobile number (optional)"),
+        regex=r"^\+?[\d /.()-]{8,20}$",
+        required=False,
+        error_messages={"invalid": _("Enter a telephone number, e.g. 0470 12 34 56.")},
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    basis = forms.ChoiceField(
+        label=_("I join because I"),
+        choices=[
+            (Basis.LIVES, _("live at this address")),
+            (Basis.WORKS, _("work at this address")),
+            (Basis.BUSINESS, _("run a business at this address (business networks only)")),
+        ],
+        initial=Basis.LIVES,
+        widget=forms.RadioSelect,
+    )
+    enterprise_number = forms.RegexField(
+        label=_("Enterprise number (optional)"),
+        regex=r"^[01]\d{3}[. ]?\d{3}[. ]?\d{3}$",
+        required=False,
+        help_text=_("Only for a business, e.g. 0123.456.789."),
+        error_messages={"invalid": _("Enter an enterprise number like 0123.456.789.")},
+    )
+    adult = forms.BooleanField(
+        label=_("I am 18 years or older."),
+        error_messages={"required": _("Only adults can join a neighbourhood information network.")},
+    )
+    accept = forms.BooleanField(
+        label=_("I accept the house rules and have read the privacy notice."),
+        error_messages={"required": _("You can join only if you accept the house rules.")},
+    )
+    # A field people never see; form-filling robots fill it in.
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    field_order = [
+        "first_name",
+        "last_name",
+        "street",
+        "house_number",
+        "box",
+        "postcode",
+        "email",
+        "phone",
+        "basis",
+        "enterprise_number",
+        "language",
+        "adult",
+        "accept",
+        "website",
+    ]
+
+    def __init__(self, *args, languages=PUBLIC_LANGUAGES, **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(languages) > 1:
+            self.fields["language"] = language_field(languages)
+            self.fields["language"].widget.attrs["aria-describedby"] = "id_language_hint"
+            self.order_fields(self.field_order)
+        self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
+
+    @property
+    def is_spam(self):
+        return bool(self.data.get("website"))
+
+    def clean_enterprise_number(self):
+        value = self.cleaned_data["enterprise_number"]
+        return "".join(ch for ch in value if ch.isdigit())
+
+
+class LoginForm(AccessibleForm):
+    email = forms.EmailField(
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+
+class DetailsForm(AccessibleForm):
+    first_name = _text(_("First name"), 150, "given-name")
+    last_name = _text(_("Last name"), 150, "family-name")
+    phone = JoinForm.base_fields["phone"]
+
+    def __init__(self, *args, languages=PUBLIC_LANGUAGES, **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(languages) > 1:
+            self.fields["language"] = language_field(languages)
+            self.fields["language"].widget.attrs["aria-describedby"] = "id_language_hint"
+
+
+class AddressForm(AccessibleForm, AddressFields):
+    pass
+
+
+class PauseForm(AccessibleForm):
+    paused_until = forms.DateField(
+        label=_("Pause messages until"),
+        required=False,
+        help_text=_("Leave empty to receive messages again now."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_paused_until(self):
+        value = self.cleaned_data["paused_until"]
+        if value is not None and value <= clock.today():
+            raise forms.ValidationError(_("Choose a date after today."))
+        return value
+
+
+class QuietHoursForm(AccessibleForm):
+    quiet_from = forms.TimeField(
+        label=_("Quiet from"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    quiet_to = forms.TimeField(
+        label=_("Quiet until"),
+        required=False,
+        help_text=_("No messages between these times. Leave both empty for none."),
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("quiet_from")) != bool(data.get("quiet_to")):
+            raise forms.ValidationError(_("Fill in both times, or neither."))
+        return data

@@ -1,0 +1,24 @@
+"""Periodic work of the members app, run by `nabuur worker`."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from nabuur.operations.jobs import periodic
+
+from . import services
+
+
+@periodic("members.purge_unconfirmed", every=timedelta(hours=1))
+def purge_unconfirmed(now):
+    return services.purge_unconfirmed(now)
+
+
+@periodic("members.end_pauses", every=timedelta(hours=1))
+def end_pauses(now):
+    return services.end_pauses(timezone.localdate(now))
+
+
+@periodic("members.erase_after_retention", every=timedelta(hours=6))
+def erase_after_retention(now):
+    return services.erase_after_retention(now)

@@ -1,0 +1,521 @@
+"""Verbs of membership: join, confirm, approve, decline, change, pause, leave, erase.
+
+Views, commands and jobs call these; nothing else writes memberships, consents or login links.
+"""
+
+import enum
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from nabuur.accounts.models import User, normalize_email_address
+from nabuur.lib import clock
+from nabuur.privacy.registry import erase_person
+from nabuur.staff.models import COORDINATOR_ROLES, Role, RoleAssignment
+from nabuur.zones.models import Document, DocumentKind
+
+from . import emails
+from .models import (
+    CURRENT_STATUSES,
+    AddressRequest,
+    Basis,
+    Consent,
+    ConsentChannel,
+    EndReason,
+    LoginLink,
+    Membership,
+    MembershipStatus,
+)
+
+CONFIRM_SALT = "nabuur.members.confirm"
+LOGIN_LINK_LIFETIME = timedelta(hours=1)
+
+
+class MembershipExists(Exception):
+    """The person already holds a current membership (or a waiting request) in this BIN."""
+
+    def __init__(self, membership):
+        super().__init__(f"already a member: {membership}")
+        self.membership = membership
+
+
+def current_documents(zone):
+    """The latest version of the zone's house rules and privacy notice (either may be missing)."""
+    latest = {}
+    for document in Document.objects.filter(zone=zone).order_by("kind", "-version"):
+        latest.setdefault(document.kind, document)
+    return [latest[kind] for kind in DocumentKind.values if kind in latest]
+
+
+def coordinators_of(network):
+    """People who coordinate `network` today: its (co-)coordinators and general coordinators."""
+    today = clock.today()
+    held = Q(ended_on__isnull=True) | Q(ended_on__gte=today)
+    scope = Q(network=network, role__in=COORDINATOR_ROLES) | Q(
+        municipality_id=network.municipality_id, role=Role.GENERAL_COORDINATOR
+    )
+    user_ids = RoleAssignment.objects.filter(held, scope, started_on__lte=today).values("user_id")
+    return list(
+        User.objects.filter(pk__in=user_ids, is_active=True, email__isnull=False).order_by("pk")
+    )
+
+
+# --- Join -------------------------------------------------------------------------------------
+
+
+def request_membership(
+    *,
+    network,
+    street,
+    house_number,
+    postcode,
+    first_name,
+    last_name,
+    email,
+    house_number_suffix="",
+    box="",
+    phone="",
+    basis=Basis.LIVES,
+    enterprise_number="",
+    language="",
+    documents=(),
+    channel=ConsentChannel.WEB,
+    source_note="",
+):
+    """Create a pending membership of `network` and send the confirmation e-mail.
+
+    Reuses the person with that e-mail address (their name and details stay as they are: a form
+    must not overwrite someone else's data) or creates one without a usable password. Records a
+    consent per accepted document. All or nothing: if the e-mail cannot be sent, nothing stays.
+    Raises MembershipExists when the person already has a current membership of `network`.
+    """
+    email = normalize_email_address(email)
+    try:
+        with transaction.atomic():
+            user = User.objects.select_for_update().filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(
+                    email,
+                    first_name=first_name.strip(),
+                    last_name=last_name.strip(),
+                    phone=phone.strip(),
+                    language=language,
+                )
+            existing = Membership.objects.filter(
+                user=user, network=network, status__in=CURRENT_STATUSES
+            ).first()
+            if existing is not None:
+                raise MembershipExists(existing)
+            now = clock.now()
+            membership = Membership.objects.create(
+                user=user,
+                network=network,
+                street=street,
+                house_number=house_number,
+                house_number_suffix=house_number_suffix,
+                box=box.strip(),
+                postcode=postcode,
+                basis=basis,
+                enterprise_number=enterprise_number if basis == Basis.BUSINESS else "",
+                status=MembershipStatus.PENDING,
+                requested_at=now,
+                status_changed_at=now,
+            )
+            Consent.objects.bulk_create(
+                Consent(
+                    user=user,
+                    document=document,
+                    accepted_at=now,
+                    channel=channel,
+                    source_note=source_note,
+                )
+                for document in documents
+            )
+            emails.send_confirm_request(membership, confirmation_token(membership))
+    except IntegrityError:
+        # A double click: the other request holds the place in this BIN (partial unique index).
+        existing = Membership.objects.filter(
+            user__email=email, network=network, status__in=CURRENT_STATUSES
+        ).first()
+        if existing is None:
+            raise
+        raise MembershipExists(existing) from None
+    return membership
+
+
+def remind_existing_member(membership):
+    """Answer a repeated sign-up by e-mail only, so the page never tells who is a member."""
+    token = None
+    if membership.status == MembershipStatus.PENDING and membership.confirmed_at is None:
+        token = confirmation_token(membership)
+    emails.send_join_again(membership, token)
+
+
+def request_address_check(
+    *,
+    zone,
+    first_name,
+    last_name,
+    email,
+    street_name,
+    house_number,
+    postcode,
+    box="",
+    phone="",
+    basis=Basis.LIVES,
+    enterprise_number="",
+    language="",
+    documents=(),
+):
+    """Queue a sign-up whose address lies outside every BIN, for the zone's police to assign."""
+    with transaction.atomic():
+        address_request = AddressRequest.objects.create(
+            zone=zone,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            email=normalize_email_address(email),
+            phone=phone.strip(),
+            street_name=street_name.strip(),
+            house_number=house_number.strip(),
+            box=box.strip(),
+            postcode=postcode,
+            basis=basis,
+            enterprise_number=enterprise_number if basis == Basis.BUSINESS else "",
+            language=language,
+            requested_at=clock.now(),
+        )
+        address_request.documents.set(documents)
+        emails.send_address_request_received(address_request)
+    return address_request
+
+
+# --- Double opt-in ----------------------------------------------------------------------------
+
+
+class Confirmation(enum.Enum):
+    READY = "ready"  # valid, not used yet
+    ACTIVE = "active"  # confirmed now, membership active
+    AWAITING_APPROVAL = "awaiting_approval"  # confirmed now, a coordinator decides
+    ALREADY_USED = "already_used"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"  # a broken link, or the request was purged
+
+
+def confirmation_token(membership):
+    payload = {
+        "m": membership.pk,
+        "r": int(membership.requested_at.timestamp()),
+        "i": int(clock.now().timestamp()),
+    }
+    return signing.dumps(payload, salt=CONFIRM_SALT, compress=True)
+
+
+def _membership_for_token(token, *, lock=False):
+    try:
+        payload = signing.loads(token, salt=CONFIRM_SALT)
+    except signing.BadSignature:
+        return Confirmation.UNKNOWN, None
+    queryset = Membership.objects.select_related("user", "network__municipality")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    membership = queryset.filter(pk=payload["m"]).first()
+    # A purged request whose number was given again later must not be confirmed by an old link.
+    if membership is None or int(membership.requested_at.timestamp()) != payload["r"]:
+        return Confirmation.UNKNOWN, None
+    if membership.confirmed_at is not None or membership.status != MembershipStatus.PENDING:
+        return Confirmation.ALREADY_USED, membership
+    lifetime = timedelta(hours=settings.NABUUR_CONFIRM_HOURS)
+    if clock.now().timestamp() > payload["i"] + lifetime.total_seconds():
+        return Confirmation.EXPIRED, membership
+    return Confirmation.READY, membership
+
+
+def check_confirmation(token):
+    """What pressing the button would do, without doing it: (Confirmation, membership)."""
+    return _membership_for_token(token)
+
+
+def confirm_membership(token):
+    """Confirm the e-mail address of a pending membership; single use.
+
+    Activates the membership, or leaves it pending for a coordinator when the BIN requires
+    approval (and tells its coordinators). Returns (Confirmation, membership).
+    """
+    with transaction.atomic():
+        state, membership = _membership_for_token(token, lock=True)
+        if state is not Confirmation.READY:
+            return state, membership
+        now = clock.now()
+        membership.confirmed_at = now
+        if membership.network.requires_approval:
+            membership.save(update_fields=["confirmed_at"])
+            emails.send_awaiting_approval(membership)
+            for coordinator in coordinators_of(membership.network):
+                emails.send_new_member_to_approve(coordinator, membership)
+            return Confirmation.AWAITING_APPROVAL, membership
+        membership.status = MembershipStatus.ACTIVE
+        membership.approved_at = now
+        membership.status_changed_at = now
+        membership.save(
+            update_fields=["confirmed_at", "status", "approved_at", "status_changed_at"]
+        )
+        emails.send_welcome(membership)
+        return Confirmation.ACTIVE, membership
+
+
+def purge_unconfirmed(now=None):
+    """Delete sign-ups not confirmed within their zone's retention; return how many.
+
+    The person goes too when nothing else is left of them (no other membership, no role).
+    """
+    now = now or clock.now()
+    purged = 0
+    candidates = Membership.objects.filter(
+        status=MembershipStatus.PENDING, confirmed_at__isnull=True
+    ).select_related("network__municipality__zone")
+    for membership in candidates.iterator():
+        zone = membership.network.municipality.zone
+        days = zone.retention_unconfirmed_days if zone else 7
+        if membership.requested_at > now - timedelta(days=days):
+            continue
+        with transaction.atomic():
+            user = membership.user
+            membership.delete()
+            if not user.memberships.exists() and not user.roles.exists():
+                user.delete()
+        purged += 1
+    return purged
+
+
+# --- Approval ---------------------------------------------------------------------------------
+
+
+def _record(actor, action, membership, details=None):
+    from nabuur.audit.services import record
+
+    record(actor, action, target=membership, subjects=(membership.user,), details=details)
+
+
+def approve_membership(actor, membership):
+    """A coordinator accepts a confirmed, pending membership. Idempotent: True if it changed.
+
+    Two coordinators pressing at once: the row lock lets one through; the other finds it done.
+    """
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("user", "network__municipality")
+            .get(pk=membership.pk)
+        )
+        if membership.status != MembershipStatus.PENDING or membership.confirmed_at is None:
+            return False
+        now = clock.now()
+        membership.status = MembershipStatus.ACTIVE
+        membership.approved_at = now
+        membership.status_changed_at = now
+        membership.save(update_fields=["status", "approved_at", "status_changed_at"])
+        _record(actor, "members.approve", membership)
+        emails.send_welcome(membership)
+    return True
+
+
+def decline_membership(actor, membership, reason=""):
+    """A coordinator refuses a pending membership. Idempotent: True if it changed."""
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("user", "network__municipality")
+            .get(pk=membership.pk)
+        )
+        if membership.status != MembershipStatus.PENDING:
+            return False
+        now = clock.now()
+        membership.status = MembershipStatus.LEFT
+        membership.end_reason = EndReason.DECLINED
+        membership.left_at = now
+        membership.status_changed_at = now
+        membership.save(update_fields=["status", "end_reason", "left_at", "status_changed_at"])
+        _record(actor, "members.decline", membership, {"reason": reason})
+        if membership.user.email:
+            emails.send_declined(membership, reason)
+    return True
+
+
+# --- Login links ------------------------------------------------------------------------------
+
+
+def _hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def send_login_link(email):
+    """E-mail a one-hour, single-use login link if a resident has this address.
+
+    Staff (who have a password and two factors) log in through the staff login instead, so a
+    login link can never open a staff session without the second factor.
+    """
+    user = User.objects.filter(email=normalize_email_address(email), is_active=True).first()
+    if user is None or user.has_usable_password() or not user.memberships.exists():
+        return None
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    link = LoginLink.objects.create(
+        user=user,
+        token_hash=_hash_token(token),
+        created_at=now,
+        expires_at=now + LOGIN_LINK_LIFETIME,
+    )
+    emails.send_login_link(user, token)
+    return link
+
+
+def valid_login_link(token, *, lock=False):
+    queryset = LoginLink.objects.select_related("user")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    link = queryset.filter(token_hash=_hash_token(token)).first()
+    if link is None or link.used_at is not None or link.expires_at <= clock.now():
+        return None
+    if not link.user.is_active:
+        return None
+    return link
+
+
+def use_login_link(token):
+    """Spend a login link: the user it logs in, or None if unknown, used or expired."""
+    with transaction.atomic():
+        link = valid_login_link(token, lock=True)
+        if link is None:
+            return None
+        link.used_at = clock.now()
+        link.save(update_fields=["used_at"])
+        return link.user
+
+
+# --- Self-service -----------------------------------------------------------------------------
+
+
+def update_details(user, *, first_name, last_name, phone, language):
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.phone = phone.strip()
+    user.language = language
+    user.save(update_fields=["first_name", "last_name", "phone", "language"])
+    emails.send_details_changed(user)
+
+
+def change_address(membership, *, street, house_number, house_number_suffix, box, postcode):
+    """Move a membership to another address inside the same BIN (the caller checked the BIN)."""
+    membership.street = street
+    membership.house_number = house_number
+    membership.house_number_suffix = house_number_suffix
+    membership.box = box.strip()
+    membership.postcode = postcode
+    membership.save(
+        update_fields=["street", "house_number", "house_number_suffix", "box", "postcode"]
+    )
+    emails.send_membership_changed(membership)
+
+
+def pause_membership(membership, until):
+    """Receive nothing until `until` (a date), or resume now with None."""
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update(of=("self",)).get(pk=membership.pk)
+        if membership.status not in (MembershipStatus.ACTIVE, MembershipStatus.PAUSED):
+            return membership
+        membership.paused_until = until
+        membership.status = MembershipStatus.PAUSED if until else MembershipStatus.ACTIVE
+        membership.status_changed_at = clock.now()
+        membership.save(update_fields=["paused_until", "status", "status_changed_at"])
+        emails.send_membership_changed(membership)
+    return membership
+
+
+def end_pauses(today=None):
+    """Resume memberships whose pause has ended; return how many."""
+    today = today or clock.today()
+    return Membership.objects.filter(status=MembershipStatus.PAUSED, paused_until__lt=today).update(
+        status=MembershipStatus.ACTIVE, paused_until=None, status_changed_at=clock.now()
+    )
+
+
+def set_quiet_hours(membership, quiet_from, quiet_to):
+    membership.quiet_from = quiet_from
+    membership.quiet_to = quiet_to
+    membership.save(update_fields=["quiet_from", "quiet_to"])
+    emails.send_membership_changed(membership)
+
+
+def leave_membership(membership, *, reason=EndReason.LEFT, notify=True):
+    """End a current membership; tell the member and the BIN's coordinators. True if it changed."""
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("user", "street", "network__municipality")
+            .get(pk=membership.pk)
+        )
+        if membership.status not in CURRENT_STATUSES:
+            return False
+        now = clock.now()
+        membership.status = MembershipStatus.LEFT
+        membership.end_reason = reason
+        membership.left_at = now
+        membership.status_changed_at = now
+        membership.save(update_fields=["status", "end_reason", "left_at", "status_changed_at"])
+        if notify:
+            if membership.user.email:
+                emails.send_left(membership)
+            for coordinator in coordinators_of(membership.network):
+                emails.send_member_left(coordinator, membership)
+    return True
+
+
+def erase_account(user):
+    """The person asked to be forgotten: leave every BIN, erase, say goodbye by e-mail."""
+    email, first_name, language = user.email, user.first_name, emails.person_language(user)
+    with transaction.atomic():
+        for membership in user.memberships.filter(status__in=CURRENT_STATUSES):
+            leave_membership(membership, reason=EndReason.ERASED, notify=False)
+            for coordinator in coordinators_of(membership.network):
+                emails.send_member_left(coordinator, membership)
+        erase_person(user)
+    if email:
+        emails.send_erased(email, first_name, language)
+
+
+def erase_after_retention(now=None):
+    """Erase people whose every membership ended longer ago than its zone keeps such data.
+
+    People with a role are kept (their staff account is managed by the zone). The audit log
+    records each erasure by the person's id only. Returns how many people were erased.
+    """
+    from nabuur.audit.services import record
+
+    now = now or clock.now()
+    candidate_ids = (
+        Membership.objects.filter(status=MembershipStatus.LEFT)
+        .exclude(end_reason=EndReason.ERASED)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    erased = 0
+    for user in User.objects.filter(pk__in=candidate_ids, roles__isnull=True).distinct():
+        memberships = list(user.memberships.select_related("network__municipality__zone"))
+        if any(m.status in CURRENT_STATUSES for m in memberships):
+            continue
+        if any(
+            m.left_at > now - timedelta(days=m.network.municipality.zone.retention_left_days)
+            for m in memberships
+            if m.left_at
+        ):
+            continue
+        with transaction.atomic():
+            erase_person(user)
+            record(None, "privacy.erase_after_retention", details={"person": user.pk})
+        erased += 1
+    return erased

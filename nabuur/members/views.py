@@ -1,0 +1,391 @@
+"""The resident's pages: join, confirm, login link, and "my data" (/me/)."""
+
+import functools
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.db import connection
+from django.db.models.expressions import RawSQL
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from nabuur.lib.languages import regime_languages
+from nabuur.lib.text import fold
+from nabuur.networks.models import Network
+from nabuur.zones.models import Zone
+
+from . import ratelimit, services
+from .access import get_membership_for_member
+from .addresses import locate
+from .export import person_zip
+from .forms import AddressForm, DetailsForm, JoinForm, LoginForm, PauseForm, QuietHoursForm
+from .models import CURRENT_STATUSES, Basis
+from .services import Confirmation, MembershipExists
+
+HOUR = 3600
+
+
+def _too_many(request):
+    return render(request, "members/too_many.html", status=429)
+
+
+def _join_context(request):
+    """The BIN the visitor came from (?bin=slug), its zone and the languages to offer."""
+    network = None
+    slug = request.GET.get("bin") or request.POST.get("bin")
+    if slug:
+        network = (
+            Network.objects.select_related("municipality__zone", "bin_type")
+            .filter(slug=slug)
+            .first()
+        )
+    if network is not None:
+        zone = network.municipality.zone
+        languages = regime_languages(network.municipality.language_regime)
+    else:
+        zone = Zone.objects.order_by("pk").first()
+        languages = zone.public_languages if zone else ("nl",)
+    return network, zone, languages
+
+
+@never_cache
+def join(request):
+    network, zone, languages = _join_context(request)
+    form = JoinForm(request.POST or None, languages=languages)
+    if request.method == "POST":
+        if form.is_spam:
+            # Answer as if it worked, so a robot learns nothing.
+            return redirect("members:join_sent")
+        if not ratelimit.allow(
+            "join-ip", ratelimit.client_ip(request), settings.NABUUR_JOIN_LIMIT_PER_IP, HOUR
+        ):
+            return _too_many(request)
+        if form.is_valid():
+            response = _handle_join(request, form, network, zone)
+            if response is not None:
+                return response
+    documents = services.current_documents(zone) if zone else []
+    context = {"form": form, "network": network, "zone": zone, "documents": documents}
+    return render(request, "members/join.html", context)
+
+
+def _handle_join(request, form, requested_network, zone):
+    """Decide the BIN from the address and act; None when the form gets an error to show."""
+    data = form.cleaned_data
+    address_key = fold(f"{data['street']} {data['house_number']} {data['box']} {data['postcode']}")
+    if not ratelimit.allow(
+        "join-address", address_key, settings.NABUUR_JOIN_LIMIT_PER_ADDRESS, 24 * HOUR
+    ):
+        return _too_many(request)
+    location = locate(data["street"], data["house_number"], data["postcode"])
+    person = {
+        "first_name": data["first_name"],
+        "last_name": data["last_name"],
+        "email": data["email"],
+        "phone": data["phone"],
+        "basis": data["basis"],
+        "enterprise_number": data["enterprise_number"],
+    }
+    if location.outside_every_bin:
+        zone = location.zone or zone
+        services.request_address_check(
+            zone=zone,
+            street_name=data["street"],
+            house_number=data["house_number"],
+            box=data["box"],
+            postcode=data["postcode"],
+            language=data.get("language", ""),
+            documents=services.current_documents(zone),
+            **person,
+        )
+        return redirect("members:join_sent")
+    if not location.found:
+        form.add_error(
+            "street",
+            _(
+                "We do not find this street with this postcode. Check the spelling of the "
+                "street and the postcode."
+            ),
+        )
+        return None
+    network = location.networks[0]
+    if requested_network is not None and requested_network in location.networks:
+        network = requested_network
+    if data["basis"] == Basis.BUSINESS and not network.bin_type.for_businesses:
+        form.add_error(
+            "basis",
+            _("%(bin)s is a network for residents: choose “live” or “work”.")
+            % {"bin": network.name},
+        )
+        return None
+    languages = regime_languages(network.municipality.language_regime)
+    language = data.get("language") if data.get("language") in languages else languages[0]
+    try:
+        services.request_membership(
+            network=network,
+            street=location.street,
+            house_number=location.house_number,
+            house_number_suffix=location.suffix,
+            box=data["box"],
+            postcode=data["postcode"],
+            language=language,
+            documents=services.current_documents(network.municipality.zone),
+            **person,
+        )
+    except MembershipExists as exists:
+        # The same page as a new sign-up: the page never tells whether an address is known.
+        services.remind_existing_member(exists.membership)
+    return redirect("members:join_sent")
+
+
+def join_sent(request):
+    return render(request, "members/join_sent.html")
+
+
+@never_cache
+def confirm(request, token):
+    if request.method == "POST":
+        state, membership = services.confirm_membership(token)
+    else:
+        state, membership = services.check_confirmation(token)
+    context = {"state": state.value, "membership": membership, "token": token}
+    status = 404 if state is Confirmation.UNKNOWN else 200
+    return render(request, "members/confirm.html", context, status=status)
+
+
+# --- Login by e-mailed link -------------------------------------------------------------------
+
+
+@never_cache
+def login_request(request):
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        ip_ok = ratelimit.allow(
+            "login-ip", ratelimit.client_ip(request), settings.NABUUR_JOIN_LIMIT_PER_IP, HOUR
+        )
+        email_ok = ratelimit.allow(
+            "login-email", email, settings.NABUUR_JOIN_LIMIT_PER_ADDRESS, HOUR
+        )
+        if not ip_ok:
+            return _too_many(request)
+        # Past the per-address limit we silently send nothing: the answer stays the same.
+        if email_ok:
+            services.send_login_link(email)
+        return redirect("members:login_sent")
+    return render(request, "members/login.html", {"form": form})
+
+
+def login_sent(request):
+    return render(request, "members/login_sent.html")
+
+
+@never_cache
+def login_link(request, token):
+    if request.method == "POST":
+        user = services.use_login_link(token)
+        if user is not None:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session["nabuur_login"] = "email_link"
+            return redirect("members:me")
+        return render(request, "members/login_link.html", {"valid": False}, status=410)
+    valid = services.valid_login_link(token) is not None
+    return render(request, "members/login_link.html", {"valid": valid, "token": token})
+
+
+# --- My data ----------------------------------------------------------------------------------
+
+
+def resident_required(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect("members:login")
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapper)
+
+
+def _person_languages(user):
+    """The languages every one of the person's BINs allows, e.g. nl and fr in Brussels."""
+    regimes = {
+        m.network.municipality.language_regime
+        for m in user.memberships.filter(status__in=CURRENT_STATUSES).select_related(
+            "network__municipality"
+        )
+    }
+    allowed = None
+    for regime in regimes:
+        languages = regime_languages(regime)
+        allowed = [lang for lang in (allowed or languages) if lang in languages]
+    return allowed or [user.language or settings.LANGUAGE_CODE]
+
+
+def audit_entries_about(user, limit=50):
+    """Audit entries that concern `user`, written by someone else (staff, the system)."""
+    from nabuur.audit.models import AuditEntry
+
+    if connection.vendor == "postgresql":
+        entries = AuditEntry.objects.filter(subjects__contains=[user.pk])
+    else:
+        table = AuditEntry._meta.db_table
+        entries = AuditEntry.objects.filter(
+            # SQLite has no JSON "contains" lookup; the table name is ours, the id a parameter.
+            pk__in=RawSQL(  # noqa: S611
+                f"SELECT e.id FROM {table} e, json_each(e.subjects) s WHERE s.value = %s",  # noqa: S608
+                [user.pk],
+            )
+        )
+    return list(entries.exclude(actor_id=user.pk).order_by("-seq")[:limit])
+
+
+@resident_required
+def me(request):
+    user = request.user
+    memberships = list(
+        user.memberships.filter(status__in=CURRENT_STATUSES)
+        .select_related("network__municipality", "street")
+        .order_by("network__name")
+    )
+    languages = _person_languages(user)
+    details_form = DetailsForm(
+        initial={
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "phone": user.phone,
+            "language": user.language,
+        },
+        languages=languages,
+    )
+    context = {
+        "memberships": memberships,
+        "details_form": details_form,
+        "audit_entries": audit_entries_about(user),
+    }
+    return render(request, "members/me.html", context)
+
+
+@resident_required
+def me_details(request):
+    user = request.user
+    form = DetailsForm(request.POST or None, languages=_person_languages(user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.update_details(
+            user,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            phone=data["phone"],
+            language=data.get("language", user.language),
+        )
+        messages.success(request, _("Your details are saved. We sent you an e-mail about it."))
+        return redirect("members:me")
+    return render(request, "members/me_details.html", {"form": form})
+
+
+@resident_required
+def me_membership(request, membership_id):
+    membership = get_membership_for_member(request.user, membership_id)
+    forms = {
+        "pause": PauseForm(initial={"paused_until": membership.paused_until}, prefix="pause"),
+        "quiet": QuietHoursForm(
+            initial={"quiet_from": membership.quiet_from, "quiet_to": membership.quiet_to},
+            prefix="quiet",
+        ),
+        "address": AddressForm(
+            initial={
+                "street": membership.street.name,
+                "house_number": f"{membership.house_number}{membership.house_number_suffix}",
+                "box": membership.box,
+                "postcode": membership.postcode,
+            },
+            prefix="address",
+        ),
+    }
+    action = request.POST.get("action")
+    if request.method == "POST" and action in forms:
+        form_class = type(forms[action])
+        form = forms[action] = form_class(request.POST, prefix=action)
+        if form.is_valid() and _change_membership(request, membership, action, form):
+            return redirect("members:membership", membership_id=membership.pk)
+    context = {"membership": membership, **{f"{name}_form": f for name, f in forms.items()}}
+    return render(request, "members/me_membership.html", context)
+
+
+def _change_membership(request, membership, action, form):
+    data = form.cleaned_data
+    if action == "pause":
+        services.pause_membership(membership, data["paused_until"])
+        if data["paused_until"]:
+            messages.success(request, _("Paused. We sent you an e-mail about it."))
+        else:
+            messages.success(request, _("You receive messages again."))
+        return True
+    if action == "quiet":
+        services.set_quiet_hours(membership, data["quiet_from"], data["quiet_to"])
+        messages.success(request, _("Quiet hours saved. We sent you an e-mail about it."))
+        return True
+    location = locate(data["street"], data["house_number"], data["postcode"])
+    if not location.found and not location.outside_every_bin:
+        form.add_error("street", _("We do not find this street with this postcode."))
+        return False
+    if membership.network not in location.networks:
+        form.add_error(
+            None,
+            _(
+                "This address is outside %(bin)s. Leave %(bin)s and join again with your new "
+                "address: the address decides the network."
+            )
+            % {"bin": membership.network.name},
+        )
+        return False
+    services.change_address(
+        membership,
+        street=location.street,
+        house_number=location.house_number,
+        house_number_suffix=location.suffix,
+        box=data["box"],
+        postcode=data["postcode"],
+    )
+    messages.success(request, _("Your address is saved. We sent you an e-mail about it."))
+    return True
+
+
+@resident_required
+def me_leave(request, membership_id):
+    membership = get_membership_for_member(request.user, membership_id)
+    if request.method == "POST":
+        services.leave_membership(membership)
+        messages.success(
+            request,
+            _("You left %(bin)s. We sent you an e-mail about it.") % {"bin": membership.network},
+        )
+        return redirect("members:me")
+    return render(request, "members/me_leave.html", {"membership": membership})
+
+
+@resident_required
+def me_export(request):
+    response = HttpResponse(person_zip(request.user), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="nabuur-my-data.zip"'
+    return response
+
+
+@resident_required
+def me_erase(request):
+    if request.method == "POST":
+        user = request.user
+        logout(request)
+        services.erase_account(user)
+        return render(request, "members/erased.html")
+    return render(request, "members/me_erase.html")
+
+
+@require_POST
+def me_logout(request):
+    logout(request)
+    return redirect("members:login")

@@ -1,0 +1,100 @@
+"""The person row itself, and models of Django and of apps that do not register their own yet.
+
+An app that owns one of the models below should move its entry into its own personal_data.py.
+"""
+
+from django.contrib.auth.hashers import make_password
+
+from nabuur.lib import clock
+
+from .registry import ERASED_NAME, no_personal_data, register
+
+
+def export_user(user):
+    return [
+        {
+            "id": user.pk,
+            "email": user.email or "",
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "phone": user.phone,
+            "language": user.language,
+            "created": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else "",
+        }
+    ]
+
+
+def erase_user(user):
+    user.email = None
+    user.first_name = ERASED_NAME
+    user.last_name = ERASED_NAME
+    user.phone = ""
+    user.language = ""
+    user.is_active = False
+    user.password = make_password(None)
+    user.last_login = None
+    user.save(
+        update_fields=[
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "language",
+            "is_active",
+            "password",
+            "last_login",
+        ]
+    )
+
+
+register("accounts.User", export=export_user, erase=erase_user)
+
+
+def export_roles(user):
+    return [
+        {
+            "role": role.role,
+            "network": role.network.name if role.network_id else "",
+            "municipality": role.municipality.name if role.municipality_id else "",
+            "zone": role.zone.name if role.zone_id else "",
+            "since": role.started_on.isoformat(),
+            "until": role.ended_on.isoformat() if role.ended_on else "",
+        }
+        for role in user.roles.select_related("network", "municipality", "zone")
+    ]
+
+
+def erase_roles(user):
+    # A role held until now ends today; the rows stay so a BIN's history keeps its shape.
+    user.roles.filter(ended_on__isnull=True).update(ended_on=clock.today())
+
+
+register("staff.RoleAssignment", export=export_roles, erase=erase_roles)
+
+
+def export_admin_log(user):
+    return [
+        {"time": entry.action_time.isoformat(), "object": entry.object_repr}
+        for entry in user.logentry_set.all()
+    ]
+
+
+def erase_admin_log(user):
+    user.logentry_set.all().delete()
+
+
+register("admin.LogEntry", export=export_admin_log, erase=erase_admin_log)
+
+no_personal_data(
+    "zones.Zone", "the zone's and its controller's organisational contact details, not a person"
+)
+no_personal_data(
+    "networks.Network",
+    "the contact the coordinator agreed to publish on the BIN's public page; "
+    "the coordinator changes or removes it there",
+)
+no_personal_data(
+    "mailbox.MailboxMessage", "the demo mailbox, refused in production (NABUUR_EMAIL_URL)"
+)
+no_personal_data("sessions.Session", "expires after 30 minutes; logging out deletes it")
