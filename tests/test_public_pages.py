@@ -1,6 +1,7 @@
 """The public pages: content, the emergency notice everywhere, no member data, query counts."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import NoReverseMatch, reverse
@@ -68,7 +69,7 @@ def test_every_page_shows_the_emergency_notice_with_the_zone_numbers(client, bin
     zone.non_emergency_number = "101"
     zone.emergency_number = "112"
     zone.save(update_fields=["non_emergency_number", "emergency_number"])
-    for url in [*page_urls(bin_a), "/nl/bin/does-not-exist/"]:
+    for url in [*page_urls(bin_a), "/nl/find/", "/nl/bin/does-not-exist/"]:
         response = client.get(url)
         assert response.status_code in {200, 404}, url
         html = response.text
@@ -361,3 +362,24 @@ def test_bin_page_query_count_does_not_grow_with_segments(
     # the BIN with its municipality, zone and type, then its segments with their streets
     with django_assert_num_queries(2):
         assert client.get("/nl/bin/centrum/").status_code == 200
+
+
+def test_every_public_page_is_reachable_by_links_from_home(client, bin_a, documents):
+    """The browser tests crawl from the home page, so no public page may be an orphan."""
+    href = re.compile(r'href="(/nl/[^"#?]*)')
+    seen, queue = set(), ["/nl/"]
+    while queue:
+        url = queue.pop()
+        if url in seen or url.startswith(("/nl/mailbox/", "/nl/join/", "/nl/me/")):
+            continue
+        seen.add(url)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        queue.extend(href.findall(response.text))
+    assert {
+        "/nl/",
+        "/nl/bin/centrum/",
+        "/nl/house-rules/",
+        "/nl/privacy/",
+        "/nl/accessibility/",
+    } <= seen
