@@ -129,10 +129,13 @@ def crawl(page, origin, start_paths, prefix, assert_valid_html):
     return report
 
 
-def failures(report):
-    return "\n\n".join(
-        f"{url}\n" + "\n".join(problems) for url, problems in report.items() if problems
-    )
+def fail_on_problems(report):
+    failed = [(url, problems) for url, problems in report.items() if problems]
+    if failed:
+        pytest.fail(
+            "\n\n".join(f"{url}\n" + "\n".join(problems) for url, problems in failed),
+            pytrace=False,
+        )
 
 
 def test_every_dutch_public_page_passes_the_checks(
@@ -149,7 +152,7 @@ def test_every_dutch_public_page_passes_the_checks(
         "/nl/privacy/",
         "/nl/accessibility/",
     } <= visited
-    assert not failures(report), failures(report)
+    fail_on_problems(report)
 
 
 def test_every_french_public_page_passes_the_checks(
@@ -162,7 +165,7 @@ def test_every_french_public_page_passes_the_checks(
     assert {"/fr/", "/fr/bin/stokkel/", "/fr/privacy/", "/fr/accessibility/"} <= visited
     # BIN Centrum is in a Dutch-only municipality: its page answers in Dutch only.
     assert "/fr/bin/centrum/" not in visited
-    assert not failures(report), failures(report)
+    fail_on_problems(report)
 
 
 def test_home_page_keyboard_order_reaches_the_main_controls_with_visible_focus(
