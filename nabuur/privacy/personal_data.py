@@ -3,6 +3,7 @@
 An app that owns one of the models below should move its entry into its own personal_data.py.
 """
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 
 from nabuur.lib import clock
@@ -98,3 +99,68 @@ no_personal_data(
     "mailbox.MailboxMessage", "the demo mailbox, refused in production (NABUUR_EMAIL_URL)"
 )
 no_personal_data("sessions.Session", "expires after 30 minutes; logging out deletes it")
+
+
+def _rows(label, user_field, fields):
+    """A simple exporter: the listed fields of `label`'s rows whose `user_field` is the person."""
+
+    def export(user):
+        model = apps.get_model(label)
+        rows = model.objects.filter(**{user_field: user}).order_by("pk").values(*fields)
+        return [{key: _plain(value) for key, value in row.items()} for row in rows]
+
+    return export
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _delete(label, user_field):
+    def erase(user):
+        apps.get_model(label).objects.filter(**{user_field: user}).delete()
+
+    return erase
+
+
+# django-allauth keeps the staff login address and second factors.
+register(
+    "account.EmailAddress",
+    export=_rows("account.EmailAddress", "user", ["email", "verified", "primary"]),
+    erase=_delete("account.EmailAddress", "user"),
+)
+register(
+    "mfa.Authenticator",
+    export=_rows("mfa.Authenticator", "user", ["type", "created_at", "last_used_at"]),
+    erase=_delete("mfa.Authenticator", "user"),
+)
+register(
+    "accounts.Invitation",
+    export=_rows("accounts.Invitation", "user", ["created_at", "expires_at", "used_at"]),
+    erase=_delete("accounts.Invitation", "user"),
+)
+no_personal_data(
+    "accounts.DemoMfaExemption",
+    "addresses of the fictional demo staff accounts; demo data is refused in production",
+)
+no_personal_data(
+    "zones.Street", "reference data about public roads (max_house_number is not a person's)"
+)
+
+if apps.is_installed("nabuur.messaging"):
+    # Messages stay in the BIN's message log; the author is the anonymised person row.
+    register(
+        "messaging.Message",
+        export=_rows("messaging.Message", "author", ["kind", "created_at", "sent_at"]),
+        erase=lambda user: None,
+    )
+
+    def erase_deliveries(user):
+        # Delivery rows stay for the delivery counts; the address they went to does not.
+        apps.get_model("messaging.Delivery").objects.filter(user=user).update(email="")
+
+    register(
+        "messaging.Delivery",
+        export=_rows("messaging.Delivery", "user", ["email", "state", "sent_at"]),
+        erase=erase_deliveries,
+    )

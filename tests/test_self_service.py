@@ -1,0 +1,177 @@
+"""What a logged-in resident does at /me/: details, pause, quiet hours, address, leave, export,
+erase, and who looked at their data."""
+
+import datetime
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from nabuur.accounts.models import User
+from nabuur.audit.models import AuditEntry
+from nabuur.audit.services import record
+from nabuur.lib import clock
+from nabuur.members import services
+from nabuur.members.models import Consent, Membership, MembershipStatus
+from nabuur.zones.documents import publish_house_rules
+
+from . import factories
+
+
+@pytest.fixture
+def resident(bin_a):
+    """A member of BIN A without a password, logged in through a login link."""
+    user = factories.UserFactory(
+        email="jan@example.org", first_name="Jan", last_name="Peeters", password=None
+    )
+    user.set_unusable_password()
+    user.save()
+    factories.MembershipFactory(user=user, network=bin_a, house_number=7)
+    return user
+
+
+@pytest.fixture
+def logged_in(client, resident):
+    client.force_login(resident, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def test_me_lists_memberships_and_staff_views(logged_in, resident, coordinator_a):
+    record(coordinator_a, "members.view", role="coordinator", subjects=(resident,))
+    record(coordinator_a, "members.view", role="coordinator", subjects=(coordinator_a,))
+    response = logged_in.get("/nl/me/")
+    assert response.status_code == 200
+    assert [m.network.name for m in response.context["memberships"]] == ["BIN Centrum"]
+    assert [(e.action, e.actor_role) for e in response.context["audit_entries"]] == [
+        ("members.view", "coordinator")
+    ]
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_me_page_queries_do_not_grow_with_memberships(logged_in, resident, municipality, count):
+    for _ in range(count - 1):
+        factories.MembershipFactory(
+            user=resident, network=factories.NetworkFactory(municipality=municipality)
+        )
+    with CaptureQueriesContext(connection) as queries:
+        response = logged_in.get("/nl/me/")
+    assert len(response.context["memberships"]) == count
+    assert len(queries) == 11
+
+
+def test_changing_details_saves_and_confirms_by_email(logged_in, resident, mailoutbox):
+    response = logged_in.post(
+        "/nl/me/details/", {"first_name": "Jean", "last_name": "Peeters", "phone": "0470 11 22 33"}
+    )
+    assert response["Location"] == "/nl/me/"
+    resident.refresh_from_db()
+    assert (resident.first_name, resident.phone) == ("Jean", "0470 11 22 33")
+    assert mailoutbox[0].to == ["jan@example.org"]
+
+
+def test_pause_until_a_date_and_the_job_resumes(logged_in, resident, mailoutbox):
+    membership = resident.memberships.get()
+    until = clock.today() + timedelta(days=14)
+    logged_in.post(
+        f"/nl/me/bin/{membership.pk}/",
+        {"action": "pause", "pause-paused_until": until.isoformat()},
+    )
+    membership.refresh_from_db()
+    assert (membership.status, membership.paused_until) == (MembershipStatus.PAUSED, until)
+    assert str(until.day) in mailoutbox[0].body
+    assert services.end_pauses(until) == 0
+    assert services.end_pauses(until + timedelta(days=1)) == 1
+    membership.refresh_from_db()
+    assert (membership.status, membership.paused_until) == (MembershipStatus.ACTIVE, None)
+
+
+def test_quiet_hours_need_both_times(logged_in, resident):
+    membership = resident.memberships.get()
+    url = f"/nl/me/bin/{membership.pk}/"
+    half = logged_in.post(url, {"action": "quiet", "quiet-quiet_from": "22:00"})
+    assert half.status_code == 200
+    logged_in.post(url, {"action": "quiet", "quiet-quiet_from": "22:00", "quiet-quiet_to": "07:00"})
+    membership.refresh_from_db()
+    assert (membership.quiet_from, membership.quiet_to) == (
+        datetime.time(22, 0),
+        datetime.time(7, 0),
+    )
+
+
+def test_another_persons_membership_is_not_found(logged_in, member_a):
+    other = member_a.memberships.get()
+    assert logged_in.get(f"/nl/me/bin/{other.pk}/").status_code == 404
+    assert logged_in.post(f"/nl/me/bin/{other.pk}/leave/").status_code == 404
+    other.refresh_from_db()
+    assert other.status == MembershipStatus.ACTIVE
+
+
+def test_leaving_tells_the_member_and_the_coordinators(
+    logged_in, resident, coordinator_a, mailoutbox
+):
+    membership = resident.memberships.get()
+    response = logged_in.post(f"/nl/me/bin/{membership.pk}/leave/")
+    assert response["Location"] == "/nl/me/"
+    membership.refresh_from_db()
+    assert (membership.status, membership.end_reason) == ("left", "left")
+    assert [m.to for m in mailoutbox] == [["jan@example.org"], [coordinator_a.email]]
+    assert "Jan Peeters" in mailoutbox[1].body
+
+
+def test_export_zip_holds_json_and_csv(logged_in, resident, zone):
+    Consent.objects.create(user=resident, document=publish_house_rules(zone), channel="web")
+    response = logged_in.get("/nl/me/export/")
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert sorted(archive.namelist()) == [
+        "accounts.User.csv",
+        "members.Consent.csv",
+        "members.Membership.csv",
+        "nabuur.json",
+    ]
+    data = json.loads(archive.read("nabuur.json"))
+    assert data["accounts.User"][0]["email"] == "jan@example.org"
+    assert data["members.Membership"][0]["network"] == "BIN Centrum"
+    assert data["members.Consent"][0]["channel"] == "web"
+    assert archive.read("members.Membership.csv").decode("utf-8-sig").startswith("network,")
+
+
+def test_erasing_the_account_keeps_only_anonymous_figures(
+    logged_in, resident, coordinator_a, mailoutbox
+):
+    membership = resident.memberships.get()
+    response = logged_in.post("/nl/me/erase/")
+    assert response.status_code == 200
+    person = User.objects.get(pk=resident.pk)
+    assert (person.email, person.first_name, person.last_name, person.is_active) == (
+        None,
+        "—",
+        "—",
+        False,
+    )
+    membership.refresh_from_db()
+    assert (membership.status, membership.end_reason, membership.house_number) == (
+        "left",
+        "erased",
+        0,
+    )
+    assert [m.to for m in mailoutbox] == [[coordinator_a.email], ["jan@example.org"]]
+    assert logged_in.get("/nl/me/").status_code == 302
+
+
+def test_retention_job_erases_members_who_left_long_ago(resident, member_a, zone):
+    services.leave_membership(resident.memberships.get(), notify=False)
+    with clock.frozen_at(clock.now() + timedelta(days=zone.retention_left_days - 1)):
+        assert services.erase_after_retention() == 0
+    with clock.frozen_at(clock.now() + timedelta(days=zone.retention_left_days, hours=1)):
+        assert services.erase_after_retention() == 1
+        assert services.erase_after_retention() == 0
+    assert User.objects.get(pk=resident.pk).email is None
+    assert User.objects.get(pk=member_a.pk).email is not None
+    entry = AuditEntry.objects.get(action="privacy.erase_after_retention")
+    assert (entry.actor_id, entry.subjects, entry.details) == (None, [], {"person": resident.pk})
+    assert Membership.objects.get(user=resident).end_reason == "erased"
