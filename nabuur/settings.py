@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "nabuur.staff",
     "nabuur.audit",
     "nabuur.mailbox",
+    "nabuur.messaging",
     "nabuur.public",
     "nabuur.operations",
     "nabuur.demo",
