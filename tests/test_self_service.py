@@ -51,16 +51,22 @@ def test_me_lists_memberships_and_staff_views(logged_in, resident, coordinator_a
     ]
 
 
-@pytest.mark.parametrize("count", [1, 3])
-def test_me_page_queries_do_not_grow_with_memberships(logged_in, resident, municipality, count):
-    for _ in range(count - 1):
+def test_me_page_queries_do_not_grow_with_memberships(logged_in, resident, municipality):
+    def queries_for_me():
+        with CaptureQueriesContext(connection) as queries:
+            response = logged_in.get("/nl/me/")
+        return len(response.context["memberships"]), len(queries)
+
+    one = queries_for_me()
+    for _ in range(2):
         factories.MembershipFactory(
             user=resident, network=factories.NetworkFactory(municipality=municipality)
         )
-    with CaptureQueriesContext(connection) as queries:
-        response = logged_in.get("/nl/me/")
-    assert len(response.context["memberships"]) == count
-    assert len(queries) == 11
+    three = queries_for_me()
+    # Session, user and middleware queries belong to other apps and change with them; what
+    # matters here is that the page costs the same for 1 and for 3 memberships.
+    assert (one[0], three[0]) == (1, 3)
+    assert one[1] == three[1]
 
 
 def test_changing_details_saves_and_confirms_by_email(logged_in, resident, mailoutbox):

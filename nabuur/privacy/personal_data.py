@@ -123,31 +123,33 @@ def _delete(label, user_field):
     return erase
 
 
+def _installed(label):
+    # These apps land independently; register only what this installation has.
+    try:
+        apps.get_model(label)
+    except LookupError:
+        return False
+    return True
+
+
 # django-allauth keeps the staff login address and second factors.
-register(
-    "account.EmailAddress",
-    export=_rows("account.EmailAddress", "user", ["email", "verified", "primary"]),
-    erase=_delete("account.EmailAddress", "user"),
-)
-register(
-    "mfa.Authenticator",
-    export=_rows("mfa.Authenticator", "user", ["type", "created_at", "last_used_at"]),
-    erase=_delete("mfa.Authenticator", "user"),
-)
-register(
-    "accounts.Invitation",
-    export=_rows("accounts.Invitation", "user", ["created_at", "expires_at", "used_at"]),
-    erase=_delete("accounts.Invitation", "user"),
-)
-no_personal_data(
-    "accounts.DemoMfaExemption",
-    "addresses of the fictional demo staff accounts; demo data is refused in production",
-)
+for label, fields in (
+    ("account.EmailAddress", ["email", "verified", "primary"]),
+    ("mfa.Authenticator", ["type", "created_at", "last_used_at"]),
+    ("accounts.Invitation", ["created_at", "expires_at", "used_at"]),
+):
+    if _installed(label):
+        register(label, export=_rows(label, "user", fields), erase=_delete(label, "user"))
+if _installed("accounts.DemoMfaExemption"):
+    no_personal_data(
+        "accounts.DemoMfaExemption",
+        "addresses of the fictional demo staff accounts; demo data is refused in production",
+    )
 no_personal_data(
     "zones.Street", "reference data about public roads (max_house_number is not a person's)"
 )
 
-if apps.is_installed("nabuur.messaging"):
+if _installed("messaging.Message"):
     # Messages stay in the BIN's message log; the author is the anonymised person row.
     register(
         "messaging.Message",
