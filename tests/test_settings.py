@@ -28,6 +28,14 @@ print(json.dumps({"DATABASES": settings.DATABASES, "MAILERS": settings.MAILERS,
                   "DEBUG": settings.DEBUG, "ALLOWED_HOSTS": settings.ALLOWED_HOSTS}))
 """
 
+COUNT_ROWS = """
+import django
+django.setup()
+from nabuur.accounts.models import User
+from nabuur.zones.models import Zone
+print(f"zones={Zone.objects.count()} users={User.objects.count()}")
+"""
+
 
 def production_environment(tmp_path, **overrides):
     """What a real production install sets, with a throw-away data folder."""
@@ -131,6 +139,19 @@ def test_production_passes_the_deployment_checks(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+
+
+def test_demo_data_is_refused_in_production(tmp_path):
+    environment = production_environment(tmp_path)
+    migrated = run([str(BIN_DIR / "nabuur"), "migrate", "--noinput"], environment)
+    assert migrated.returncode == 0, migrated.stderr
+    result = run([str(BIN_DIR / "nabuur"), "demo"], environment)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "CommandError: Demo data is not allowed here (NABUUR_ENV=production)."
+    )
+    counted = run([PYTHON, "-c", COUNT_ROWS], environment)
+    assert counted.stdout.split() == ["zones=0", "users=0"], counted.stderr
 
 
 def test_demo_starts_with_no_variables_at_all(tmp_path):
