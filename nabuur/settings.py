@@ -252,6 +252,11 @@ EMAIL_URL = env("NABUUR_EMAIL_URL", "smtp://localhost:25" if PRODUCTION else "ma
 MAILERS = mailers_from_url(EMAIL_URL)
 DEFAULT_FROM_EMAIL = env("NABUUR_FROM_EMAIL", "Nabuur <nabuur@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The outbox (nabuur.messaging.delivery): rate cap of the relay, retries, dead-worker timeout.
+EMAIL_RATE = env("NABUUR_EMAIL_RATE", "")
+EMAIL_MAX_ATTEMPTS = env_int("NABUUR_EMAIL_MAX_ATTEMPTS", 10)
+EMAIL_CLAIM_TIMEOUT = env_int("NABUUR_EMAIL_CLAIM_TIMEOUT", 300)
+
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

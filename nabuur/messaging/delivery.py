@@ -1,0 +1,337 @@
+"""Workers deliver the outbox: claim rows, send over one SMTP connection, record each result.
+
+The contract, for a worker that may be killed at any moment:
+- A claim sets state=sending, claimed_by, claimed_at and counts an attempt, in one transaction
+  (PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so workers never take the same rows; SQLite:
+  the IMMEDIATE transaction serialises claims).
+- Each result is committed as soon as the relay answers. A row recorded as sent is never
+  claimed again.
+- A claim older than NABUUR_EMAIL_CLAIM_TIMEOUT belongs to a dead worker and returns to the
+  queue. Only the e-mail that was in flight when the worker died can then go out twice (the
+  relay may have accepted it just before the kill); every other row of that claim was either
+  recorded or never handed to the relay.
+- 4xx answers, refused connections and timeouts defer the row with exponential backoff
+  (1, 2, 4 … minutes, at most an hour) until NABUUR_EMAIL_MAX_ATTEMPTS; 5xx answers fail it.
+- NABUUR_EMAIL_RATE (e.g. "10/s,2000/d") caps how many are sent per window, counted from the
+  rows themselves so that every worker shares the cap; the rest waits in the queue.
+"""
+
+import datetime
+import email
+import email.policy
+import os
+import smtplib
+import socket
+import time
+from collections import OrderedDict
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMessage, mailers
+from django.db import connection, transaction
+from django.db.models import F
+
+from nabuur.lib import clock
+
+from .bulk import adapt_datetime
+from .emails import bounce_address, render_message
+from .models import WAITING_STATES, Delivery, DeliveryState, Message, MessageState
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+BATCH_SIZE = 100
+BACKOFF_BASE = datetime.timedelta(minutes=1)
+BACKOFF_CAP = datetime.timedelta(hours=1)
+RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(value):
+    """'10/s,2000/d' → [(10, 1), (2000, 86400)]; empty means no cap."""
+    limits = []
+    for part in (value or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            count, unit = part.split("/")
+            limits.append((int(count), RATE_UNITS[unit.strip()]))
+        except (ValueError, KeyError) as error:
+            raise ImproperlyConfigured(
+                f"NABUUR_EMAIL_RATE: {part!r} is not like 10/s, 300/m, 1000/h or 2000/d."
+            ) from error
+    return limits
+
+
+def max_attempts():
+    return settings.EMAIL_MAX_ATTEMPTS
+
+
+def backoff(attempts):
+    """How long to wait after the `attempts`-th failed try."""
+    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+
+
+def worker_name():
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+def release_stale_claims(now):
+    """Return rows claimed by a worker that stopped answering to the queue."""
+    timeout = datetime.timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT)
+    return Delivery.objects.filter(
+        state=DeliveryState.SENDING, claimed_at__lt=now - timeout
+    ).update(state=DeliveryState.DEFERRED, claimed_by="", next_attempt_at=now)
+
+
+def rate_allowance(now, limits):
+    """How many more e-mails the rate cap allows right now (None when uncapped)."""
+    if not limits:
+        return None
+    in_flight = Delivery.objects.filter(state=DeliveryState.SENDING).count()
+    allowance = None
+    for count, seconds in limits:
+        sent = Delivery.objects.filter(
+            state=DeliveryState.SENT, sent_at__gt=now - datetime.timedelta(seconds=seconds)
+        ).count()
+        left = max(count - sent - in_flight, 0)
+        allowance = left if allowance is None else min(allowance, left)
+    return allowance
+
+
+def claim_batch(worker, now, size):
+    """Atomically take up to `size` due rows; return them as dicts."""
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.filter(state__in=WAITING_STATES, next_attempt_at__lte=now)
+            .exclude(message__state=MessageState.CANCELLED)
+            .order_by("next_attempt_at", "id")
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("id", flat=True)[:size]
+        )
+        if not ids:
+            return []
+        Delivery.objects.filter(id__in=ids).update(
+            state=DeliveryState.SENDING,
+            claimed_by=worker,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+        )
+    return list(
+        Delivery.objects.filter(id__in=ids)
+        .order_by("message_id", "languages", "id")
+        .values("id", "message_id", "email", "languages", "token", "message_id_header", "attempts")
+    )
+
+
+class SmtpSender:
+    """One reused smtplib connection to the relay of MAILERS['default']."""
+
+    def __init__(self, options):
+        self.options = options
+        self.connection = None
+        self.mail_options = []
+
+    def open(self):
+        options = self.options
+        host, port = options.get("host", "localhost"), options.get("port", 25)
+        timeout = options.get("timeout") or 30
+        if options.get("use_ssl"):
+            self.connection = smtplib.SMTP_SSL(host, port, timeout=timeout)
+        else:
+            self.connection = smtplib.SMTP(host, port, timeout=timeout)
+        self.connection.ehlo()
+        if options.get("use_tls"):
+            self.connection.starttls()
+            self.connection.ehlo()
+        if options.get("username"):
+            self.connection.login(options["username"], options.get("password") or "")
+        self.mail_options = ["BODY=8BITMIME"] if self.connection.has_extn("8bitmime") else []
+
+    def send(self, sender, recipient, data):
+        if self.connection is None:
+            self.open()
+        self.connection.sendmail(sender, [recipient], data, mail_options=self.mail_options)
+
+    def close(self):
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except (smtplib.SMTPException, OSError):
+                self.connection.close()
+            self.connection = None
+
+
+class RawEmail(EmailMessage):
+    """Hands finished bytes to a Django mail backend (the demo mailbox, locmem, console)."""
+
+    def __init__(self, sender, recipient, data):
+        super().__init__(from_email=sender, to=[recipient])
+        self.data = data
+
+    def message(self, *, policy=email.policy.default):
+        return email.message_from_bytes(self.data, policy=policy)
+
+
+class MailerSender:
+    """For backends that are not SMTP: correctness over speed, one call per e-mail."""
+
+    def open(self):
+        pass
+
+    def send(self, sender, recipient, data):
+        mailers.default.send_messages([RawEmail(sender, recipient, data)])
+
+    def close(self):
+        pass
+
+
+def make_sender():
+    config = settings.MAILERS["default"]
+    if config.get("BACKEND", SMTP_BACKEND) == SMTP_BACKEND:
+        return SmtpSender(config.get("OPTIONS", {}))
+    return MailerSender()
+
+
+def classify(error):
+    """(permanent, connection_lost, text) for an exception raised while sending one e-mail."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, reply = next(iter(error.recipients.values()))
+        return code >= 500, False, f"{code} {reply.decode(errors='replace')}"
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = error.smtp_error
+        text = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+        lost = error.smtp_code == 421
+        return error.smtp_code >= 500, lost, f"{error.smtp_code} {text}"
+    return False, True, f"{type(error).__name__}: {error}"
+
+
+class Recorder:
+    """Writes each result at once, in autocommit: a crash loses at most the one in flight."""
+
+    def __init__(self):
+        table = connection.ops.quote_name(Delivery._meta.db_table)
+        self.sent_sql = (
+            f"UPDATE {table} SET state = %s, sent_at = %s, claimed_by = '', "  # noqa: S608
+            "last_error = '' WHERE id = %s"
+        )
+
+    def sent(self, row, now):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                self.sent_sql, [DeliveryState.SENT.value, adapt_datetime(now), row["id"]]
+            )
+
+    def failed(self, row, now, permanent, text):
+        if permanent or row["attempts"] >= max_attempts():
+            Delivery.objects.filter(pk=row["id"]).update(
+                state=DeliveryState.FAILED, claimed_by="", last_error=text[:2000]
+            )
+        else:
+            Delivery.objects.filter(pk=row["id"]).update(
+                state=DeliveryState.DEFERRED,
+                claimed_by="",
+                last_error=text[:2000],
+                next_attempt_at=now + backoff(row["attempts"]),
+            )
+
+    def put_back(self, rows, until, text):
+        """Rows of a claim never handed to the relay: their attempt does not count."""
+        Delivery.objects.filter(pk__in=[row["id"] for row in rows]).update(
+            state=DeliveryState.DEFERRED,
+            claimed_by="",
+            attempts=F("attempts") - 1,
+            last_error=text[:2000],
+            next_attempt_at=until,
+        )
+
+
+class TemplateCache:
+    """The rendered (message, languages) templates of this worker; a few messages at a time."""
+
+    def __init__(self, size=32):
+        self.size = size
+        self.templates = OrderedDict()
+
+    def get(self, message_id, languages, now):
+        key = (message_id, languages)
+        if key not in self.templates:
+            message = Message.objects.prefetch_related(
+                "variants", "targets__municipality__zone"
+            ).get(pk=message_id)
+            self.templates[key] = render_message(message, languages.split("+"), now=now)
+            while len(self.templates) > self.size:
+                self.templates.popitem(last=False)
+        return self.templates[key]
+
+
+def send_batch(rows, now, sender, cache, recorder):
+    """Send the claimed rows over `sender`; record every result. Returns how many were tried."""
+    tried = 0
+    for index, row in enumerate(rows):
+        template = cache.get(row["message_id"], row["languages"], now)
+        data = template.personalise(
+            to=row["email"], message_id_header=row["message_id_header"], token=row["token"]
+        )
+        try:
+            sender.send(bounce_address(row["token"]), row["email"], data)
+        except Exception as error:  # noqa: BLE001 - every failure is recorded on the row
+            permanent, lost, text = classify(error)
+            recorder.failed(row, clock.now(), permanent, text)
+            tried += 1
+            if lost:
+                sender.close()
+                rest = rows[index + 1 :]
+                if rest:
+                    recorder.put_back(rest, clock.now() + backoff(row["attempts"]), text)
+                return tried
+            continue
+        recorder.sent(row, clock.now())
+        tried += 1
+    return tried
+
+
+def finish_messages(message_ids, now):
+    """Mark messages sending, and sent once none of their rows waits any more."""
+    Message.objects.filter(pk__in=message_ids, state=MessageState.QUEUED).update(
+        state=MessageState.SENDING
+    )
+    for message_id in message_ids:
+        waiting = Delivery.objects.filter(
+            message_id=message_id, state__in=[*WAITING_STATES, DeliveryState.SENDING]
+        ).exists()
+        if not waiting:
+            Message.objects.filter(pk=message_id, state=MessageState.SENDING).update(
+                state=MessageState.SENT, sent_at=now
+            )
+
+
+def deliver_due(*, worker=None, batch_size=BATCH_SIZE, max_seconds=30.0):
+    """Send what is due, batch after batch, for up to `max_seconds`; return how many were tried."""
+    worker = worker or worker_name()
+    limits = parse_rate(settings.EMAIL_RATE)
+    started = time.monotonic()
+    handled = 0
+    release_stale_claims(clock.now())
+    sender = make_sender()
+    cache = TemplateCache()
+    recorder = Recorder()
+    try:
+        while time.monotonic() - started < max_seconds:
+            now = clock.now()
+            allowance = rate_allowance(now, limits)
+            if allowance == 0:
+                # Only a short window (per second or minute) is worth waiting for here.
+                if min(seconds for _, seconds in limits) > 60:
+                    break
+                time.sleep(0.05)
+                if clock.now() == now:
+                    break  # a pinned clock (tests, --now) never frees the window
+                continue
+            size = batch_size if allowance is None else min(batch_size, allowance)
+            rows = claim_batch(worker, now, size)
+            if not rows:
+                break
+            handled += send_batch(rows, now, sender, cache, recorder)
+            finish_messages({row["message_id"] for row in rows}, clock.now())
+    finally:
+        sender.close()
+    return handled

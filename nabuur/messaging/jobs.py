@@ -1,0 +1,11 @@
+from datetime import timedelta
+
+from nabuur.operations.jobs import periodic
+
+from .delivery import deliver_due
+
+
+# Every round of the worker: the outbox is the one job that must never wait for a period.
+@periodic("messaging.deliver", every=timedelta(0))
+def deliver(now):
+    return deliver_due()

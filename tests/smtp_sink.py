@@ -1,0 +1,92 @@
+"""A real SMTP server for tests: aiosmtpd on a free local port, recording what it accepts.
+
+sink = SmtpSink(); sink.start()
+sink.fail_next(2, "451 4.3.0 try later")   # answer DATA with this for the next 2 e-mails
+sink.stop(); sink.start()                   # the relay is down, then back (same port)
+sink.envelopes                              # every accepted e-mail
+"""
+
+import email
+import email.policy
+import socket
+import threading
+from dataclasses import dataclass
+
+from aiosmtpd.controller import Controller
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list
+    data: bytes
+
+    @property
+    def message(self):
+        return email.message_from_bytes(self.data, policy=email.policy.default)
+
+    @property
+    def message_id(self):
+        return self.message["Message-ID"]
+
+
+class RecordingHandler:
+    def __init__(self):
+        self.envelopes = []
+        self.failures = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            if self.failures:
+                return self.failures.pop(0)
+            self.envelopes.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+            )
+        return "250 OK"
+
+
+class SmtpSink:
+    def __init__(self, port=None):
+        self.port = port or free_port()
+        self.handler = RecordingHandler()
+        self.controller = None
+
+    @property
+    def envelopes(self):
+        return self.handler.envelopes
+
+    def start(self):
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def fail_next(self, count, reply):
+        with self.handler.lock:
+            self.handler.failures.extend([reply] * count)
+
+    def message_ids(self):
+        return [received.message_id for received in self.envelopes]
+
+    def mailers(self):
+        """A MAILERS setting that sends here over SMTP."""
+        return {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": self.port, "timeout": 5},
+            }
+        }
+
+    def url(self):
+        return f"smtp://127.0.0.1:{self.port}?timeout=5"

@@ -1,0 +1,230 @@
+import datetime
+
+import pytest
+from django.core import mail
+
+from nabuur.lib import clock
+from nabuur.lib.languages import LanguageRegime
+from nabuur.messaging.delivery import backoff, deliver_due, parse_rate
+from nabuur.messaging.models import Delivery, DeliveryState, MessageState, MessageVariant
+from nabuur.messaging.services import queue_message
+
+from . import factories
+from .smtp_sink import SmtpSink
+from .test_outbox import make_message
+
+NOW = datetime.datetime(2027, 3, 1, 9, 0, tzinfo=datetime.UTC)
+
+
+def add_variant(message, language="nl", subject="Preventietip", text="Sluit uw ramen."):
+    MessageVariant.objects.create(
+        message=message,
+        language=language,
+        subject=subject,
+        body_markdown=text,
+        body_html=f"<p>{text}</p>",
+        body_text=text,
+    )
+
+
+@pytest.fixture
+def sink():
+    server = SmtpSink().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def queued(bin_a):
+    """A prevention tip queued to three members of BIN A."""
+    for _ in range(3):
+        factories.MembershipFactory(network=bin_a)
+    message = make_message(bin_a)
+    add_variant(message)
+    queue_message(message, now=NOW)
+    return message
+
+
+def states():
+    return sorted(Delivery.objects.values_list("state", flat=True))
+
+
+@pytest.mark.django_db
+def test_deliver_due_sends_every_queued_row_once(settings, sink, queued):
+    settings.MAILERS = sink.mailers()
+    with clock.frozen_at(NOW):
+        assert deliver_due() == 3
+        assert deliver_due() == 0
+
+    assert states() == [DeliveryState.SENT] * 3
+    assert sorted(sink.message_ids()) == sorted(
+        f"<{header}>" for header in Delivery.objects.values_list("message_id_header", flat=True)
+    )
+    queued.refresh_from_db()
+    assert (queued.state, queued.sent_at) == (MessageState.SENT, NOW)
+
+
+@pytest.mark.django_db
+def test_deliver_due_falls_back_to_the_django_mailer(queued):
+    with clock.frozen_at(NOW):
+        assert deliver_due() == 3
+    assert len(mail.outbox) == 3
+    assert {message.to[0] for message in mail.outbox} == set(
+        Delivery.objects.values_list("email", flat=True)
+    )
+    assert mail.outbox[0].message()["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+@pytest.mark.django_db
+def test_deliver_due_defers_while_the_relay_is_down_then_delivers_once(settings, sink, queued):
+    settings.MAILERS = sink.mailers()
+    sink.stop()
+    with clock.frozen_at(NOW):
+        assert deliver_due() == 1  # the first refused connection; the rest were put back
+    assert states() == [DeliveryState.DEFERRED] * 3
+    assert sorted(Delivery.objects.values_list("attempts", flat=True)) == [0, 0, 1]
+
+    with clock.frozen_at(NOW + datetime.timedelta(seconds=30)):
+        assert deliver_due() == 0  # nothing is due before the backoff ends
+    sink.start()
+    with clock.frozen_at(NOW + datetime.timedelta(minutes=1)):
+        assert deliver_due() == 3
+
+    assert states() == [DeliveryState.SENT] * 3
+    assert len(sink.envelopes) == len(set(sink.message_ids())) == 3
+
+
+@pytest.mark.django_db
+def test_deliver_due_retries_a_4xx_with_backoff(settings, sink, queued):
+    settings.MAILERS = sink.mailers()
+    sink.fail_next(1, "451 4.3.0 Try again later")
+    with clock.frozen_at(NOW):
+        assert deliver_due() == 3
+    deferred = Delivery.objects.get(state=DeliveryState.DEFERRED)
+    assert deferred.next_attempt_at == NOW + datetime.timedelta(minutes=1)
+    assert deferred.last_error.startswith("451")
+    assert len(sink.envelopes) == 2
+
+    with clock.frozen_at(NOW + datetime.timedelta(minutes=1)):
+        assert deliver_due() == 1
+    deferred.refresh_from_db()
+    assert (deferred.state, deferred.attempts) == (DeliveryState.SENT, 2)
+    assert len(set(sink.message_ids())) == 3
+
+
+@pytest.mark.django_db
+def test_deliver_due_stops_at_a_5xx(settings, sink, queued):
+    settings.MAILERS = sink.mailers()
+    sink.fail_next(1, "550 5.1.1 No such user")
+    with clock.frozen_at(NOW + datetime.timedelta(days=1)):
+        deliver_due()
+        assert deliver_due() == 0
+    failed = Delivery.objects.get(state=DeliveryState.FAILED)
+    assert failed.last_error == "550 5.1.1 No such user"
+    assert states() == [DeliveryState.FAILED, DeliveryState.SENT, DeliveryState.SENT]
+
+
+@pytest.mark.django_db
+def test_deliver_due_fails_a_row_after_the_last_attempt(settings, sink, queued):
+    settings.MAILERS = sink.mailers()
+    settings.EMAIL_MAX_ATTEMPTS = 2
+    sink.fail_next(2, "421 4.7.0 Too busy")
+    with clock.frozen_at(NOW):
+        deliver_due()
+    with clock.frozen_at(NOW + datetime.timedelta(hours=2)):
+        deliver_due()
+    assert Delivery.objects.filter(state=DeliveryState.FAILED).count() == 1
+
+
+@pytest.mark.django_db
+def test_deliver_due_returns_claims_of_a_dead_worker_to_the_queue(settings, sink, queued):
+    settings.MAILERS = sink.mailers()
+    Delivery.objects.update(state=DeliveryState.SENDING, claimed_by="dead:1", claimed_at=NOW)
+    with clock.frozen_at(NOW + datetime.timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT - 1)):
+        assert deliver_due() == 0
+    with clock.frozen_at(NOW + datetime.timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT + 1)):
+        assert deliver_due() == 3
+    assert states() == [DeliveryState.SENT] * 3
+
+
+@pytest.mark.django_db
+def test_deliver_due_never_resends_a_row_recorded_as_sent(settings, sink, queued):
+    settings.MAILERS = sink.mailers()
+    Delivery.objects.update(state=DeliveryState.SENT, sent_at=NOW)
+    with clock.frozen_at(NOW + datetime.timedelta(days=2)):
+        assert deliver_due() == 0
+    assert sink.envelopes == []
+
+
+@pytest.mark.django_db
+def test_deliver_due_keeps_to_the_rate_cap(settings, sink, queued):
+    settings.MAILERS = sink.mailers()
+    settings.EMAIL_RATE = "2/d"
+    with clock.frozen_at(NOW):
+        assert deliver_due() == 2
+        assert deliver_due() == 0
+    assert states() == [DeliveryState.QUEUED, DeliveryState.SENT, DeliveryState.SENT]
+    with clock.frozen_at(NOW + datetime.timedelta(days=1, seconds=1)):
+        assert deliver_due() == 1
+
+
+@pytest.mark.django_db
+def test_deliver_due_waits_for_a_paused_member(settings, sink, bin_a):
+    settings.MAILERS = sink.mailers()
+    factories.MembershipFactory(
+        network=bin_a, status="paused", paused_until=datetime.date(2027, 3, 3)
+    )
+    message = make_message(bin_a)
+    add_variant(message)
+    queue_message(message, now=NOW)
+    with clock.frozen_at(NOW):
+        assert deliver_due() == 0
+    with clock.frozen_at(datetime.datetime(2027, 3, 4, 8, tzinfo=datetime.UTC)):
+        assert deliver_due() == 1
+
+
+@pytest.mark.django_db
+def test_deliver_due_skips_cancelled_messages(settings, sink, queued):
+    settings.MAILERS = sink.mailers()
+    queued.state = MessageState.CANCELLED
+    queued.save(update_fields=["state"])
+    with clock.frozen_at(NOW):
+        assert deliver_due() == 0
+
+
+@pytest.mark.django_db
+def test_bilingual_delivery_carries_both_languages(settings, sink, zone):
+    settings.MAILERS = sink.mailers()
+    brussels = factories.MunicipalityFactory(zone=zone, language_regime=LanguageRegime.BRUSSELS)
+    network = factories.NetworkFactory(municipality=brussels)
+    factories.MembershipFactory(network=network, user__language="")
+    message = make_message(network)
+    add_variant(message, "nl", "Inbraakpreventie", "Sluit uw ramen.")
+    add_variant(message, "fr", "Prévention des cambriolages", "Fermez vos fenêtres.")
+    queue_message(message, now=NOW)
+    with clock.frozen_at(NOW):
+        deliver_due()
+
+    parsed = sink.envelopes[0].message
+    assert parsed["Subject"] == "Inbraakpreventie / Prévention des cambriolages"
+    assert parsed["Content-Language"] == "nl, fr"
+    html = parsed.get_body(("html",)).get_content()
+    assert '<html lang="nl">' in html
+    assert '<div lang="fr">' in html
+    assert "Fermez vos fenêtres." in parsed.get_body(("plain",)).get_content()
+
+
+def test_parse_rate_reads_several_windows():
+    assert parse_rate("10/s, 2000/d") == [(10, 1), (2000, 86400)]
+    assert parse_rate("") == []
+
+
+def test_backoff_doubles_up_to_an_hour():
+    assert [backoff(n).total_seconds() / 60 for n in (1, 2, 3, 7, 8, 20)] == [
+        1,
+        2,
+        4,
+        60,
+        60,
+        60,
+    ]
