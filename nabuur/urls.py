@@ -6,6 +6,7 @@ from nabuur.public import views as public_views
 urlpatterns = [
     path("healthz", public_views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("nabuur.messaging.urls")),
 ]
 
 urlpatterns += i18n_patterns(

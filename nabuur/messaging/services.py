@@ -128,3 +128,22 @@ def queue_message(message: Message, *, now: datetime.datetime) -> int:
         message.queued_at = now
         message.save(update_fields=["state", "queued_at"])
     return count
+
+
+def unsubscribe(delivery):
+    """The recipient of `delivery` leaves the BINs that message went to (RFC 8058 one-click).
+
+    Unsubscribing from a BIN's e-mail is leaving that BIN: its e-mail is what membership is
+    for, and the coordinators who keep the member list are told. Returns how many memberships
+    ended; 0 when already gone (the link stays harmless when used twice).
+    """
+    from nabuur.members.services import leave_membership
+
+    if delivery.user_id is None:
+        return 0
+    memberships = Membership.objects.filter(
+        user_id=delivery.user_id,
+        network__in=delivery.message.targets.all(),
+        status__in=[MembershipStatus.ACTIVE, MembershipStatus.PAUSED, MembershipStatus.PENDING],
+    )
+    return sum(1 for membership in memberships if leave_membership(membership))
