@@ -18,6 +18,7 @@ from nabuur.lib import clock
 from nabuur.members import services
 from nabuur.members.models import Consent, Membership, MembershipStatus
 from nabuur.zones.documents import publish_house_rules
+from nabuur.zones.models import Postcode
 
 from . import factories
 
@@ -181,3 +182,37 @@ def test_retention_job_erases_members_who_left_long_ago(resident, member_a, zone
     entry = AuditEntry.objects.get(action="privacy.erase_after_retention")
     assert (entry.actor_id, entry.subjects, entry.details) == (None, [], {"person": resident.pk})
     assert Membership.objects.get(user=resident).end_reason == "erased"
+
+
+def test_an_address_change_is_checked_against_the_bin(
+    logged_in, resident, municipality, bin_a, bin_b, mailoutbox
+):
+    Postcode.objects.create(code="2650", municipality=municipality)
+    street = factories.StreetFactory(
+        municipality=municipality,
+        postcode="2650",
+        name_nl="Kerkstraat",
+        search_names="|kerkstraat|",
+    )
+    factories.SegmentFactory(network=bin_a, street=street, number_from=1, number_to=50)
+    factories.SegmentFactory(network=bin_b, street=street, number_from=51)
+    membership = resident.memberships.get()
+    url = f"/nl/me/bin/{membership.pk}/"
+    fields = {"action": "address", "address-street": "Kerkstraat", "address-postcode": "2650"}
+
+    outside = logged_in.post(url, {**fields, "address-house_number": "60"})
+    assert outside.status_code == 200
+    assert "This address is outside BIN Centrum" in outside.text
+    membership.refresh_from_db()
+    assert membership.house_number == 7
+
+    inside = logged_in.post(url, {**fields, "address-house_number": "8a", "address-box": "2"})
+    assert inside["Location"] == url
+    membership.refresh_from_db()
+    assert (membership.street, membership.house_number, membership.house_number_suffix) == (
+        street,
+        8,
+        "A",
+    )
+    assert membership.box == "2"
+    assert "Kerkstraat 8A" in mailoutbox[-1].body

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -17,6 +18,7 @@ from nabuur.accounts.models import User, normalize_email_address
 from nabuur.lib import clock
 from nabuur.privacy.registry import erase_person
 from nabuur.staff.models import COORDINATOR_ROLES, Role, RoleAssignment
+from nabuur.staff.permissions import Capability, can
 from nabuur.zones.models import Document, DocumentKind
 
 from . import emails
@@ -301,11 +303,19 @@ def _record(actor, action, membership, details=None):
     record(actor, action, target=membership, subjects=(membership.user,), details=details)
 
 
+def _check_may_manage(actor, membership):
+    # The views check too; the service refuses on its own so no caller can skip the rule.
+    if not can(actor, Capability.MANAGE_MEMBERS, membership.network):
+        raise PermissionDenied("This person does not manage members of this BIN.")
+
+
 def approve_membership(actor, membership):
     """A coordinator accepts a confirmed, pending membership. Idempotent: True if it changed.
 
     Two coordinators pressing at once: the row lock lets one through; the other finds it done.
+    Raises PermissionDenied when `actor` may not manage the BIN's members.
     """
+    _check_may_manage(actor, membership)
     with transaction.atomic():
         membership = (
             Membership.objects.select_for_update(of=("self",))
@@ -325,7 +335,11 @@ def approve_membership(actor, membership):
 
 
 def decline_membership(actor, membership, reason=""):
-    """A coordinator refuses a pending membership. Idempotent: True if it changed."""
+    """A coordinator refuses a pending membership. Idempotent: True if it changed.
+
+    Raises PermissionDenied when `actor` may not manage the BIN's members.
+    """
+    _check_may_manage(actor, membership)
     with transaction.atomic():
         membership = (
             Membership.objects.select_for_update(of=("self",))

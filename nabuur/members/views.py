@@ -1,6 +1,8 @@
 """The resident's pages: join, confirm, login link, and "my data" (/me/)."""
 
 import functools
+import logging
+import smtplib
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,6 +29,7 @@ from .models import CURRENT_STATUSES, Basis
 from .services import Confirmation, MembershipExists
 
 HOUR = 3600
+logger = logging.getLogger(__name__)
 
 
 def _too_many(request):
@@ -139,6 +142,13 @@ def _handle_join(request, form, requested_network, zone):
     except MembershipExists as exists:
         # The same page as a new sign-up: the page never tells whether an address is known.
         services.remind_existing_member(exists.membership)
+    except (OSError, smtplib.SMTPException):
+        # Nothing was saved (one transaction); the resident can simply try again.
+        logger.exception("could not send the confirmation e-mail")
+        form.add_error(
+            None, _("We could not send the confirmation e-mail just now. Please try again later.")
+        )
+        return None
     return redirect("members:join_sent")
 
 
