@@ -277,3 +277,16 @@ def test_the_join_page_offers_a_language_only_where_the_regime_allows(client, ke
     assert 'name="language"' not in page.text
     assert 'autocomplete="given-name"' in page.text
     assert 'autocomplete="postal-code"' in page.text
+
+
+def test_an_unreachable_mail_server_keeps_nothing_and_says_so(client, kerkstraat, settings):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
+        }
+    }
+    response = client.post("/nl/join/", form_data())
+    assert response.status_code == 200
+    assert "We could not send the confirmation e-mail" in response.text
+    assert (Membership.objects.count(), User.objects.count(), Consent.objects.count()) == (0, 0, 0)

@@ -216,3 +216,19 @@ def test_an_address_change_is_checked_against_the_bin(
     )
     assert membership.box == "2"
     assert "Kerkstraat 8A" in mailoutbox[-1].body
+
+
+@pytest.mark.parametrize("path", ["/nl/me/details/", "/nl/me/erase/", "/fr/me/"])
+def test_the_resident_pages_open(logged_in, path):
+    response = logged_in.get(path)
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_the_leave_page_asks_before_leaving(logged_in, resident):
+    membership = resident.memberships.get()
+    response = logged_in.get(f"/nl/me/bin/{membership.pk}/leave/")
+    assert response.status_code == 200
+    assert 'method="post"' in response.text
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.ACTIVE
