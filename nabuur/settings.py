@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "django_tasks_db",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "nabuur.accounts",
     "nabuur.zones",
     "nabuur.networks",
@@ -97,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "nabuur.accounts.middleware.require_second_factor",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -182,7 +187,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "accounts:login"
+LOGIN_URL = "account_login"
 
 # Languages: Dutch is the default; French and German serve Brussels, facility municipalities and
 # the German-speaking area; English is offered on staff pages only (see nabuur.lib.languages).
@@ -306,3 +311,44 @@ DEMO_DATA_ALLOWED = not PRODUCTION
 NABUUR_CONFIRM_HOURS = env_int("NABUUR_CONFIRM_HOURS", 72)
 NABUUR_JOIN_LIMIT_PER_IP = env_int("NABUUR_JOIN_LIMIT_PER_IP", 20)
 NABUUR_JOIN_LIMIT_PER_ADDRESS = env_int("NABUUR_JOIN_LIMIT_PER_ADDRESS", 5)
+
+# Accounts and security (nabuur.accounts, django-allauth): staff log in with e-mail, password and
+# a second factor; there is no sign-up, only invitations.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_REDIRECT_URL = "staff:dashboard"
+ACCOUNT_ADAPTER = "nabuur.accounts.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+# Invitations prove the address; allauth's own verification mails are not needed.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "allauth.account.forms.EmailAwarePasswordResetTokenGenerator"
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("NABUUR_REAUTHENTICATION_SECONDS", 5 * 60)
+# After NABUUR_LOGIN_ATTEMPTS failures an address is locked for 15 minutes, whatever the IP.
+NABUUR_LOGIN_ATTEMPTS = env_int("NABUUR_LOGIN_ATTEMPTS", 5)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"30/15m/ip,{NABUUR_LOGIN_ATTEMPTS}/15m/key",
+    "login": "30/m/ip",
+    "reset_password": "20/m/ip,5/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+    "signup": "5/m/ip",
+}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Nabuur] "
+MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Nabuur"
+# WebAuthn needs https, except on 127.0.0.1/localhost in demo and tests.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+# How long an invitation link works.
+NABUUR_INVITATION_HOURS = env_int("NABUUR_INVITATION_HOURS", 72)

@@ -13,6 +13,8 @@ urlpatterns += i18n_patterns(
     path("", include("nabuur.public.urls")),
     path("", include("nabuur.members.urls")),
     path("mailbox/", include("nabuur.mailbox.urls")),
+    path("account/", include("nabuur.accounts.urls")),
+    path("staff/", include("nabuur.staff.urls")),
     prefix_default_language=True,
 )
 

@@ -69,3 +69,45 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def full_name(self):
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class DemoMfaExemption(models.Model):
+    """A demo persona who may skip the second factor; honoured only with NABUUR_ENV=demo.
+
+    `nabuur demo` fills this table so that visitors can try the printed personas.
+    """
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+
+    class Meta:
+        verbose_name = _("demo exemption from the second factor")
+        verbose_name_plural = _("demo exemptions from the second factor")
+
+    def __str__(self):
+        return self.email
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link that lets an invited staff member set a password.
+
+    Only the SHA-256 of the token is stored, so a leaked database holds no usable link.
+    """
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    role_assignment = models.ForeignKey(
+        "staff.RoleAssignment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("sent"))
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self):
+        return f"invitation #{self.pk}"
