@@ -290,3 +290,13 @@ def test_an_unreachable_mail_server_keeps_nothing_and_says_so(client, kerkstraat
     assert response.status_code == 200
     assert "We could not send the confirmation e-mail" in response.text
     assert (Membership.objects.count(), User.objects.count(), Consent.objects.count()) == (0, 0, 0)
+
+
+def test_a_brussels_resident_chooses_french(client, kerkstraat, municipality, mailoutbox):
+    municipality.language_regime = "nl+fr"
+    municipality.save()
+    page = client.get("/fr/join/?bin=centrum")
+    assert 'name="language"' in page.text
+    client.post("/fr/join/?bin=centrum", form_data(language="fr"))
+    assert User.objects.get().language == "fr"
+    assert "http://127.0.0.1:8000/fr/join/confirm/" in mailoutbox[0].body

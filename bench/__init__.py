@@ -1,0 +1,1 @@
+"""`python -m bench`: the performance figures of issue 5 (see bench/__main__.py)."""
