@@ -52,7 +52,7 @@ def language_field(languages):
 
 
 class AddressFields(forms.Form):
-    street = _text(_("Street"), 200, "street-address")
+    street = _text(_("Street"), 200, "address-line1")
     house_number = _text(_("House number"), 8, help_text=_("With the letter if any, e.g. 12B."))
     box = _text(_("Box"), 16, required=False, help_text=_("Only for a flat or an office."))
     postcode = forms.RegexField(
