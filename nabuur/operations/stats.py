@@ -9,18 +9,16 @@ An app adds its figures in its own `stats.py`:
         return {"queued": ..., "sent": ...}
 
 A section returns a number, or a flat dict of name → number (or text). Sections appear in the
-order they were registered; the ones below come first.
+order of INSTALLED_APPS (zones, networks, members, messaging, …, operations).
 """
 
 from collections.abc import Callable
 
+from django.apps import apps
 from django.db.models import Count
 from django.utils.module_loading import autodiscover_modules
 
-from nabuur.members.models import Membership, MembershipStatus
-from nabuur.networks.models import Network, NetworkStatus
 from nabuur.operations.models import JobRun
-from nabuur.zones.models import Municipality, Zone
 
 _sections: dict[str, Callable[[], object]] = {}
 
@@ -34,36 +32,25 @@ def stats_section(name):
 
 
 def collect_stats():
-    """Every registered section's figures, keyed by section name."""
+    """Every registered section's figures, keyed by section name, in INSTALLED_APPS order."""
     autodiscover_modules("stats")
-    return {name: func() for name, func in _sections.items()}
+    app_names = [config.name for config in apps.get_app_configs()]
+
+    def app_position(item):
+        module = item[1].__module__
+        for position, name in enumerate(app_names):
+            if module == name or module.startswith(f"{name}."):
+                return position
+        return len(app_names)
+
+    # sorted() is stable: sections of one app keep the order they were registered in.
+    return {name: func() for name, func in sorted(_sections.items(), key=app_position)}
 
 
 def count_by(queryset, field, choices):
     """Rows per value of `field`, with every choice present (0 when there are none)."""
     found = dict(queryset.values_list(field).annotate(n=Count("pk")).order_by())
     return {value: found.get(value, 0) for value in choices.values}
-
-
-@stats_section("zones")
-def zones():
-    return Zone.objects.count()
-
-
-@stats_section("municipalities")
-def municipalities():
-    # Reference data holds all of Belgium; only the municipalities a zone runs count here.
-    return Municipality.objects.filter(zone__isnull=False).count()
-
-
-@stats_section("bins")
-def bins():
-    return count_by(Network.objects.all(), "status", NetworkStatus)
-
-
-@stats_section("members")
-def members():
-    return count_by(Membership.objects.all(), "status", MembershipStatus)
 
 
 @stats_section("jobs")
