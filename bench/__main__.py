@@ -152,9 +152,7 @@ def run_workers(database_url, count, port, ids, peaks):
 def main():
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith("postgres"):
-        sys.exit(
-            "bench: DATABASE_URL is not PostgreSQL; run it with make bench."
-        )
+        sys.exit("bench: DATABASE_URL is not PostgreSQL; run it with make bench.")
     parts = urlsplit(database_url)
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     bench_url = urlunsplit(parts._replace(path="/nabuur_bench"))

@@ -50,7 +50,7 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("NABUUR_SECRET_KEY is required when NABUUR_ENV=production.")
     # Only for demo and test: a fixed key keeps sessions across restarts of `make run`.
-    SECRET_KEY = "nabuur-insecure-demo-key-never-use-in-production-0123456789abcdef"
+    SECRET_KEY = "nabuur-insecure-demo-key-never-use-in-production-0123456789abcdef"  # noqa: S105
 
 DEBUG = env_bool("NABUUR_DEBUG", False)
 if PRODUCTION and DEBUG:
@@ -129,7 +129,7 @@ TEMPLATES = [
 
 
 def database_from_url(url):
-    """Turn DATABASE_URL (sqlite:///path or postgres://user:pass@host:port/name) into Django's form."""
+    """Turn DATABASE_URL (sqlite:///path or postgres://user:pass@host:port/name) into DATABASES."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = unquote(parts.path)
@@ -330,7 +330,10 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
-ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "allauth.account.forms.EmailAwarePasswordResetTokenGenerator"
+# A class path, not a secret.
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = (
+    "allauth.account.forms.EmailAwarePasswordResetTokenGenerator"  # noqa: S105
+)
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("NABUUR_REAUTHENTICATION_SECONDS", 5 * 60)
 # After NABUUR_LOGIN_ATTEMPTS failures an address is locked for 15 minutes, whatever the IP.
 NABUUR_LOGIN_ATTEMPTS = env_int("NABUUR_LOGIN_ATTEMPTS", 5)

@@ -8,11 +8,16 @@ sink.envelopes                              # every accepted e-mail
 
 import email
 import email.policy
+import logging
 import socket
 import threading
 from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every connection at INFO from its own thread, which can outlive pytest's
+# captured streams ("I/O operation on closed file"); its warnings are all a test needs.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def free_port():

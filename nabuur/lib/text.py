@@ -8,7 +8,10 @@ _PUNCTUATION = re.compile(r"[^\w\s]", re.UNICODE)
 
 
 def fold(value: str) -> str:
-    """Lower-case, strip accents and punctuation, collapse spaces: 'Rue de l'Église' → 'rue de l eglise'."""
+    """Lower-case, strip accents and punctuation, collapse spaces.
+
+    'Rue de l'Église' → 'rue de l eglise'.
+    """
     decomposed = unicodedata.normalize("NFKD", value or "")
     without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     cleaned = _PUNCTUATION.sub(" ", without_accents.casefold())

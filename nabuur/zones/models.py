@@ -1,7 +1,6 @@
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from nabuur.lib.languages import LanguageRegime, regime_languages, union_languages
 
@@ -135,7 +134,8 @@ class Street(models.Model):
     name_nl = models.CharField(_("name in Dutch"), max_length=200, blank=True)
     name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
     name_de = models.CharField(_("name in German"), max_length=200, blank=True)
-    # Folded names (see nabuur.lib.text.fold), space-separated per language, for matching.
+    # Folded names between bars ("|kerkstraat|rue de l eglise|", see zones.services), so the finder
+    # matches a whole name in SQL without matching across two languages.
     search_names = models.CharField(max_length=700, editable=False, default="")
     # Highest house number seen in the address file, so an open-ended segment has an end.
     max_house_number = models.PositiveIntegerField(default=0)

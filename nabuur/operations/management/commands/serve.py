@@ -4,6 +4,7 @@
 together on Ctrl+C.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -39,10 +40,8 @@ class Command(BaseCommand):
         try:
             # Whichever stops first takes the other down with it.
             while worker.poll() is None and web.poll() is None:
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     web.wait(timeout=1)
-                except subprocess.TimeoutExpired:
-                    pass
         except KeyboardInterrupt:
             pass
         finally:
