@@ -15,6 +15,7 @@ from nabuur.zones.documents import publish_house_rules, publish_privacy_notice
 from nabuur.zones.models import Postcode
 
 from . import factories
+from .i18n import nl
 
 
 @pytest.fixture(autouse=True)
@@ -90,19 +91,19 @@ def test_join_confirm_approve_makes_an_active_member(
         ("privacy_notice", "web"),
     ]
     assert [m.to for m in mailoutbox] == [["mt.dhondt@example.org"]]
-    assert mailoutbox[0].subject == "Confirm your membership of BIN Centrum"
+    assert mailoutbox[0].subject == nl("Confirm your membership of %(name)s", name="BIN Centrum")
     assert "D&#x27;Hondt" not in mailoutbox[0].body
     confirm_url = link_from(mailoutbox[0])
     assert confirm_url.startswith("/nl/join/confirm/")
 
     # Opening the link (a mail scanner does) changes nothing; the button does.
     page = client.get(confirm_url)
-    assert "Confirm my membership" in page.text
+    assert nl("Confirm my membership") in page.text
     membership.refresh_from_db()
     assert membership.confirmed_at is None
 
     page = client.post(confirm_url)
-    assert "A coordinator of BIN Centrum now checks your request" in page.text
+    assert "Een coördinator van BIN Centrum bekijkt nu uw aanvraag" in page.text
     membership.refresh_from_db()
     assert (membership.status, membership.confirmed_at is not None) == ("pending", True)
     assert [m.to for m in mailoutbox[1:]] == [["mt.dhondt@example.org"], [coordinator_a.email]]
@@ -111,7 +112,7 @@ def test_join_confirm_approve_makes_an_active_member(
     assert services.approve_membership(coordinator_a, membership) is False
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.ACTIVE
-    assert mailoutbox[-1].subject == "Welcome to BIN Centrum"
+    assert mailoutbox[-1].subject == nl("Welcome to %(name)s", name="BIN Centrum")
     entry = AuditEntry.objects.get(action="members.approve")
     assert (entry.actor_id, entry.subjects) == (coordinator_a.pk, [membership.user_id])
 
@@ -121,9 +122,9 @@ def test_confirmation_activates_at_once_without_approval(client, kerkstraat, bin
     bin_a.save()
     client.post("/nl/join/", form_data())
     page = client.post(link_from(mailoutbox[0]))
-    assert "You are now a member of BIN Centrum" in page.text
+    assert "U bent nu lid van BIN Centrum" in page.text
     assert Membership.objects.get().status == MembershipStatus.ACTIVE
-    assert mailoutbox[1].subject == "Welcome to BIN Centrum"
+    assert mailoutbox[1].subject == nl("Welcome to %(name)s", name="BIN Centrum")
 
 
 def test_decline_ends_the_request_and_tells_the_resident(
@@ -147,7 +148,7 @@ def test_a_confirmation_link_works_once(client, kerkstraat, mailoutbox):
     client.post(url)
     again = client.post(url)
     assert again.status_code == 200
-    assert "This link was already used" in again.text
+    assert nl("This link was already used") in again.text
     assert Membership.objects.count() == 1
 
 
@@ -157,7 +158,7 @@ def test_an_expired_confirmation_link_says_so(client, kerkstraat, mailoutbox, se
     url = link_from(mailoutbox[0])
     with clock.frozen_at(clock.now() + timedelta(hours=73)):
         page = client.post(url)
-    assert "This link has expired" in page.text
+    assert nl("This link has expired") in page.text
     assert Membership.objects.get().confirmed_at is None
 
 
@@ -170,7 +171,7 @@ def test_a_link_after_the_purge_finds_nothing(client, kerkstraat, zone, mailoutb
     assert User.objects.filter(email="mt.dhondt@example.org").exists() is False
     page = client.post(url)
     assert page.status_code == 404
-    assert "We do not find this request" in page.text
+    assert nl("We do not find this request") in page.text
 
 
 def test_the_purge_keeps_young_requests_and_people_with_other_memberships(
@@ -193,7 +194,7 @@ def test_a_known_and_an_unknown_email_get_the_same_answer(client, kerkstraat, me
     assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
     assert Membership.objects.filter(user=member_a).count() == 1
     assert [m.to for m in mailoutbox] == [[member_a.email], ["new@example.org"]]
-    assert mailoutbox[0].subject == "Your request to join BIN Centrum"
+    assert mailoutbox[0].subject == nl("Your request to join %(name)s", name="BIN Centrum")
 
 
 def test_a_double_submission_creates_one_membership(client, kerkstraat, mailoutbox):
@@ -226,7 +227,7 @@ def test_sign_ups_per_ip_are_limited(client, kerkstraat, settings):
     first = client.post("/nl/join/", form_data())
     second = client.post("/nl/join/", form_data(street="Kerkstraat", house_number="14"))
     assert (first.status_code, second.status_code) == (302, 429)
-    assert "Too many attempts" in second.text
+    assert nl("Too many attempts") in second.text
 
 
 def test_an_address_outside_every_bin_goes_to_the_police_queue(
@@ -260,14 +261,17 @@ def test_an_unknown_street_is_an_error_on_the_form(client, kerkstraat):
 def test_the_form_lists_missing_answers_at_the_top(client, kerkstraat):
     response = client.post("/nl/join/", form_data(adult="", accept=""))
     assert response.status_code == 200
-    assert "Only adults can join" in response.text
+    assert nl("Only adults can join a neighbourhood information network.") in response.text
     assert 'role="alert"' in response.text
     assert 'href="#id_accept"' in response.text
 
 
 def test_a_business_can_join_only_a_business_network(client, kerkstraat):
     response = client.post("/nl/join/", form_data(basis="business"))
-    assert "BIN Centrum is a network for residents" in response.text
+    assert (
+        nl("%(bin)s is a network for residents: choose “live” or “work”.", bin="BIN Centrum")
+        in response.text
+    )
     assert Membership.objects.count() == 0
 
 
@@ -288,7 +292,10 @@ def test_an_unreachable_mail_server_keeps_nothing_and_says_so(client, kerkstraat
     }
     response = client.post("/nl/join/", form_data())
     assert response.status_code == 200
-    assert "We could not send the confirmation e-mail" in response.text
+    assert (
+        nl("We could not send the confirmation e-mail just now. Please try again later.")
+        in response.text
+    )
     assert (Membership.objects.count(), User.objects.count(), Consent.objects.count()) == (0, 0, 0)
 
 

@@ -116,7 +116,7 @@ def test_zone_admin_sees_messages_newest_first(client, zone_admin, demo_mailer):
         "Tweede bericht",
         "Eerste bericht",
     ]
-    assert "<caption>\n    2 messages\n  </caption>" in response.text.replace("\n\n", "\n")
+    assert "<caption>\n    2 berichten\n  </caption>" in response.text.replace("\n\n", "\n")
 
 
 @pytest.mark.django_db

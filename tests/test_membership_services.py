@@ -9,6 +9,7 @@ from nabuur.members.models import Membership, MembershipStatus
 from nabuur.operations.jobs import registered_jobs
 
 from . import factories
+from .i18n import nl
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def test_only_a_coordinator_of_the_bin_approves(confirmed_request, coordinator_b
 def test_approving_twice_sends_one_welcome(confirmed_request, coordinator_a, mailoutbox):
     results = [services.approve_membership(coordinator_a, confirmed_request) for _ in range(2)]
     assert results == [True, False]
-    assert [m.subject for m in mailoutbox] == ["Welcome to BIN Centrum"]
+    assert [m.subject for m in mailoutbox] == [nl("Welcome to %(name)s", name="BIN Centrum")]
 
 
 def test_a_declined_request_cannot_be_approved_afterwards(confirmed_request, coordinator_a):

@@ -5,21 +5,13 @@ import re
 
 import pytest
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from nabuur.networks.models import NetworkStatus, Side
 from nabuur.zones.models import Document, DocumentKind
 
 from . import factories
-
-
-def nl(msgid, **values):
-    """The Dutch text of a source string, so the assertions hold before and after translation."""
-    with translation.override("nl"):
-        text = gettext(msgid)
-    return text % values if values else text
-
+from .i18n import nl
 
 EMERGENCY_HEADING = nl("Emergency or something suspicious?")
 DEMO_TEXT = nl(

@@ -21,6 +21,7 @@ from nabuur.zones.documents import publish_house_rules
 from nabuur.zones.models import Postcode
 
 from . import factories
+from .i18n import nl
 
 
 @pytest.fixture
@@ -202,7 +203,14 @@ def test_an_address_change_is_checked_against_the_bin(
 
     outside = logged_in.post(url, {**fields, "address-house_number": "60"})
     assert outside.status_code == 200
-    assert "This address is outside BIN Centrum" in outside.text
+    assert (
+        nl(
+            "This address is outside %(bin)s. Leave %(bin)s and join again with your new "
+            "address: the address decides the network.",
+            bin="BIN Centrum",
+        )
+        in outside.text
+    )
     membership.refresh_from_db()
     assert membership.house_number == 7
 
