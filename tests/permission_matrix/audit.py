@@ -1,0 +1,3 @@
+"""The audit log viewer: zone administrators only."""
+
+ENTRIES = {}

@@ -1,0 +1,36 @@
+"""The demo mailbox holds every member's e-mail: zone administrators only (the zone's scope)."""
+
+from nabuur.staff.permissions import Capability
+
+
+def demo_mailer(ctx):
+    from nabuur.mailbox.access import MAILBOX_BACKEND
+
+    ctx.settings.MAILERS = {"default": {"BACKEND": MAILBOX_BACKEND}}
+
+
+def stored_message(ctx):
+    from nabuur.mailbox.models import MailboxMessage
+
+    message = MailboxMessage.objects.first()
+    if message is None:
+        from django.core.mail import EmailMessage
+
+        EmailMessage("Hallo", "Tekst", to=["lid@example.org"]).send()
+        message = MailboxMessage.objects.get()
+    return {"pk": message.pk}
+
+
+MAILBOX_PAGE = {
+    "capability": Capability.VIEW_MEMBERS,
+    "object": "zone",
+    "kwargs": {},
+    "setup": demo_mailer,
+}
+
+ENTRIES = {
+    "mailbox:inbox": MAILBOX_PAGE,
+    "mailbox:message": {**MAILBOX_PAGE, "kwargs": stored_message},
+    "mailbox:message_html": {**MAILBOX_PAGE, "kwargs": stored_message, "ok": (200, 404)},
+    "mailbox:message_raw": {**MAILBOX_PAGE, "kwargs": stored_message},
+}
