@@ -2,6 +2,7 @@ from django.conf import settings
 from django.urls import reverse, translate_url
 from django.utils import translation
 
+from nabuur.mailbox.access import is_zone_admin, mailbox_enabled
 from nabuur.public.languages import page_languages, site_zone
 
 # Each language names itself, so a reader finds their own language whatever the page's is.
@@ -25,12 +26,19 @@ def language_links(request, languages):
     return links
 
 
+def shows_mailbox_link(request):
+    """True for a zone administrator on a site that keeps its e-mail in the demo mailbox."""
+    # The cheap checks first: an anonymous visitor costs no query.
+    return mailbox_enabled() and request.user.is_authenticated and is_zone_admin(request.user)
+
+
 def site(request):
-    """What every page needs: the demo flag, the zone whose numbers the notice shows, and the
-    languages the page may switch to."""
+    """What every page needs: the demo flag, the zone whose numbers the notice shows, the
+    languages the page may switch to and whether the header links to the demo mailbox."""
     languages = page_languages(request)
     return {
         "DEMO": settings.DEMO,
+        "show_mailbox_link": shows_mailbox_link(request),
         "site_zone": site_zone(request),
         "page_languages": languages,
         # A single language needs no switcher.
