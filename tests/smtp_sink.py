@@ -4,8 +4,11 @@ sink = SmtpSink(); sink.start()
 sink.fail_next(2, "451 4.3.0 try later")   # answer DATA with this for the next 2 e-mails
 sink.stop(); sink.start()                   # the relay is down, then back (same port)
 sink.envelopes                              # every accepted e-mail
+sink.delay = 0.005                          # answer each DATA this many seconds late
+sink.handler.after_accept = callback        # called with each e-mail before the 250 answer
 """
 
+import asyncio
 import email
 import email.policy
 import logging
@@ -31,6 +34,7 @@ class Received:
     mail_from: str
     rcpt_tos: list
     data: bytes
+    peer: tuple = None
 
     @property
     def message(self):
@@ -46,14 +50,25 @@ class RecordingHandler:
         self.envelopes = []
         self.failures = []
         self.lock = threading.Lock()
+        self.delay = 0.0
+        # Called with the Received after storing it and before answering 250.
+        self.after_accept = None
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             if self.failures:
                 return self.failures.pop(0)
-            self.envelopes.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+            received = Received(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                envelope.original_content,
+                session.peer,
             )
+            self.envelopes.append(received)
+        if self.after_accept is not None:
+            self.after_accept(received)
         return "250 OK"
 
 
@@ -66,6 +81,14 @@ class SmtpSink:
     @property
     def envelopes(self):
         return self.handler.envelopes
+
+    @property
+    def delay(self):
+        return self.handler.delay
+
+    @delay.setter
+    def delay(self, seconds):
+        self.handler.delay = seconds
 
     def start(self):
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
