@@ -2,20 +2,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
-from .permissions import Capability, networks_where, scopes_for
+from .panels import panels_for
+from .permissions import scopes_for
 
 
 @login_required
 def dashboard(request):
-    """The staff home: the BINs the person works on. Later issues add their panels."""
+    """The staff home: one panel per thing the person works on (see nabuur.staff.panels)."""
     scopes = scopes_for(request.user)
     if not scopes.is_staff:
         raise PermissionDenied
-    networks = networks_where(request.user, Capability.VIEW_NETWORKS).select_related("municipality")
+    panels = panels_for(request, scopes)
+    networks = next((p.context["networks"] for p in panels if "networks" in p.context), [])
     return render(
         request,
         "staff/dashboard.html",
         {
+            "panels": panels,
             "networks": networks,
             "assignments": scopes.assignments,
             "unscreened": [a for a in scopes.assignments if a.is_coordinator and not a.is_screened],

@@ -1,0 +1,87 @@
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from django.utils.html import escape
+
+from nabuur.members.models import MembershipStatus
+from nabuur.staff.models import Role
+
+from . import factories
+from .i18n import nl
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def log_in(client, user):
+    TOTP.activate(user, generate_totp_secret())
+    client.force_login(user)
+
+
+def pending(network, count):
+    for _ in range(count):
+        factories.MembershipFactory(network=network, status=MembershipStatus.PENDING)
+
+
+def counts(response):
+    return {n.slug: n.pending_members for n in response.context["networks"]}
+
+
+def test_a_coordinator_sees_their_bin_with_its_pending_members(client, coordinator_a, bin_a, bin_b):
+    pending(bin_a, 2)
+    pending(bin_b, 1)
+    factories.MembershipFactory(network=bin_a)  # active: not counted
+    log_in(client, coordinator_a)
+    response = client.get("/nl/staff/")
+    assert response.status_code == 200
+    assert counts(response) == {"centrum": 2}
+    assert escape(nl("Your BINs")) in response.text
+
+
+def test_zone_admin_sees_every_bin_of_the_zone(client, zone_admin, bin_a, bin_b):
+    pending(bin_b, 3)
+    log_in(client, zone_admin)
+    assert counts(client.get("/nl/staff/")) == {"centrum": 0, "elsdonk": 3}
+
+
+def test_municipality_contact_sees_the_bins_but_no_member_counts(
+    client, municipality_contact, bin_a, bin_b
+):
+    pending(bin_a, 1)
+    log_in(client, municipality_contact)
+    assert counts(client.get("/nl/staff/")) == {"centrum": None, "elsdonk": None}
+
+
+def test_an_unscreened_coordinator_sees_the_notice_and_no_counts(client, bin_a):
+    user = factories.RoleFactory(
+        role=Role.COORDINATOR, network=bin_a, screening_result="pending"
+    ).user
+    pending(bin_a, 1)
+    log_in(client, user)
+    response = client.get("/nl/staff/")
+    assert counts(response) == {}
+    assert 'role="note"' in response.text
+
+
+def queries(client):
+    with CaptureQueriesContext(connection) as context:
+        assert client.get("/nl/staff/").status_code == 200
+    return len(context.captured_queries)
+
+
+def test_the_query_count_does_not_grow_with_bins_or_members(client, zone_admin, municipality):
+    first = factories.NetworkFactory(municipality=municipality)
+    pending(first, 1)
+    log_in(client, zone_admin)
+    one = queries(client)
+    for _ in range(3):
+        pending(factories.NetworkFactory(municipality=municipality), 2)
+    assert queries(client) == one
