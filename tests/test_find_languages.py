@@ -1,6 +1,7 @@
 """The finder is a zone-wide page: it speaks the zone's public languages, like the home page."""
 
 import pytest
+from django.utils import translation
 
 from nabuur.lib.languages import LanguageRegime
 
@@ -11,6 +12,14 @@ from . import factories
 WAITS_FOR_FIND_PAGE_TESTS = pytest.mark.xfail(
     strict=True, reason="@zone_page on the finder waits for tests/test_find_page.py to ask in Dutch"
 )
+
+
+@pytest.fixture(autouse=True)
+def forget_the_request_language():
+    """A request leaves its language active in the thread; tests that follow (such as
+    reverse() assertions in tests/test_find_page.py) expect the default language."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
