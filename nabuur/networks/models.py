@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -143,3 +144,53 @@ class Segment(models.Model):
         if self.side == Side.BOTH:
             return numbers
         return f"{numbers}, {self.get_side_display()}"
+
+
+class MeasureKind(models.TextChoices):
+    """The steps against a coordinator, from the mildest to the last (see docs/domain)."""
+
+    CONVERSATION = "conversation", _("conversation")
+    WRITTEN_REPRIMAND = "reprimand", _("written reprimand by the zone chief")
+    TEMPORARY_REMOVAL = "temporary", _("temporary removal")
+    DEFINITIVE_REMOVAL = "definitive", _("definitive removal by the administrative authority")
+
+
+# A coordinator may appeal a definitive removal within three weeks of the decision.
+APPEAL_PERIOD_DAYS = 21
+
+
+class CoordinatorMeasure(models.Model):
+    """A measure taken against a coordinator, with who decided it, when and why."""
+
+    assignment = models.ForeignKey(
+        "staff.RoleAssignment", on_delete=models.PROTECT, related_name="measures"
+    )
+    kind = models.CharField(_("measure"), max_length=12, choices=MeasureKind.choices)
+    decided_on = models.DateField(_("decided on"))
+    # Who decided, as named in the decision: "the zone chief", "the mayor of Edegem".
+    decided_by = models.CharField(_("decided by"), max_length=200)
+    reasons = models.TextField(_("reasons"), blank=True)
+    removed_until = models.DateField(_("removed until"), null=True, blank=True)
+    appeal_deadline = models.DateField(_("appeal possible until"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("measure against a coordinator")
+        verbose_name_plural = _("measures against coordinators")
+        ordering = ["decided_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="temporary") | Q(removed_until__isnull=False),
+                name="temporary_removal_has_an_end",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="definitive") | ~Q(reasons=""),
+                name="definitive_removal_has_reasons",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"

@@ -1,0 +1,238 @@
+"""Every form of zone administration: BINs, segments, CSV import, merge, stop, roles, measures."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from nabuur.lib import clock
+from nabuur.staff.models import NETWORK_ROLES, Role, ScreeningResult
+from nabuur.zones.models import Municipality
+
+from . import segments_csv
+from .models import BinType, CoordinatorMeasure, MeasureKind, Network, Segment
+from .services import CLOSED_STATUSES
+
+
+class Accessible:
+    """Links each input to its hint and its error (aria-describedby) and marks it invalid."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}_hint"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            attrs = self.fields[name].widget.attrs
+            described = [attrs.get("aria-describedby", ""), f"id_{name}_error"]
+            attrs["aria-describedby"] = " ".join(part for part in described if part)
+            attrs["aria-invalid"] = "true"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class NetworkFilterForm(forms.Form):
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"),
+        queryset=Municipality.objects.none(),
+        required=False,
+        empty_label=_("All municipalities"),
+        to_field_name="nis_code",
+    )
+
+    def __init__(self, *args, municipalities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities
+
+
+class NetworkForm(Accessible, forms.ModelForm):
+    class Meta:
+        model = Network
+        fields = [
+            "name",
+            "slug",
+            "bin_type",
+            "municipality",
+            "status",
+            "start_date",
+            "requires_approval",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+        ]
+        labels = {
+            "bin_type": _("Type"),
+            "municipality": _("Municipality"),
+            "slug": _("Web address"),
+        }
+        help_texts = {"slug": _("Lower-case letters, digits and hyphens, as in the public link.")}
+        widgets = {"start_date": DateInput}
+
+    def __init__(self, *args, zone, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = Municipality.objects.filter(zone=zone)
+        self.fields["bin_type"].queryset = BinType.objects.filter(zone=zone)
+        # Merging and stopping have their own pages: they move members and tell them.
+        status = self.fields["status"]
+        status.choices = [
+            choice
+            for choice in status.choices
+            if choice[0] not in CLOSED_STATUSES or choice[0] == self.instance.status
+        ]
+        if self.instance.status in CLOSED_STATUSES:
+            status.disabled = True
+
+
+class SegmentForm(Accessible, forms.ModelForm):
+    confirm_overlap = forms.BooleanField(
+        label=_("I know this overlaps another BIN and want it anyway."), required=False
+    )
+
+    class Meta:
+        model = Segment
+        fields = ["street", "number_from", "number_to", "side"]
+        labels = {"street": _("Street")}
+        help_texts = {"number_to": _("Leave empty for the rest of the street.")}
+
+    def __init__(self, *args, network, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.network = network
+        self.fields["street"].queryset = network.municipality.streets.order_by("name_nl", "name_fr")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("number_from"), data.get("number_to")
+        if start and end and end < start:
+            self.add_error("number_to", _("The range ends before it starts."))
+        return data
+
+
+class SegmentImportForm(Accessible, forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        required=False,
+        help_text=_(
+            "Columns: street (name or street id), from, to, side. Dutch or French headers, "
+            "separated by commas or semicolons."
+        ),
+    )
+    # The decoded file, carried from the preview to the apply step.
+    content = forms.CharField(widget=forms.HiddenInput, required=False)
+    replace = forms.BooleanField(label=_("Replace the BIN's current segments"), required=False)
+    confirm_overlap = forms.BooleanField(
+        label=_("I know some rows overlap other BINs and want them anyway."), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload:
+            if upload.size > segments_csv.MAX_BYTES:
+                raise forms.ValidationError(_("The file is too large."))
+            data["content"] = segments_csv.decode(upload.read())
+        elif not data.get("content"):
+            self.add_error("file", _("Choose a CSV file."))
+        return data
+
+
+class MergeForm(Accessible, forms.Form):
+    target = forms.ModelChoiceField(
+        label=_("Merge into"),
+        queryset=Network.objects.none(),
+        to_field_name="slug",
+    )
+
+    def __init__(self, *args, source, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = (
+            Network.objects.filter(municipality__zone=source.municipality.zone_id)
+            .exclude(pk=source.pk)
+            .exclude(status__in=CLOSED_STATUSES)
+            .order_by("name")
+        )
+
+
+class StopForm(Accessible, forms.Form):
+    reason = forms.CharField(
+        label=_("Message to the members (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class PersonForm(Accessible, forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    screening_result = forms.ChoiceField(
+        label=_("Police screening"),
+        choices=ScreeningResult.choices,
+        initial=ScreeningResult.PENDING,
+        help_text=_("For coordinators only."),
+    )
+    screened_on = forms.DateField(label=_("Screened on"), required=False, widget=DateInput)
+
+    def person(self):
+        data = self.cleaned_data
+        return {
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "screening_result": data["screening_result"],
+            "screened_on": data["screened_on"],
+        }
+
+
+class AppointForm(PersonForm):
+    role = forms.ChoiceField(label=_("Role"), choices=[])
+
+    field_order = ["role", "email", "first_name", "last_name"]
+
+    def __init__(self, *args, roles=NETWORK_ROLES, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(Role(r).value, Role(r).label) for r in roles]
+
+
+class EndRoleForm(Accessible, forms.Form):
+    ended_on = forms.DateField(label=_("Last day"), widget=DateInput, initial=clock.today)
+
+
+class MeasureForm(Accessible, forms.ModelForm):
+    class Meta:
+        model = CoordinatorMeasure
+        fields = ["kind", "decided_on", "decided_by", "reasons", "removed_until"]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "decided_on": DateInput,
+            "removed_until": DateInput,
+            "reasons": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "decided_by": _("As named in the decision, e.g. the zone chief or the mayor."),
+            "removed_until": _("Temporary removal only: the role resumes on this day."),
+            "reasons": _("Required for a definitive removal."),
+        }
+
+    def clean(self):
+        data = super().clean()
+        kind, decided_on = data.get("kind"), data.get("decided_on")
+        if kind == MeasureKind.TEMPORARY_REMOVAL:
+            until = data.get("removed_until")
+            if not until:
+                self.add_error("removed_until", _("Give the day the removal ends."))
+            elif decided_on and until <= decided_on:
+                self.add_error("removed_until", _("The removal must end after the decision."))
+        elif data.get("removed_until"):
+            self.add_error("removed_until", _("Only a temporary removal has an end."))
+        if kind == MeasureKind.DEFINITIVE_REMOVAL and not data.get("reasons", "").strip():
+            self.add_error("reasons", _("A definitive removal needs its reasons in writing."))
+        return data
+
+    def _post_clean(self):
+        # The service builds the row (it also changes the role); only validate the fields here.
+        pass
