@@ -141,3 +141,16 @@ def send_member_left(coordinator, membership):
 
 def send_erased(email, first_name, language):
     _send("erased", email, language, {"first_name": first_name})
+
+
+def send_measure(measure):
+    """A measure taken against the member: the reprimand letter, or the suspension and its end."""
+    membership = measure.membership
+    language = person_language(membership.user, membership.network)
+    context = {
+        "user": membership.user,
+        "network": membership.network,
+        "measure": measure,
+        "login_url": absolute_url(language, "members:login"),
+    }
+    _send("measure", membership.user.email, language, context)

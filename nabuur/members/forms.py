@@ -1,12 +1,14 @@
-"""Every form a resident fills in: join, login link, details, address, pause, quiet hours."""
+"""Every form: a resident's (join, login link, details, address, pause, quiet hours) and the
+coordinator's (member search, add by hand, edit, unsubscribe, measures)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nabuur.lib import clock
 from nabuur.lib.languages import PUBLIC_LANGUAGES
 
-from .models import Basis
+from .models import Basis, ConsentChannel, MeasureKind, MembershipStatus
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch"}
 
@@ -192,4 +194,119 @@ class QuietHoursForm(AccessibleForm):
         data = super().clean()
         if bool(data.get("quiet_from")) != bool(data.get("quiet_to")):
             raise forms.ValidationError(_("Fill in both times, or neither."))
+        return data
+
+
+# --- The coordinator's forms ------------------------------------------------------------------
+
+
+class MemberSearchForm(forms.Form):
+    """The member list's search, filters and sort; every field optional (GET)."""
+
+    SORTS = {
+        "name": ("user__last_name", "user__first_name", "pk"),
+        "street": ("street__name_nl", "street__name_fr", "house_number", "pk"),
+        "joined": ("-requested_at", "-pk"),
+        "status": ("status", "user__last_name", "pk"),
+    }
+
+    q = forms.CharField(label=_("Search by name, e-mail or street"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    street = forms.TypedChoiceField(label=_("Street"), required=False, coerce=int, empty_value=None)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("name", _("name")),
+            ("street", pgettext_lazy("public road", "street")),
+            ("joined", _("date joined")),
+            ("status", _("status")),
+        ],
+    )
+
+    def __init__(self, *args, streets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("current members"))] + MembershipStatus.choices
+        self.fields["street"].choices = [("", _("all streets"))] + [
+            (street.pk, street.name) for street in streets
+        ]
+
+
+class MemberByHandForm(JoinForm):
+    """The join form as a coordinator fills it in from a paper form or a phone call."""
+
+    channel = forms.ChoiceField(
+        label=_("How did the person ask to join?"),
+        choices=[(ConsentChannel.PAPER, _("paper form")), (ConsentChannel.PHONE, _("by phone"))],
+        widget=forms.RadioSelect,
+    )
+    source_note = _text(
+        _("Consent given"),
+        300,
+        help_text=_("For example: paper form signed on 3 May 2026, kept by the coordinator."),
+    )
+
+    field_order = ["channel", "source_note", *JoinForm.field_order]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["website"]
+        email = self.fields["email"]
+        email.required = False
+        email.label = _("E-mail address (optional)")
+        email.help_text = _("Without an e-mail address the member receives letters by post.")
+        self.fields["adult"].label = _("The person is 18 years or older.")
+        self.fields["accept"].label = _(
+            "The person accepted the house rules and was told about the privacy notice."
+        )
+        self.fields["accept"].error_messages["required"] = _(
+            "Add a member only once they accepted the house rules."
+        )
+
+    @property
+    def is_spam(self):
+        return False
+
+
+class MemberEditForm(AccessibleForm):
+    first_name = _text(_("First name"), 150)
+    last_name = _text(_("Last name"), 150)
+    email = forms.EmailField(
+        label=_("E-mail address (optional)"),
+        required=False,
+        help_text=_("Without an e-mail address the member receives letters by post."),
+    )
+    phone = JoinForm.base_fields["phone"]
+    box = _text(_("Box"), 16, required=False)
+
+
+class ReasonForm(AccessibleForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept with the record. For example: asked by phone on 3 May."),
+    )
+
+
+class MeasureForm(AccessibleForm):
+    kind = forms.ChoiceField(
+        label=_("Measure"), choices=MeasureKind.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    until = forms.DateField(
+        label=_("Suspended until"),
+        required=False,
+        help_text=_("Only for a temporary suspension."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == MeasureKind.TEMPORARY_SUSPENSION:
+            until = data.get("until")
+            if until is None or until <= clock.today():
+                self.add_error("until", _("Choose the last day of the suspension, after today."))
         return data

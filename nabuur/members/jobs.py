@@ -22,3 +22,13 @@ def end_pauses(now):
 @periodic("members.erase_after_retention", every=timedelta(hours=6))
 def erase_after_retention(now):
     return services.erase_after_retention(now)
+
+
+@periodic("members.end_suspensions", every=timedelta(hours=1))
+def end_suspensions(now):
+    return services.end_suspensions(timezone.localdate(now))
+
+
+@periodic("members.delete_expired_blocks", every=timedelta(hours=6))
+def delete_expired_blocks(now):
+    return services.delete_expired_blocks(now)

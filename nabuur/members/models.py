@@ -86,10 +86,24 @@ class Membership(models.Model):
         indexes = [
             models.Index(fields=["network", "status"]),
             models.Index(fields=["status", "left_at"]),
+            # The coordinator's member list filters a BIN by street and sorts by date joined.
+            models.Index(fields=["network", "street"], name="members_by_street"),
+            models.Index(fields=["network", "requested_at"], name="members_by_joined"),
+            # The worker looks for suspensions that end.
+            models.Index(
+                fields=["suspended_until"],
+                condition=Q(status="suspended"),
+                name="suspensions_to_end",
+            ),
         ]
 
     def __str__(self):
         return f"membership #{self.pk}"
+
+    @property
+    def letters_by_post(self):
+        """A member without an e-mail address receives every message as a printed letter."""
+        return not self.user.email
 
     @property
     def address_line(self):
@@ -196,3 +210,80 @@ class LoginLink(models.Model):
 
     def __str__(self):
         return f"login link #{self.pk}"
+
+
+class MeasureKind(models.TextChoices):
+    WRITTEN_REPRIMAND = "written_reprimand", _("written reprimand")
+    TEMPORARY_SUSPENSION = "temporary_suspension", _("temporary suspension")
+    PERMANENT_SUSPENSION = "permanent_suspension", _("permanent suspension")
+
+
+class MeasureState(models.TextChoices):
+    PROPOSED = "proposed", _("proposed, waiting for confirmation")
+    CONFIRMED = "confirmed", _("confirmed")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class Measure(models.Model):
+    """A measure against a member, taken by the BIN's coordinator or officer.
+
+    A reprimand and a temporary suspension take effect at once (confirmed by whoever records
+    them); a permanent suspension is proposed by one of coordinator and officer and confirmed
+    by the other.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="measures")
+    kind = models.CharField(_("measure"), max_length=24, choices=MeasureKind.choices)
+    reason = models.TextField(_("reason"))
+    until = models.DateField(_("until"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=MeasureState.choices, default=MeasureState.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="temporary_suspension") | Q(until__isnull=False),
+                name="temporary_suspension_has_an_end",
+            )
+        ]
+
+    def __str__(self):
+        return f"measure #{self.pk}"
+
+
+class BlockedPerson(models.Model):
+    """Someone permanently suspended in a zone, kept as keyed hashes only, to refuse a rejoin.
+
+    `value_hash` is an HMAC (keyed with SECRET_KEY) of a normalised e-mail address or postal
+    address: it can only be matched against a new sign-up, never read back.
+    """
+
+    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="+")
+    value_hash = models.CharField(max_length=64)
+    measure = models.ForeignKey(
+        Measure, null=True, blank=True, on_delete=models.SET_NULL, related_name="blocks"
+    )
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("blocked person")
+        verbose_name_plural = _("blocked people")
+        indexes = [
+            models.Index(fields=["zone", "value_hash"]),
+            models.Index(fields=["expires_at"]),
+        ]
+
+    def __str__(self):
+        return f"blocked person #{self.pk}"

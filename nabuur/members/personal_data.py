@@ -3,7 +3,14 @@
 from nabuur.lib import clock
 from nabuur.privacy.registry import register
 
-from .models import CURRENT_STATUSES, AddressRequest, EndReason, MembershipStatus
+from .models import (
+    CURRENT_STATUSES,
+    AddressRequest,
+    BlockedPerson,
+    EndReason,
+    Measure,
+    MembershipStatus,
+)
 
 
 def _iso(value):
@@ -111,3 +118,53 @@ def erase_address_requests(user):
 
 
 register("members.AddressRequest", export=export_address_requests, erase=erase_address_requests)
+
+
+def export_measures(user):
+    return [
+        {
+            "network": measure.membership.network.name,
+            "measure": measure.kind,
+            "reason": measure.reason,
+            "until": _iso(measure.until),
+            "state": measure.state,
+            "proposed": _iso(measure.proposed_at),
+            "confirmed": _iso(measure.confirmed_at),
+        }
+        for measure in Measure.objects.filter(membership__user=user)
+        .select_related("membership__network")
+        .order_by("proposed_at", "pk")
+    ]
+
+
+def erase_measures(user):
+    # The block list keeps only keyed hashes, detached from the person; it stays for the zone's
+    # retention period for measures, as the privacy notice says.
+    Measure.objects.filter(membership__user=user).delete()
+
+
+register("members.Measure", export=export_measures, erase=erase_measures)
+
+
+def _blocks(user):
+    from .services import block_hash
+
+    hashes = [block_hash(f"email:{user.email}")] if user.email else []
+    return BlockedPerson.objects.filter(value_hash__in=hashes)
+
+
+def export_blocks(user):
+    # Only the e-mail address can be matched to a person; address hashes stay unexplained.
+    return [
+        {"zone": block.zone.name, "kept_until": _iso(block.expires_at)}
+        for block in _blocks(user).select_related("zone").order_by("expires_at")
+    ]
+
+
+def keep_blocks(user):
+    # A permanent suspension is kept, as keyed hashes only, for the zone's retention period for
+    # measures (named in the privacy notice); a periodic job deletes it then.
+    return None
+
+
+register("members.BlockedPerson", export=export_blocks, erase=keep_blocks)

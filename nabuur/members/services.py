@@ -5,6 +5,7 @@ Views, commands and jobs call these; nothing else writes memberships, consents o
 
 import enum
 import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from nabuur.accounts.models import User, normalize_email_address
 from nabuur.lib import clock
@@ -26,10 +28,14 @@ from .models import (
     CURRENT_STATUSES,
     AddressRequest,
     Basis,
+    BlockedPerson,
     Consent,
     ConsentChannel,
     EndReason,
     LoginLink,
+    Measure,
+    MeasureKind,
+    MeasureState,
     Membership,
     MembershipStatus,
 )
@@ -95,8 +101,16 @@ def request_membership(
     must not overwrite someone else's data) or creates one without a usable password. Records a
     consent per accepted document. All or nothing: if the e-mail cannot be sent, nothing stays.
     Raises MembershipExists when the person already has a current membership of `network`.
+
+    Returns None, silently, for an e-mail address or address permanently suspended in the
+    zone: the caller answers as for any sign-up, so the page reveals nothing.
     """
     email = normalize_email_address(email)
+    zone = network.municipality.zone
+    address = address_key(street, house_number, house_number_suffix, box, postcode)
+    if zone is not None and is_blocked(zone, email=email, address=address):
+        _record_refused_rejoin(network)
+        return None
     try:
         with transaction.atomic():
             user = User.objects.select_for_update().filter(email=email).first()
@@ -303,9 +317,9 @@ def _record(actor, action, membership, details=None):
     record(actor, action, target=membership, subjects=(membership.user,), details=details)
 
 
-def _check_may_manage(actor, membership):
+def _check_may_manage(actor, membership, network=None):
     # The views check too; the service refuses on its own so no caller can skip the rule.
-    if not can(actor, Capability.MANAGE_MEMBERS, membership.network):
+    if not can(actor, Capability.MANAGE_MEMBERS, network or membership.network):
         raise PermissionDenied("This person does not manage members of this BIN.")
 
 
@@ -533,3 +547,388 @@ def erase_after_retention(now=None):
             record(None, "privacy.erase_after_retention", details={"person": user.pk})
         erased += 1
     return erased
+
+
+# --- Blocked people (permanent suspension) --------------------------------------------------
+
+
+def address_key(street, house_number, house_number_suffix="", box="", postcode=""):
+    """One spelling of an address, whatever was typed: the street row, number, letter, box."""
+    box = "".join(box.split()).lower()
+    return f"{street.pk}|{house_number}{house_number_suffix.strip().upper()}|{box}|{postcode}"
+
+
+def membership_address_key(membership):
+    return address_key(
+        membership.street,
+        membership.house_number,
+        membership.house_number_suffix,
+        membership.box,
+        membership.postcode,
+    )
+
+
+def block_hash(value):
+    """An HMAC of a normalised value, keyed with SECRET_KEY: comparable, not reversible."""
+    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def is_blocked(zone, *, email=None, address=None):
+    """True if the e-mail address or the address was permanently suspended in `zone`."""
+    hashes = [block_hash(f"email:{normalize_email_address(email)}")] if email else []
+    if address:
+        hashes.append(block_hash(f"address:{address}"))
+    return BlockedPerson.objects.filter(
+        zone=zone, value_hash__in=hashes, expires_at__gt=clock.now()
+    ).exists()
+
+
+def _record_refused_rejoin(network):
+    from nabuur.audit.services import record
+
+    record(None, "members.rejoin_refused", target=network)
+
+
+def delete_expired_blocks(now=None):
+    """Forget blocked people once the zone's retention for measures has passed."""
+    deleted, _per_model = BlockedPerson.objects.filter(expires_at__lte=now or clock.now()).delete()
+    return deleted
+
+
+# --- The coordinator's work -------------------------------------------------------------------
+
+
+class PersonBlocked(Exception):
+    """The person was permanently suspended in this zone and cannot be added again."""
+
+
+def add_member_by_hand(
+    actor,
+    network,
+    *,
+    street,
+    house_number,
+    postcode,
+    first_name,
+    last_name,
+    email="",
+    house_number_suffix="",
+    box="",
+    phone="",
+    basis=Basis.LIVES,
+    enterprise_number="",
+    language="",
+    channel=ConsentChannel.PAPER,
+    source_note="",
+):
+    """A coordinator adds a member from a paper form or a phone call; active at once.
+
+    The consent source (`channel` and e.g. "paper form signed on 3 May") is recorded with the
+    zone's current documents. Without an e-mail address the member gets letters by post; with
+    one, an existing person with that address is reused and welcomed by e-mail.
+    Raises PermissionDenied, MembershipExists or PersonBlocked.
+    """
+    _check_may_manage(actor, membership=None, network=network)
+    email = normalize_email_address(email)
+    zone = network.municipality.zone
+    address = address_key(street, house_number, house_number_suffix, box, postcode)
+    if zone is not None and is_blocked(zone, email=email, address=address):
+        raise PersonBlocked
+    try:
+        with transaction.atomic():
+            user = None
+            if email:
+                user = User.objects.select_for_update().filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(
+                    email,
+                    first_name=first_name.strip(),
+                    last_name=last_name.strip(),
+                    phone=phone.strip(),
+                    language=language,
+                )
+            existing = Membership.objects.filter(
+                user=user, network=network, status__in=CURRENT_STATUSES
+            ).first()
+            if existing is not None:
+                raise MembershipExists(existing)
+            now = clock.now()
+            membership = Membership.objects.create(
+                user=user,
+                network=network,
+                street=street,
+                house_number=house_number,
+                house_number_suffix=house_number_suffix,
+                box=box.strip(),
+                postcode=postcode,
+                basis=basis,
+                enterprise_number=enterprise_number if basis == Basis.BUSINESS else "",
+                status=MembershipStatus.ACTIVE,
+                requested_at=now,
+                approved_at=now,
+                status_changed_at=now,
+            )
+            Consent.objects.bulk_create(
+                Consent(
+                    user=user,
+                    document=document,
+                    accepted_at=now,
+                    channel=channel,
+                    source_note=source_note.strip(),
+                )
+                for document in current_documents(zone)
+            )
+            _record(actor, "members.add_by_hand", membership, {"channel": channel})
+            if user.email:
+                emails.send_welcome(membership)
+    except IntegrityError:
+        existing = Membership.objects.filter(
+            user__email=email, network=network, status__in=CURRENT_STATUSES
+        ).first()
+        if email is None or existing is None:
+            raise
+        raise MembershipExists(existing) from None
+    return membership
+
+
+class EmailTaken(Exception):
+    """Another person already uses this e-mail address."""
+
+
+def edit_member(actor, membership, *, first_name, last_name, email, phone, box):
+    """A coordinator corrects a member's details; returns the names of the changed fields."""
+    _check_may_manage(actor, membership)
+    email = normalize_email_address(email)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=membership.user_id)
+        if email and User.objects.filter(email=email).exclude(pk=user.pk).exists():
+            raise EmailTaken
+        new_user = {
+            "first_name": first_name.strip(),
+            "last_name": last_name.strip(),
+            "email": email,
+            "phone": phone.strip(),
+        }
+        changed = [name for name, value in new_user.items() if getattr(user, name) != value]
+        for name in changed:
+            setattr(user, name, new_user[name])
+        if changed:
+            user.save(update_fields=changed)
+        if membership.box != box.strip():
+            membership.box = box.strip()
+            membership.save(update_fields=["box"])
+            changed.append("box")
+        if changed:
+            _record(actor, "members.edit", membership, {"fields": changed})
+    return changed
+
+
+def unsubscribe_on_request(actor, membership, reason):
+    """End a membership because the member asked a coordinator (e.g. "asked by phone")."""
+    _check_may_manage(actor, membership)
+    with transaction.atomic():
+        changed = leave_membership(membership, reason=EndReason.LEFT)
+        if changed:
+            _record(actor, "members.unsubscribe", membership, {"reason": reason.strip()})
+    return changed
+
+
+# --- Measures ---------------------------------------------------------------------------------
+
+
+class MeasureRefused(Exception):
+    """The measure cannot be taken or confirmed this way; the message says why."""
+
+
+def measure_side(user, network):
+    """'officer' or 'coordinator': in which capacity `user` takes measures in `network`."""
+    from nabuur.staff.permissions import Kind, kind_of, open_assignments
+
+    kinds = set()
+    for assignment in open_assignments(user):
+        kind = kind_of(assignment.role)
+        in_reach = (
+            assignment.network_id == network.pk
+            or assignment.municipality_id == network.municipality_id
+        )
+        if kind == Kind.COORDINATOR and not assignment.is_screened:
+            continue
+        if in_reach and kind in (Kind.OFFICER, Kind.COORDINATOR):
+            kinds.add(kind)
+    if Kind.OFFICER in kinds:
+        return "officer"
+    return "coordinator" if Kind.COORDINATOR in kinds else None
+
+
+def _check_may_take_measures(actor, network):
+    if not can(actor, Capability.MEMBER_MEASURES, network):
+        raise PermissionDenied("This person does not take measures in this BIN.")
+
+
+def _locked_membership(membership):
+    return (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "street", "network__municipality__zone")
+        .get(pk=membership.pk)
+    )
+
+
+def reprimand(actor, membership, reason):
+    """A written reprimand: kept as a confirmed measure and e-mailed to the member."""
+    _check_may_take_measures(actor, membership.network)
+    with transaction.atomic():
+        membership = _locked_membership(membership)
+        now = clock.now()
+        measure = Measure.objects.create(
+            membership=membership,
+            kind=MeasureKind.WRITTEN_REPRIMAND,
+            reason=reason.strip(),
+            state=MeasureState.CONFIRMED,
+            proposed_by=actor,
+            proposed_at=now,
+            confirmed_by=actor,
+            confirmed_at=now,
+        )
+        _record(actor, "members.measure.reprimand", membership, {"measure": measure.pk})
+        if membership.user.email:
+            emails.send_measure(measure)
+    return measure
+
+
+def suspend_until(actor, membership, reason, until):
+    """Suspend a current member until `until` (a date after today): they receive nothing."""
+    _check_may_take_measures(actor, membership.network)
+    if until <= clock.today():
+        raise MeasureRefused(_("A temporary suspension ends after today."))
+    with transaction.atomic():
+        membership = _locked_membership(membership)
+        if membership.status not in (MembershipStatus.ACTIVE, MembershipStatus.PAUSED):
+            raise MeasureRefused(_("Only an active or paused member can be suspended."))
+        now = clock.now()
+        measure = Measure.objects.create(
+            membership=membership,
+            kind=MeasureKind.TEMPORARY_SUSPENSION,
+            reason=reason.strip(),
+            until=until,
+            state=MeasureState.CONFIRMED,
+            proposed_by=actor,
+            proposed_at=now,
+            confirmed_by=actor,
+            confirmed_at=now,
+        )
+        membership.status = MembershipStatus.SUSPENDED
+        membership.suspended_until = until
+        membership.paused_until = None
+        membership.status_changed_at = now
+        membership.save(
+            update_fields=["status", "suspended_until", "paused_until", "status_changed_at"]
+        )
+        _record(actor, "members.measure.suspend", membership, {"measure": measure.pk})
+        if membership.user.email:
+            emails.send_measure(measure)
+    return measure
+
+
+def end_suspensions(today=None):
+    """Reinstate members whose temporary suspension has ended; return how many."""
+    today = today or clock.today()
+    return Membership.objects.filter(
+        status=MembershipStatus.SUSPENDED, suspended_until__lt=today
+    ).update(status=MembershipStatus.ACTIVE, suspended_until=None, status_changed_at=clock.now())
+
+
+def propose_permanent_suspension(actor, membership, reason):
+    """One of coordinator and officer proposes; the other must confirm (see below)."""
+    _check_may_take_measures(actor, membership.network)
+    if measure_side(actor, membership.network) is None:
+        raise PermissionDenied("Only the BIN's coordinator or officer proposes measures.")
+    with transaction.atomic():
+        membership = _locked_membership(membership)
+        if membership.status not in CURRENT_STATUSES:
+            raise MeasureRefused(_("This person is no longer a member."))
+        if membership.measures.filter(
+            kind=MeasureKind.PERMANENT_SUSPENSION, state=MeasureState.PROPOSED
+        ).exists():
+            raise MeasureRefused(_("A permanent suspension is already proposed."))
+        measure = Measure.objects.create(
+            membership=membership,
+            kind=MeasureKind.PERMANENT_SUSPENSION,
+            reason=reason.strip(),
+            state=MeasureState.PROPOSED,
+            proposed_by=actor,
+            proposed_at=clock.now(),
+        )
+        _record(actor, "members.measure.propose", membership, {"measure": measure.pk})
+    return measure
+
+
+def confirm_permanent_suspension(actor, measure):
+    """The other side confirms: the member is removed and their e-mail and address blocked.
+
+    The proposer cannot confirm, nor can a second coordinator: one of the two must be the
+    officer, the other a coordinator. Idempotent: False if the measure is no longer proposed.
+    """
+    network = measure.membership.network
+    _check_may_take_measures(actor, network)
+    with transaction.atomic():
+        measure = (
+            Measure.objects.select_for_update(of=("self",))
+            .select_related("membership__network__municipality__zone", "proposed_by")
+            .get(pk=measure.pk)
+        )
+        if measure.state != MeasureState.PROPOSED:
+            return False
+        if measure.proposed_by_id == actor.pk:
+            raise MeasureRefused(_("The person who proposed a measure cannot confirm it."))
+        proposer_side = measure_side(measure.proposed_by, network) if measure.proposed_by else None
+        actor_side = measure_side(actor, network)
+        if actor_side is None or {proposer_side, actor_side} != {"officer", "coordinator"}:
+            raise MeasureRefused(
+                _("A coordinator and the officer must agree: one proposes, the other confirms.")
+            )
+        membership = _locked_membership(measure.membership)
+        now = clock.now()
+        measure.state = MeasureState.CONFIRMED
+        measure.confirmed_by = actor
+        measure.confirmed_at = now
+        measure.save(update_fields=["state", "confirmed_by", "confirmed_at"])
+        zone = membership.network.municipality.zone
+        expires = now + timedelta(days=zone.retention_measures_days)
+        values = [f"address:{membership_address_key(membership)}"]
+        if membership.user.email:
+            values.append(f"email:{membership.user.email}")
+        BlockedPerson.objects.bulk_create(
+            BlockedPerson(zone=zone, value_hash=block_hash(v), measure=measure, expires_at=expires)
+            for v in values
+        )
+        membership.status = MembershipStatus.LEFT
+        membership.end_reason = EndReason.REMOVED
+        membership.left_at = now
+        membership.suspended_until = None
+        membership.status_changed_at = now
+        membership.save(
+            update_fields=[
+                "status",
+                "end_reason",
+                "left_at",
+                "suspended_until",
+                "status_changed_at",
+            ]
+        )
+        _record(actor, "members.measure.confirm", membership, {"measure": measure.pk})
+        if membership.user.email:
+            emails.send_measure(measure)
+    return True
+
+
+def withdraw_measure(actor, measure):
+    """Withdraw a proposal that was not confirmed. Idempotent: True if it changed."""
+    _check_may_take_measures(actor, measure.membership.network)
+    with transaction.atomic():
+        measure = Measure.objects.select_for_update().get(pk=measure.pk)
+        if measure.state != MeasureState.PROPOSED:
+            return False
+        measure.state = MeasureState.WITHDRAWN
+        measure.save(update_fields=["state"])
+        _record(actor, "members.measure.withdraw", measure.membership, {"measure": measure.pk})
+    return True

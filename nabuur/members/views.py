@@ -25,7 +25,7 @@ from .access import get_membership_for_member
 from .addresses import locate
 from .export import person_zip
 from .forms import AddressForm, DetailsForm, JoinForm, LoginForm, PauseForm, QuietHoursForm
-from .models import CURRENT_STATUSES, Basis
+from .models import CURRENT_STATUSES, Basis, Measure, MeasureState
 from .services import Confirmation, MembershipExists
 
 HOUR = 3600
@@ -271,9 +271,15 @@ def me(request):
         },
         languages=languages,
     )
+    measures = (
+        Measure.objects.filter(membership__user=user, state=MeasureState.CONFIRMED)
+        .select_related("membership__network")
+        .order_by("-confirmed_at")
+    )
     context = {
         "memberships": memberships,
         "details_form": details_form,
+        "measures": measures,
         "audit_entries": audit_entries_about(user),
     }
     return render(request, "members/me.html", context)

@@ -1,0 +1,23 @@
+"""The coordinator's pages, mounted at /<lang>/staff/members/ (second factor required)."""
+
+from django.urls import path, re_path
+
+from . import staff_views as views
+
+app_name = "members_staff"
+
+urlpatterns = [
+    path("<slug:slug>/", views.member_list, name="list"),
+    path("<slug:slug>/add/", views.add, name="add"),
+    re_path(r"^(?P<slug>[-\w]+)/export\.(?P<file_format>csv|xlsx)$", views.export, name="export"),
+    path("<slug:slug>/<int:membership_id>/", views.member, name="member"),
+    path("<slug:slug>/<int:membership_id>/approve/", views.approve, name="approve"),
+    path("<slug:slug>/<int:membership_id>/decline/", views.decline, name="decline"),
+    path("<slug:slug>/<int:membership_id>/unsubscribe/", views.unsubscribe, name="unsubscribe"),
+    path("<slug:slug>/<int:membership_id>/measures/", views.take_measure, name="take_measure"),
+    path(
+        "<slug:slug>/<int:membership_id>/measures/<int:measure_id>/",
+        views.decide_measure,
+        name="decide_measure",
+    ),
+]

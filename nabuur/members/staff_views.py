@@ -1,0 +1,360 @@
+"""The coordinator's pages: member list, add by hand, edit, unsubscribe, measures, export.
+
+Mounted at /<lang>/staff/members/<slug>/ so the second factor is required (see
+nabuur.accounts.middleware). Every view fetches the BIN through nabuur.staff.access (404 outside
+the person's scope, 403 inside it without the capability), then calls a service.
+"""
+
+import smtplib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from nabuur.accounts.decorators import require_recent_login
+from nabuur.audit.services import audit_view
+from nabuur.lib.languages import regime_languages
+from nabuur.staff.access import get_network_for
+from nabuur.staff.permissions import Capability, can
+from nabuur.zones.models import Street
+
+from . import services
+from .addresses import locate
+from .export import member_list_csv, member_list_xlsx
+from .forms import MeasureForm, MemberByHandForm, MemberEditForm, MemberSearchForm, ReasonForm
+from .models import CURRENT_STATUSES, Basis, Measure, MeasureKind, Membership, MembershipStatus
+from .services import EmailTaken, MeasureRefused, MembershipExists, PersonBlocked
+
+PAGE_SIZE = 50
+LIST_FIELDS = (
+    "status",
+    "requested_at",
+    "confirmed_at",
+    "house_number",
+    "house_number_suffix",
+    "box",
+    "postcode",
+    "network_id",
+    "user__first_name",
+    "user__last_name",
+    "user__email",
+    "user__phone",
+    "street__name_nl",
+    "street__name_fr",
+    "street__name_de",
+)
+
+
+def staff_page(view):
+    return login_required(never_cache(view))
+
+
+def _get_membership(network, membership_id):
+    """A membership of this BIN (any status), or 404: the id of another BIN looks missing."""
+    return get_object_or_404(
+        Membership.objects.select_related("user", "street", "network__municipality__zone"),
+        pk=membership_id,
+        network=network,
+    )
+
+
+def filtered_members(network, data):
+    """(form, queryset) for the list's search, filters and sort; the query stays one query."""
+    street_ids = Membership.objects.filter(network=network).values("street_id")
+    streets = Street.objects.filter(pk__in=street_ids).only("name_nl", "name_fr", "name_de")
+    form = MemberSearchForm(data, streets=streets)
+    form.is_valid()
+    options = getattr(form, "cleaned_data", {})
+    members = (
+        Membership.objects.filter(network=network)
+        .select_related("user", "street")
+        .only(*LIST_FIELDS)
+    )
+    status = options.get("status")
+    members = (
+        members.filter(status=status) if status else members.filter(status__in=CURRENT_STATUSES)
+    )
+    if options.get("street"):
+        members = members.filter(street_id=options["street"])
+    text = (options.get("q") or "").strip()
+    for word in text.split():
+        members = members.filter(
+            Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+            | Q(user__email__icontains=word)
+            | Q(street__name_nl__icontains=word)
+            | Q(street__name_fr__icontains=word)
+            | Q(street__name_de__icontains=word)
+        )
+    sort = options.get("sort") or "name"
+    return form, members.order_by(*MemberSearchForm.SORTS[sort])
+
+
+@staff_page
+def member_list(request, slug):
+    network = get_network_for(request.user, Capability.VIEW_MEMBERS, slug)
+    form, members = filtered_members(network, request.GET)
+    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    counts = dict(
+        Membership.objects.filter(network=network)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    audit_view(
+        request,
+        "members.view_list",
+        [row.user_id for row in rows],
+        target=network,
+        details={"page": page.number, "memberships": [row.pk for row in rows]},
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "network": network,
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "counts": [(label, counts.get(value, 0)) for value, label in MembershipStatus.choices],
+        "may_manage": can(request.user, Capability.MANAGE_MEMBERS, network),
+        "query": query.urlencode(),
+    }
+    return render(request, "members/staff/member_list.html", context)
+
+
+@require_POST
+@staff_page
+def approve(request, slug, membership_id):
+    network = get_network_for(request.user, Capability.MANAGE_MEMBERS, slug)
+    membership = _get_membership(network, membership_id)
+    if services.approve_membership(request.user, membership):
+        messages.success(
+            request, _("%(name)s is now a member.") % {"name": membership.user.full_name}
+        )
+    else:
+        messages.info(request, _("This request was already handled."))
+    return redirect("members_staff:list", slug=network.slug)
+
+
+@require_POST
+@staff_page
+def decline(request, slug, membership_id):
+    network = get_network_for(request.user, Capability.MANAGE_MEMBERS, slug)
+    membership = _get_membership(network, membership_id)
+    reason = request.POST.get("reason", "")[:500]
+    if services.decline_membership(request.user, membership, reason):
+        messages.success(request, _("The request was declined."))
+    else:
+        messages.info(request, _("This request was already handled."))
+    return redirect("members_staff:list", slug=network.slug)
+
+
+@staff_page
+def add(request, slug):
+    network = get_network_for(request.user, Capability.MANAGE_MEMBERS, slug)
+    languages = regime_languages(network.municipality.language_regime)
+    form = MemberByHandForm(request.POST or None, languages=languages)
+    if request.method == "POST" and form.is_valid():
+        membership = _add_by_hand(request, form, network, languages)
+        if membership is not None:
+            messages.success(
+                request, _("%(name)s is now a member.") % {"name": membership.user.full_name}
+            )
+            return redirect("members_staff:member", slug=network.slug, membership_id=membership.pk)
+    return render(request, "members/staff/add.html", {"network": network, "form": form})
+
+
+def _add_by_hand(request, form, network, languages):
+    data = form.cleaned_data
+    location = locate(data["street"], data["house_number"], data["postcode"])
+    if not location.found and not location.outside_every_bin:
+        form.add_error("street", _("We do not find this street with this postcode."))
+        return None
+    if network not in location.networks:
+        form.add_error(None, _("This address is outside %(bin)s.") % {"bin": network.name})
+        return None
+    if data["basis"] == Basis.BUSINESS and not network.bin_type.for_businesses:
+        form.add_error("basis", _("%(bin)s is a network for residents.") % {"bin": network.name})
+        return None
+    language = data.get("language") if data.get("language") in languages else languages[0]
+    try:
+        return services.add_member_by_hand(
+            request.user,
+            network,
+            street=location.street,
+            house_number=location.house_number,
+            house_number_suffix=location.suffix,
+            box=data["box"],
+            postcode=data["postcode"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=data["phone"],
+            basis=data["basis"],
+            enterprise_number=data["enterprise_number"],
+            language=language,
+            channel=data["channel"],
+            source_note=data["source_note"],
+        )
+    except MembershipExists:
+        form.add_error("email", _("This person is already a member of this network."))
+    except PersonBlocked:
+        form.add_error(
+            None, _("This person was permanently suspended in this zone and cannot join again.")
+        )
+    except (OSError, smtplib.SMTPException):
+        form.add_error(None, _("We could not send the welcome e-mail just now. Try again later."))
+    return None
+
+
+@staff_page
+def member(request, slug, membership_id):
+    """One member: details, edit form, measures; viewing it is recorded in the audit log."""
+    network = get_network_for(request.user, Capability.VIEW_MEMBERS, slug)
+    membership = _get_membership(network, membership_id)
+    user = membership.user
+    form = MemberEditForm(
+        request.POST or None,
+        initial={
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "email": user.email or "",
+            "phone": user.phone,
+            "box": membership.box,
+        },
+    )
+    if request.method == "POST":
+        if not can(request.user, Capability.MANAGE_MEMBERS, network):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                changed = services.edit_member(request.user, membership, **form.cleaned_data)
+            except EmailTaken:
+                form.add_error("email", _("Another person already uses this e-mail address."))
+            else:
+                if changed:
+                    messages.success(request, _("The member's details are saved."))
+                return redirect("members_staff:member", slug=slug, membership_id=membership.pk)
+    else:
+        audit_view(request, "members.view_member", [user], target=membership)
+    context = {
+        "network": network,
+        "membership": membership,
+        "form": form,
+        "measures": membership.measures.select_related("proposed_by", "confirmed_by"),
+        "measure_form": MeasureForm(),
+        "may_manage": can(request.user, Capability.MANAGE_MEMBERS, network),
+        "may_take_measures": can(request.user, Capability.MEMBER_MEASURES, network),
+        "is_current": membership.status in CURRENT_STATUSES,
+    }
+    return render(request, "members/staff/member.html", context)
+
+
+@staff_page
+def unsubscribe(request, slug, membership_id):
+    network = get_network_for(request.user, Capability.MANAGE_MEMBERS, slug)
+    membership = _get_membership(network, membership_id)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.unsubscribe_on_request(request.user, membership, form.cleaned_data["reason"]):
+            messages.success(
+                request,
+                _("%(name)s no longer is a member.") % {"name": membership.user.full_name},
+            )
+        return redirect("members_staff:list", slug=slug)
+    context = {"network": network, "membership": membership, "form": form}
+    return render(request, "members/staff/unsubscribe.html", context)
+
+
+@require_POST
+@staff_page
+def take_measure(request, slug, membership_id):
+    network = get_network_for(request.user, Capability.MEMBER_MEASURES, slug)
+    membership = _get_membership(network, membership_id)
+    form = MeasureForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("members_staff:member", slug=slug, membership_id=membership.pk)
+    data = form.cleaned_data
+    try:
+        if data["kind"] == MeasureKind.WRITTEN_REPRIMAND:
+            services.reprimand(request.user, membership, data["reason"])
+            messages.success(request, _("The reprimand is recorded and sent."))
+        elif data["kind"] == MeasureKind.TEMPORARY_SUSPENSION:
+            services.suspend_until(request.user, membership, data["reason"], data["until"])
+            messages.success(request, _("The member is suspended."))
+        else:
+            services.propose_permanent_suspension(request.user, membership, data["reason"])
+            messages.success(
+                request,
+                _("The permanent suspension is proposed. The other side must confirm it."),
+            )
+    except MeasureRefused as refused:
+        messages.error(request, str(refused))
+    return redirect("members_staff:member", slug=slug, membership_id=membership.pk)
+
+
+@require_POST
+@staff_page
+def decide_measure(request, slug, membership_id, measure_id):
+    network = get_network_for(request.user, Capability.MEMBER_MEASURES, slug)
+    membership = _get_membership(network, membership_id)
+    measure = get_object_or_404(
+        Measure.objects.select_related("membership__network"),
+        pk=measure_id,
+        membership=membership,
+        kind=MeasureKind.PERMANENT_SUSPENSION,
+    )
+    withdraw = request.POST.get("action") == "withdraw"
+    try:
+        if withdraw:
+            changed = services.withdraw_measure(request.user, measure)
+        else:
+            changed = services.confirm_permanent_suspension(request.user, measure)
+    except MeasureRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        if not changed:
+            messages.info(request, _("This proposal was already handled."))
+        elif withdraw:
+            messages.success(request, _("The proposal is withdrawn."))
+        else:
+            messages.success(request, _("The permanent suspension is confirmed."))
+    return redirect("members_staff:member", slug=slug, membership_id=membership.pk)
+
+
+@staff_page
+def export(request, slug, file_format):
+    # The scope check comes first, so that a BIN outside it answers 404 before any login step.
+    network = get_network_for(request.user, Capability.VIEW_MEMBERS, slug)
+    return _export_after_reauthentication(request, network, file_format)
+
+
+@require_recent_login
+def _export_after_reauthentication(request, network, file_format):
+    _, members = filtered_members(network, request.GET)
+    rows = list(members)
+    audit_view(
+        request,
+        "members.export_list",
+        [row.user_id for row in rows],
+        target=network,
+        details={"format": file_format, "memberships": [row.pk for row in rows]},
+    )
+    if file_format == "xlsx":
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = HttpResponse(member_list_xlsx(rows), content_type=content_type)
+    else:
+        response = HttpResponse(member_list_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{network.slug}-members.{file_format}"'
+    return response

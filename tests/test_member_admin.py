@@ -1,0 +1,224 @@
+"""The coordinator adds members by hand, edits their details and unsubscribes them on request."""
+
+import pytest
+
+from nabuur.accounts.models import User
+from nabuur.audit.models import AuditEntry
+from nabuur.members import services
+from nabuur.members.models import Consent, ConsentChannel, EndReason, Membership, MembershipStatus
+from nabuur.zones.documents import publish_house_rules, publish_privacy_notice
+from nabuur.zones.models import Postcode
+
+from . import factories
+from .i18n import nl
+from .test_member_list import log_in_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def kerkstraat(municipality, bin_a):
+    """Kerkstraat, 2650 Edegem: numbers 1–50 are in BIN A (Centrum)."""
+    Postcode.objects.create(code="2650", municipality=municipality)
+    street = factories.StreetFactory(
+        municipality=municipality,
+        postcode="2650",
+        name_nl="Kerkstraat",
+        search_names="|kerkstraat|",
+    )
+    factories.SegmentFactory(network=bin_a, street=street, number_from=1, number_to=50)
+    return street
+
+
+@pytest.fixture
+def documents(zone):
+    return [publish_house_rules(zone), publish_privacy_notice(zone)]
+
+
+def add_url(network):
+    return f"/nl/staff/members/{network.slug}/add/"
+
+
+def paper_form(**changes):
+    data = {
+        "channel": "paper",
+        "source_note": "Papieren formulier ondertekend op 3 mei 2026",
+        "first_name": "Marie-Thérèse",
+        "last_name": "D'Hondt",
+        "street": "Kerkstraat",
+        "house_number": "12b",
+        "box": "",
+        "postcode": "2650",
+        "email": "",
+        "phone": "",
+        "basis": "lives",
+        "enterprise_number": "",
+        "adult": "on",
+        "accept": "on",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_member_without_e_mail_is_added_active_and_gets_letters_by_post(
+    client, kerkstraat, documents, bin_a, coordinator_a, mailoutbox
+):
+    response = log_in_staff(client, coordinator_a).post(add_url(bin_a), paper_form())
+
+    membership = Membership.objects.get(network=bin_a)
+    assert response.status_code == 302
+    assert response["Location"] == f"/nl/staff/members/centrum/{membership.pk}/"
+    assert membership.status == MembershipStatus.ACTIVE
+    assert (membership.street, membership.house_number, membership.house_number_suffix) == (
+        kerkstraat,
+        12,
+        "B",
+    )
+    user = membership.user
+    assert (user.email, user.first_name, user.last_name) == (None, "Marie-Thérèse", "D'Hondt")
+    assert membership.letters_by_post is True
+    consents = Consent.objects.filter(user=user).order_by("document__kind")
+    assert [(c.document, c.channel, c.source_note) for c in consents] == [
+        (doc, ConsentChannel.PAPER, "Papieren formulier ondertekend op 3 mei 2026")
+        for doc in sorted(documents, key=lambda d: d.kind)
+    ]
+    entry = AuditEntry.objects.get(action="members.add_by_hand")
+    assert (entry.actor_id, entry.subjects, entry.details) == (
+        coordinator_a.pk,
+        [user.pk],
+        {"channel": "paper"},
+    )
+    assert mailoutbox == []
+    page = client.get(response["Location"])
+    assert nl("letters by post") in page.text
+
+
+def test_a_member_with_e_mail_added_by_phone_is_welcomed(
+    client, kerkstraat, documents, bin_a, coordinator_a, mailoutbox
+):
+    data = paper_form(channel="phone", source_note="Telefonisch op 4 mei", email="MT@example.org")
+    log_in_staff(client, coordinator_a).post(add_url(bin_a), data)
+
+    membership = Membership.objects.get(network=bin_a)
+    assert membership.user.email == "mt@example.org"
+    assert membership.letters_by_post is False
+    assert [m.subject for m in mailoutbox] == [nl("Welcome to %(name)s", name="BIN Centrum")]
+    assert set(Consent.objects.values_list("channel", flat=True)) == {"phone"}
+
+
+def test_the_same_validation_as_the_join_form(client, kerkstraat, bin_a, coordinator_a):
+    client = log_in_staff(client, coordinator_a)
+    response = client.post(add_url(bin_a), paper_form(accept="", postcode="265", source_note=""))
+
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"accept", "postcode", "source_note"}
+    response = client.post(add_url(bin_a), paper_form(house_number="60"))
+    assert response.context["form"].non_field_errors() == [
+        nl("This address is outside %(bin)s.") % {"bin": "BIN Centrum"}
+    ]
+    assert Membership.objects.count() == 0
+
+
+def test_adding_someone_who_is_already_a_member_says_so(
+    client, kerkstraat, bin_a, coordinator_a, mailoutbox
+):
+    existing = factories.MembershipFactory(network=bin_a, user__email="mt@example.org")
+    client = log_in_staff(client, coordinator_a)
+    response = client.post(add_url(bin_a), paper_form(email="mt@example.org"))
+
+    assert response.context["form"].errors["email"] == [
+        nl("This person is already a member of this network.")
+    ]
+    assert list(Membership.objects.all()) == [existing]
+
+
+def test_only_member_managers_may_add(client, kerkstraat, bin_a, coordinator_b, zone_admin):
+    assert log_in_staff(client, coordinator_b).post(add_url(bin_a), paper_form()).status_code == 404
+    assert log_in_staff(client, zone_admin).post(add_url(bin_a), paper_form()).status_code == 302
+    assert Membership.objects.get().network == bin_a
+
+
+def test_a_coordinator_edits_a_members_details(client, bin_a, coordinator_a):
+    membership = factories.MembershipFactory(
+        network=bin_a, user__first_name="Jan", user__last_name="Claes", user__email="jan@ex.org"
+    )
+    url = f"/nl/staff/members/centrum/{membership.pk}/"
+    client = log_in_staff(client, coordinator_a)
+    assert client.get(url).status_code == 200
+    assert AuditEntry.objects.get(action="members.view_member").subjects == [membership.user_id]
+
+    data = {"first_name": "Jan", "last_name": "Claes-Peeters", "email": "", "phone": "", "box": "2"}
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    membership.user.refresh_from_db()
+    assert (membership.user.last_name, membership.user.email, membership.box) == (
+        "Claes-Peeters",
+        None,
+        "2",
+    )
+    entry = AuditEntry.objects.get(action="members.edit")
+    assert entry.details == {"fields": ["last_name", "email", "box"]}
+
+
+def test_an_edit_cannot_take_someone_elses_e_mail(client, bin_a, coordinator_a):
+    factories.UserFactory(email="taken@example.org")
+    membership = factories.MembershipFactory(network=bin_a)
+    data = {"first_name": "A", "last_name": "B", "email": "taken@example.org", "phone": ""}
+    response = log_in_staff(client, coordinator_a).post(
+        f"/nl/staff/members/centrum/{membership.pk}/", {**data, "box": ""}
+    )
+    assert response.context["form"].errors["email"] == [
+        nl("Another person already uses this e-mail address.")
+    ]
+    assert not AuditEntry.objects.filter(action="members.edit").exists()
+
+
+def test_a_municipality_contact_may_not_edit(client, zone, bin_a, municipality_contact):
+    zone.controller_kind = "municipality"
+    zone.save(update_fields=["controller_kind"])
+    membership = factories.MembershipFactory(network=bin_a)
+    url = f"/nl/staff/members/centrum/{membership.pk}/"
+    client = log_in_staff(client, municipality_contact)
+    assert client.get(url).status_code == 200
+    data = {"first_name": "X", "last_name": "Y", "email": "", "phone": "", "box": ""}
+    assert client.post(url, data).status_code == 403
+
+
+def test_unsubscribe_on_request_records_the_reason(client, bin_a, coordinator_a, mailoutbox):
+    membership = factories.MembershipFactory(network=bin_a, user__email="jan@example.org")
+    url = f"/nl/staff/members/centrum/{membership.pk}/unsubscribe/"
+    client = log_in_staff(client, coordinator_a)
+    assert client.get(url).status_code == 200
+
+    assert client.post(url, {"reason": ""}).status_code == 200
+    response = client.post(url, {"reason": "Telefonisch gevraagd op 5 mei"})
+    again = client.post(url, {"reason": "Telefonisch gevraagd op 5 mei"})
+
+    assert (response.status_code, again.status_code) == (302, 302)
+    membership.refresh_from_db()
+    assert (membership.status, membership.end_reason) == (MembershipStatus.LEFT, EndReason.LEFT)
+    entry = AuditEntry.objects.get(action="members.unsubscribe")
+    assert entry.details == {"reason": "Telefonisch gevraagd op 5 mei"}
+    assert [m.to for m in mailoutbox] == [["jan@example.org"], [coordinator_a.email]]
+    assert mailoutbox[0].subject == nl("You left %(name)s", name="BIN Centrum")
+
+
+def test_add_member_by_hand_refuses_someone_without_the_capability(kerkstraat, bin_a, member_a):
+    with pytest.raises(services.PermissionDenied):
+        services.add_member_by_hand(
+            member_a,
+            bin_a,
+            street=kerkstraat,
+            house_number=3,
+            postcode="2650",
+            first_name="A",
+            last_name="B",
+        )
+    assert User.objects.filter(first_name="A").count() == 0
