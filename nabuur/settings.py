@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "nabuur.zones",
     "nabuur.networks",
     "nabuur.members",
+    "nabuur.imports",
     "nabuur.privacy",
     "nabuur.staff",
     "nabuur.audit",
