@@ -62,6 +62,30 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    author_side = models.CharField(
+        _("written by"),
+        max_length=12,
+        choices=[("police", _("police")), ("coordinator", _("coordinator"))],
+        blank=True,
+    )
+    # The plan version of the first target when the message was submitted.
+    plan_version = models.PositiveIntegerField(_("plan version"), null=True, blank=True)
+    # A feedback message may follow up an earlier message.
+    follows = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+        verbose_name=_("follows up"),
+    )
+    # A police message split per BIN so that each BIN's coordinators forward their own copy.
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+    )
+    forward_note = models.TextField(_("note from the coordinator"), blank=True)
+    # The police author's written reason to send despite guardrail findings (also audited).
+    override_justification = models.TextField(_("justification for sending anyway"), blank=True)
 
     class Meta:
         verbose_name = _("message")
@@ -178,3 +202,107 @@ class Delivery(models.Model):
     @property
     def language_list(self):
         return self.languages.split("+")
+
+
+class AuthorSide(models.TextChoices):
+    """Who speaks in a message: the police (officer, zone) or a volunteer coordinator."""
+
+    POLICE = "police", _("police")
+    COORDINATOR = "coordinator", _("coordinator")
+
+
+# The police zone's own text: police write feedback and crime-related messages, coordinators
+# relay prevention, information and invitations. A BIN's plan may narrow or widen this.
+DEFAULT_ALLOWED_KINDS = {
+    AuthorSide.POLICE: [kind.value for kind in MessageKind],
+    AuthorSide.COORDINATOR: [
+        MessageKind.PREVENTION.value,
+        MessageKind.INFORMATION.value,
+        MessageKind.NEWSLETTER.value,
+        MessageKind.INVITATION.value,
+    ],
+}
+# Whatever a plan says, these classes stay police-only.
+POLICE_ONLY_KINDS = {MessageKind.MISSING_PERSON}
+
+
+class CommunicationPlan(models.Model):
+    """One version of a BIN's communication plan: who may send what, and through whom.
+
+    Versions are never edited: a change writes the next version, so a charter can name the
+    version it was signed with. Without any row a BIN follows the defaults (version 0).
+    """
+
+    network = models.ForeignKey(
+        Network, on_delete=models.CASCADE, related_name="communication_plans"
+    )
+    version = models.PositiveIntegerField(_("version"))
+    police_direct_to_members = models.BooleanField(
+        _("police messages go straight to members (with a copy to the coordinators)"),
+        default=False,
+    )
+    coordinator_needs_approval = models.BooleanField(
+        _("coordinators' messages need the officer's approval"), default=False
+    )
+    # {"police": ["feedback", …], "coordinator": [...]}: the classes each side may send.
+    allowed_kinds = models.JSONField(_("classes each role may send"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("communication plan")
+        verbose_name_plural = _("communication plans")
+        ordering = ["network", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "version"], name="one_plan_per_version")
+        ]
+
+    def __str__(self):
+        return f"plan {self.network_id} v{self.version}"
+
+    def kinds_for(self, side):
+        kinds = self.allowed_kinds.get(side, DEFAULT_ALLOWED_KINDS[AuthorSide(side)])
+        if side != AuthorSide.POLICE:
+            kinds = [kind for kind in kinds if kind not in POLICE_ONLY_KINDS]
+        return kinds
+
+
+class MessageEvent(models.Model):
+    """One step of a message's trail: drafted, submitted, approved, forwarded, sent …"""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
+    state = models.CharField(_("state"), max_length=20, choices=MessageState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A rejection's or decline's reason, a forwarding note, an override's justification.
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message event")
+        verbose_name_plural = _("message events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.message} {self.state}"
+
+
+class Feedback(models.Model):
+    """A recipient's answer to "Was this useful?" and an optional short comment."""
+
+    delivery = models.OneToOneField(Delivery, on_delete=models.CASCADE, related_name="feedback")
+    useful = models.BooleanField(_("useful"), null=True)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    # The comment reads like a report that belongs with the police: the officer is told.
+    urgent = models.BooleanField(_("reads like an urgent report"), default=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+
+    def __str__(self):
+        return f"feedback #{self.pk}"

@@ -1,0 +1,41 @@
+"""What composing keeps about a person: trail entries, plan versions, feedback.
+
+Message and Delivery are registered in nabuur/privacy/personal_data.py for now.
+"""
+
+from nabuur.privacy.registry import register
+
+from .models import CommunicationPlan, Feedback, MessageEvent
+
+
+def _export_events(user):
+    rows = MessageEvent.objects.filter(actor=user).order_by("pk")
+    return [
+        {"message": row.message_id, "state": row.state, "at": row.created_at.isoformat()}
+        for row in rows
+    ]
+
+
+def _export_plans(user):
+    rows = CommunicationPlan.objects.filter(created_by=user).order_by("pk")
+    return [{"network": row.network_id, "version": row.version} for row in rows]
+
+
+def _export_feedback(user):
+    rows = Feedback.objects.filter(delivery__user=user).order_by("pk")
+    return [
+        {"message": row.delivery.message_id, "useful": row.useful, "comment": row.comment}
+        for row in rows.select_related("delivery")
+    ]
+
+
+def _erase_feedback(user):
+    # The vote stays for the message's counts; the comment may describe the person.
+    Feedback.objects.filter(delivery__user=user).update(comment="")
+
+
+# The trail and plan versions keep their rows (the message log and the charter refer to them);
+# the actor becomes the anonymised person row.
+register("messaging.MessageEvent", export=_export_events, erase=lambda user: None)
+register("messaging.CommunicationPlan", export=_export_plans, erase=lambda user: None)
+register("messaging.Feedback", export=_export_feedback, erase=_erase_feedback)
