@@ -15,6 +15,7 @@ urlpatterns += i18n_patterns(
     path("mailbox/", include("nabuur.mailbox.urls")),
     path("account/", include("nabuur.accounts.urls")),
     path("staff/", include("nabuur.staff.urls")),
+    path("staff/import/", include("nabuur.imports.urls")),
     path("staff/members/", include("nabuur.members.staff_urls")),
     path("staff/bins/", include("nabuur.networks.urls")),
     prefix_default_language=True,
