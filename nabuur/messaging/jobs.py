@@ -9,3 +9,7 @@ from .delivery import deliver_due
 @periodic("messaging.deliver", every=timedelta(0))
 def deliver(now):
     return deliver_due()
+
+
+# Composing registers its scheduled-message job here (autodiscovery imports only `jobs`).
+from . import jobs_compose  # noqa: E402, F401
