@@ -21,8 +21,8 @@ def submit_the_empty_join_form(page, live_server):
 def test_the_join_form_links_every_error_to_its_field(
     page,
     live_server,
-    path_data,
-    assert_valid_html,  # noqa: F811
+    path_data,  # noqa: F811
+    assert_valid_html,
 ):
     submit_the_empty_join_form(page, live_server)
 
@@ -64,8 +64,8 @@ def test_after_a_failed_submit_focus_is_on_the_error_summary(
 def test_the_staff_login_page_passes_axe_and_works_by_keyboard(
     page,
     live_server,
-    path_data,
-    assert_valid_html,  # noqa: F811
+    path_data,  # noqa: F811
+    assert_valid_html,
 ):
     response = page.goto(live_server.url + "/nl/account/login/")
     assert response.status == 200
