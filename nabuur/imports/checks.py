@@ -109,6 +109,7 @@ class Checker:
         self.municipality = network.municipality
         self.index = StreetIndex(self.municipality.pk)
         self.other_indexes = {}
+        self.postcode_municipalities = {}
         self.network_names = {}
         self.members = {
             email
@@ -138,9 +139,12 @@ class Checker:
             return []
         from nabuur.zones.models import Municipality
 
+        if postcode not in self.postcode_municipalities:
+            self.postcode_municipalities[postcode] = list(
+                Municipality.objects.filter(postcodes__code=postcode).values_list("id", flat=True)
+            )
         indexes = []
-        ids = Municipality.objects.filter(postcodes__code=postcode).values_list("id", flat=True)
-        for municipality_id in ids:
+        for municipality_id in self.postcode_municipalities[postcode]:
             if municipality_id == self.municipality.pk:
                 continue
             if municipality_id not in self.other_indexes:
