@@ -255,3 +255,17 @@ def test_measures_through_the_pages(client, membership, coordinator_a, officer_a
     assert nl("Choose the last day of the suspension, after today.") in page.text
     other.refresh_from_db()
     assert other.status == MembershipStatus.ACTIVE
+
+
+def test_the_dashboard_shows_the_other_side_what_waits_for_confirmation(
+    client, membership, coordinator_a, officer_a
+):
+    services.propose_permanent_suspension(coordinator_a, membership, "Misbruik")
+    title = nl("Permanent suspensions waiting for your confirmation")
+
+    officer_page = log_in_staff(client, officer_a).get("/nl/staff/")
+    assert title in officer_page.text
+    assert f"/nl/staff/members/centrum/{membership.pk}/" in officer_page.text
+    proposer_page = log_in_staff(client, coordinator_a).get("/nl/staff/")
+    assert title not in proposer_page.text
+    assert 'href="/nl/staff/members/centrum/"' in proposer_page.text

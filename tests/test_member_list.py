@@ -1,15 +1,18 @@
 """The coordinator's member list: scope, search, filters, sort, counts, approval, query count."""
 
+import threading
 import time
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from nabuur.accounts.models import User
 from nabuur.audit.models import AuditEntry
+from nabuur.members import services
 from nabuur.members.models import Membership, MembershipStatus
+from nabuur.staff.models import Role
 from nabuur.zones.models import ControllerKind
 
 from . import factories
@@ -267,3 +270,34 @@ def test_the_list_stays_quick_with_ten_thousand_members(client, bin_a, coordinat
     assert len(queries) == 19
     # Generous, for a busy test machine; the benchmark measures the real figure.
     assert elapsed < 2.0
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_approving_at_once_make_one_member(bin_a, coordinator_a, mailoutbox):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://…)")
+    second = factories.RoleFactory(role=Role.CO_COORDINATOR, network=bin_a).user
+    waiting = member(bin_a, "Jan", "Claes", status=MembershipStatus.PENDING)
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def approve(actor):
+        try:
+            start.wait()
+            results.append(services.approve_membership(actor, waiting))
+        except Exception as error:  # noqa: BLE001 — reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=approve, args=(a,)) for a in (coordinator_a, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(results) == [False, True]
+    assert AuditEntry.objects.filter(action="members.approve").count() == 1
+    assert len(mailoutbox) == 1

@@ -1,0 +1,33 @@
+"""The members app's panel on the staff dashboard: member lists and measures to confirm."""
+
+from django.utils.translation import gettext_lazy as _
+
+from nabuur.staff.panels import Panel, register
+from nabuur.staff.permissions import Capability, networks_where
+
+from .models import Measure, MeasureKind, MeasureState
+
+
+@register
+def members_panel(request, scopes):
+    """Links to the member lists the person may see, and suspensions waiting for them.
+
+    Two queries whatever the number of BINs or measures.
+    """
+    networks = list(
+        networks_where(request.user, Capability.VIEW_MEMBERS).only("name", "slug").order_by("name")
+    )
+    if not networks:
+        return None
+    to_confirm = list(
+        Measure.objects.filter(
+            membership__network__in=networks_where(request.user, Capability.MEMBER_MEASURES),
+            kind=MeasureKind.PERMANENT_SUSPENSION,
+            state=MeasureState.PROPOSED,
+        )
+        .exclude(proposed_by=request.user)
+        .select_related("membership__network")
+        .order_by("proposed_at")
+    )
+    context = {"networks": networks, "to_confirm": to_confirm}
+    return Panel(_("Members"), "members/staff/panel.html", context)
