@@ -567,3 +567,72 @@ def test_only_a_zone_admin_records_measures(client, officer_a, bin_a, coordinato
     role = RoleAssignment.objects.get(user=coordinator_a)
     response = staff(client, officer_a).get(f"/nl/staff/bins/centrum/roles/{role.pk}/measures/")
     assert response.status_code == 403
+
+
+def test_a_french_speaking_member_is_told_in_french(django_capture_on_commit_callbacks, zone_admin):
+    from django.utils import translation
+
+    from nabuur.lib.languages import LanguageRegime
+
+    brussels = factories.MunicipalityFactory(
+        nis_code="21015", name_nl="Schaarbeek", language_regime=LanguageRegime.BRUSSELS
+    )
+    network = factories.NetworkFactory(municipality=brussels, name="RIQ Josaphat")
+    member = factories.MembershipFactory(network=network, user__language="fr")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.stop_network(zone_admin, network)
+    with translation.override("fr"):
+        expected = translation.gettext("%(name)s has stopped") % {"name": "RIQ Josaphat"}
+    assert [(m.to, m.subject) for m in mail.outbox] == [([member.user.email], expected)]
+
+
+def test_uploading_a_french_windows_1252_file_with_commas(client, zone_admin, bin_a, municipality):
+    street = factories.StreetFactory(municipality=municipality, name_nl="", name_fr="Rue Thérèse")
+    staff(client, zone_admin)
+    upload = _upload("Nom de rue,De,Au,Côté\nRue Thérèse,2,40,pairs\n", encoding="cp1252")
+    response = client.post("/nl/staff/bins/centrum/segments/import/", {"file": upload})
+    parsed = response.context["parsed"]
+    assert parsed.ok
+    row = parsed.rows[0]
+    assert (row.segment.street, row.segment.number_to, row.segment.side) == (street, 40, Side.EVEN)
+    assert response.context["form"]["content"].value().startswith("Nom de rue,De,Au,Côté")
+
+
+def test_a_temporary_removal_needs_an_end_after_the_decision(
+    client, zone_admin, bin_a, coordinator_a
+):
+    role = RoleAssignment.objects.get(user=coordinator_a)
+    response = staff(client, zone_admin).post(
+        f"/nl/staff/bins/centrum/roles/{role.pk}/measures/",
+        {
+            "kind": MeasureKind.TEMPORARY_REMOVAL,
+            "decided_on": "2026-05-04",
+            "decided_by": "De korpschef",
+            "removed_until": "2026-05-01",
+        },
+    )
+    assert response.status_code == 200
+    assert nl("The removal must end after the decision.") in response.text
+    assert CoordinatorMeasure.objects.count() == 0
+
+
+def test_a_municipality_contact_lists_only_their_municipality(
+    client, zone, municipality_contact, bin_a, bin_b
+):
+    other = factories.MunicipalityFactory(zone=zone, nis_code="11002")
+    factories.NetworkFactory(municipality=other, slug="elders")
+    response = staff(client, municipality_contact).get("/nl/staff/bins/")
+    assert [n.slug for n in response.context["networks"]] == ["centrum", "elsdonk"]
+    assert response.context["may_create"] is False
+
+
+def test_appointing_someone_who_already_holds_the_role_is_refused(
+    client, zone_admin, bin_a, coordinator_a
+):
+    response = staff(client, zone_admin).post(
+        "/nl/staff/bins/centrum/roles/",
+        {"role": Role.COORDINATOR, "email": coordinator_a.email, "screening_result": "pending"},
+    )
+    assert response.status_code == 200
+    assert nl("This person already holds this role in this BIN.") in response.text
+    assert RoleAssignment.objects.filter(user=coordinator_a).count() == 1

@@ -248,13 +248,27 @@ def _role_of(user, network, pk):
     return assignment
 
 
+def _not_holding_already(form, network, role):
+    """False (with an error on the form) if the person already holds `role` in the BIN."""
+    held = RoleAssignment.objects.filter(
+        user__email__iexact=form.cleaned_data["email"],
+        role=role,
+        network=network,
+        ended_on__isnull=True,
+    )
+    if held.exists():
+        form.add_error("email", _("This person already holds this role in this BIN."))
+        return False
+    return True
+
+
 @login_required
 def network_roles(request, slug):
     """The BIN's coordinators and officers, current and past; appoint a new one."""
     network = get_network_for(request.user, C.INVITE_COORDINATORS, slug)
     roles = _appointable_roles(request.user, network)
     form = AppointForm(request.POST or None, roles=roles)
-    if form.is_valid():
+    if form.is_valid() and _not_holding_already(form, network, form.cleaned_data["role"]):
         services.appoint(
             request.user,
             network,
@@ -308,7 +322,7 @@ def role_replace(request, slug, pk):
     network = get_network_for(request.user, C.INVITE_COORDINATORS, slug)
     assignment = _role_of(request.user, network, pk)
     form = PersonForm(request.POST or None)
-    if form.is_valid():
+    if form.is_valid() and _not_holding_already(form, network, assignment.role):
         services.replace_role(request.user, assignment, form.cleaned_data["email"], **form.person())
         messages.success(request, _("The role has been handed over and the invitation sent."))
         return redirect("networks:roles", slug=network.slug)
