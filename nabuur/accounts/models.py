@@ -48,6 +48,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Access to Django's admin for technical superusers only; roles live in nabuur.staff.
     is_staff = models.BooleanField(_("Django admin access"), default=False)
     date_joined = models.DateTimeField(_("created"), default=timezone.now)
+    # Set when hard bounces past NABUUR_BOUNCE_LIMIT show the address no longer takes e-mail;
+    # messages skip the person until the address changes (nabuur/messaging/bounces.py).
+    email_undeliverable_at = models.DateTimeField(
+        _("e-mail address undeliverable since"), null=True, blank=True
+    )
 
     objects = UserManager()
 
