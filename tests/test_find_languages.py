@@ -7,12 +7,6 @@ from nabuur.lib.languages import LanguageRegime
 
 from . import factories
 
-# tests/test_find_page.py still asks for /en/find/ in a Dutch-only zone and expects English;
-# the redirect lands together with that file's move to Dutch (see nabuur/public/finder_views.py).
-WAITS_FOR_FIND_PAGE_TESTS = pytest.mark.xfail(
-    strict=True, reason="@zone_page on the finder waits for tests/test_find_page.py to ask in Dutch"
-)
-
 
 @pytest.fixture(autouse=True)
 def forget_the_request_language():
@@ -33,7 +27,6 @@ def brussels_municipality(zone):
     )
 
 
-@WAITS_FOR_FIND_PAGE_TESTS
 @pytest.mark.parametrize("language", ["fr", "de", "en"])
 def test_the_finder_of_a_flemish_zone_redirects_to_dutch_keeping_the_search(
     client, municipality, language
@@ -61,7 +54,6 @@ def test_the_finder_of_a_zone_with_a_brussels_municipality_answers_in_dutch_and_
     assert f'<html lang="{language}">' in response.text
 
 
-@WAITS_FOR_FIND_PAGE_TESTS
 def test_the_finder_of_a_zone_with_a_brussels_municipality_redirects_german_to_dutch(
     client, municipality, brussels_municipality
 ):

@@ -10,6 +10,7 @@ from .factories import (
     SearchableStreetFactory,
     SegmentFactory,
 )
+from .i18n import nl
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,8 @@ def kerkstraat(municipality):
     return SearchableStreetFactory(municipality=municipality, name_nl="Kerkstraat", postcode="2650")
 
 
-def get(client, query=None, language="en"):
+# The finder speaks the zone's public languages: the test zone is Flemish, so Dutch.
+def get(client, query=None, language="nl"):
     url = f"/{language}/find/"
     return client.get(url, {"q": query} if query is not None else {})
 
@@ -34,8 +36,9 @@ def test_empty_form_shows_label_and_hint(client):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<label for="finder-q">Your address</label>' in html
-    assert "Street and number, postcode or municipality." in html
+    assert f'<label for="finder-q">{nl("Your address")}</label>' in html
+    hint = "Street and number, postcode or municipality. For example: Kerkstraat 12, 2650 Edegem."
+    assert nl(hint) in html
     assert 'aria-describedby="finder-hint"' in html
     assert 'role="status"' not in html
     assert "style=" not in html
@@ -48,8 +51,8 @@ def test_found_lists_the_bins_with_links(client, kerkstraat, bin_a):
     response = get(client, "Kerkstraat 12A")
 
     html = response.content.decode()
-    assert "This address is in the area of this BIN:" in html
-    assert '<a href="/en/bin/centrum/">BIN Centrum</a>' in html
+    assert nl("This address is in the area of this BIN:") in html
+    assert '<a href="/nl/bin/centrum/">BIN Centrum</a>' in html
     assert response.context["result"].networks == [bin_a]
 
 
@@ -58,8 +61,23 @@ def test_no_bin_here_names_the_zone_to_contact(client, kerkstraat, bin_a, zone):
 
     html = get(client, "Kerkstraat 13").content.decode()
 
-    assert "No BIN covers Kerkstraat 13 in Edegem yet." in html
-    assert "The police of Politiezone Test can tell you whether a BIN is planned" in html
+    assert (
+        nl(
+            "No BIN covers %(street)s %(number)s in %(municipality)s yet.",
+            street="Kerkstraat",
+            number=13,
+            municipality="Edegem",
+        )
+        in html
+    )
+    assert (
+        nl(
+            "The police of %(zone)s can tell you whether a BIN is planned in your "
+            "neighbourhood, or help you start one.",
+            zone="Politiezone Test",
+        )
+        in html
+    )
     assert '<a href="mailto:info@pz-test.example">info@pz-test.example</a>' in html
     assert "BIN Centrum" not in html
 
@@ -70,7 +88,7 @@ def test_ambiguous_street_offers_each_candidate(client, kerkstraat, zone):
 
     html = get(client, "Kerkstraat 12").content.decode()
 
-    assert "Several streets match what you typed. Choose yours:" in html
+    assert nl("Several streets match what you typed. Choose yours:") in html
     assert '<a href="?q=Kerkstraat+12%2C+2650+Edegem">Kerkstraat, 2650 Edegem</a>' in html
     assert '<a href="?q=Kerkstraat+12%2C+2550+Kontich">Kerkstraat, 2550 Kontich</a>' in html
 
@@ -80,28 +98,55 @@ def test_number_needed(client, kerkstraat, bin_a):
 
     html = get(client, "kerkstraat").content.decode()
 
-    assert "Please add your house number to Kerkstraat (Edegem)" in html
-    assert '<a href="/en/bin/centrum/">BIN Centrum</a>' in html
+    assert (
+        nl(
+            "Please add your house number to %(street)s (%(municipality)s): a BIN often covers "
+            "only part of a street.",
+            street="Kerkstraat",
+            municipality="Edegem",
+        )
+        in html
+    )
+    assert '<a href="/nl/bin/centrum/">BIN Centrum</a>' in html
 
 
 def test_unknown_street(client, kerkstraat):
     html = get(client, "Кирилл 12").content.decode()
 
-    assert "We could not find this street." in html
+    assert (
+        nl(
+            "We could not find this street. Check the spelling, or add the postcode, for "
+            "example: Kerkstraat 12, 2650."
+        )
+        in html
+    )
 
 
 def test_postcode_and_municipality_list_the_bins(client, kerkstraat, bin_a, bin_b):
     for query in ("2650", "edegem"):
         html = get(client, query).content.decode()
-        assert "BINs in Edegem." in html
-        assert '<a href="/en/bin/centrum/">BIN Centrum</a>' in html
-        assert '<a href="/en/bin/elsdonk/">BIN Elsdonk</a>' in html
+        assert (
+            nl(
+                "BINs in %(place)s. To know which one covers your home, type your street and "
+                "house number.",
+                place="Edegem",
+            )
+            in html
+        )
+        assert '<a href="/nl/bin/centrum/">BIN Centrum</a>' in html
+        assert '<a href="/nl/bin/elsdonk/">BIN Elsdonk</a>' in html
 
 
 def test_unknown_postcode(client):
     html = get(client, "9999").content.decode()
 
-    assert "We do not know this postcode or municipality." in html
+    assert (
+        nl(
+            "We do not know this postcode or municipality. Check it, or type your street and "
+            "house number."
+        )
+        in html
+    )
 
 
 def test_too_long_input_is_announced(client):
@@ -124,7 +169,7 @@ def test_empty_query_is_announced(client):
 def test_unusable_query_explains_what_to_type(client):
     html = get(client, "!!!").content.decode()
 
-    assert "Type a street and house number, a postcode or a municipality." in html
+    assert nl("Type a street and house number, a postcode or a municipality.") in html
 
 
 def test_page_in_dutch(client):

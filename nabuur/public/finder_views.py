@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from nabuur.networks.finder import FinderStatus, find_networks
 from nabuur.zones.addresses import MAX_LENGTH
 
+from .languages import zone_page
+
 
 class FinderForm(forms.Form):
     q = forms.CharField(
@@ -34,8 +36,7 @@ def _candidate_search(street, parsed):
     return "?" + urlencode({"q": text})
 
 
-# Should carry @zone_page like the other zone-wide pages; waits for tests/test_find_page.py,
-# which still asks for /en/find/ in a Dutch-only zone (tests/test_find_languages.py xfails).
+@zone_page
 def find(request):
     form = FinderForm(request.GET or None)
     result = None

@@ -1,8 +1,6 @@
 """Forms a resident or staff member gets wrong: the errors are announced, linked and reachable
 by keyboard, and the pages pass axe and the Nu checker."""
 
-import pytest
-
 from tests.i18n import nl
 
 from .helpers import assert_accessible, tab_to
@@ -46,11 +44,6 @@ def test_the_join_form_links_every_error_to_its_field(
     assert_accessible(page)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="members/_errors.html: nothing moves focus to the error summary after a submit "
-    "(it has tabindex=-1 but no autofocus and no script)",
-)
 def test_after_a_failed_submit_focus_is_on_the_error_summary(
     page,
     live_server,
