@@ -72,7 +72,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.admin",
+    # No django.contrib.admin: every change goes through a service that writes the audit log,
+    # and no page shows personal data outside the permission table (nabuur.staff.permissions).
     "django_tasks_db",
     "allauth",
     "allauth.account",

@@ -489,7 +489,7 @@ def test_ending_and_replacing_a_coordinator(client, zone_admin, bin_a, coordinat
         bin_a,
         None,
     )
-    assert actions() == ["networks.role_end", "staff.invite"]
+    assert actions() == ["staff.role_end", "staff.invite"]
     response = client.post(
         f"/nl/staff/bins/centrum/roles/{successor.pk}/end/", {"ended_on": "2026-06-30"}
     )

@@ -31,3 +31,17 @@ class ChoosePasswordForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class AcceptInvitationForm(ChoosePasswordForm):
+    """The password, and for a coordinator the confirmation of being 18 or older."""
+
+    adult = forms.BooleanField(
+        label=_("I confirm that I am 18 years or older."),
+        error_messages={"required": _("Tick the box to confirm that you are 18 or older.")},
+    )
+
+    def __init__(self, user, *args, asks_adult=False, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        if not asks_adult:
+            del self.fields["adult"]

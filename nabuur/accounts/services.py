@@ -69,7 +69,12 @@ def send_invitation(invitation, link):
     """E-mail the invitation link to the invitee, in their language."""
     user = invitation.user
     language = user.language or settings.LANGUAGE_CODE
-    context = {"user": user, "url": link, "hours": settings.NABUUR_INVITATION_HOURS}
+    context = {
+        "user": user,
+        "url": link,
+        "hours": settings.NABUUR_INVITATION_HOURS,
+        "language": language,
+    }
     with translation.override(language):
         subject = " ".join(
             render_to_string("account/email/invitation.subject.txt", context).split()

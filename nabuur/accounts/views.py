@@ -4,7 +4,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from .forms import ChoosePasswordForm
+from nabuur.staff.services import confirm_adult, coordinator_roles_to_confirm
+
+from .forms import AcceptInvitationForm
 from .services import accept_invitation, find_invitation
 
 
@@ -14,9 +16,12 @@ def invitation(request, token):
     invite = find_invitation(token)
     if invite is None:
         return render(request, "account/invitation_invalid.html", status=404)
-    form = ChoosePasswordForm(invite.user, request.POST or None)
+    asks_adult = bool(coordinator_roles_to_confirm(invite.user))
+    form = AcceptInvitationForm(invite.user, request.POST or None, asks_adult=asks_adult)
     if request.method == "POST" and form.is_valid():
         if accept_invitation(invite, form.cleaned_data["password1"]):
+            if form.cleaned_data.get("adult"):
+                confirm_adult(invite.user)
             response = perform_login(
                 request, invite.user, redirect_url=reverse("mfa_activate_totp")
             )

@@ -16,7 +16,7 @@ from nabuur.members.models import CURRENT_STATUSES, EndReason, Membership
 from nabuur.members.services import leave_membership
 from nabuur.staff.models import COORDINATOR_ROLES, Role, RoleAssignment
 from nabuur.staff.permissions import forget_scopes
-from nabuur.staff.services import invite
+from nabuur.staff.services import end_role, invite
 
 from . import emails
 from .models import (
@@ -350,24 +350,6 @@ def _tell_stopped(memberships, network, reason):
 def appoint(actor, network, role, email, **person):
     """Invite the person into a role of `network` (see nabuur.staff.services.invite)."""
     return invite(actor, email, role, network=network, **person)
-
-
-def end_role(actor, assignment, ended_on=None):
-    """End a role on `ended_on` (default today); the history row stays."""
-    ended_on = ended_on or clock.today()
-    with transaction.atomic():
-        assignment.ended_on = ended_on
-        assignment.save(update_fields=["ended_on"])
-        record(
-            actor,
-            "networks.role_end",
-            role=Role.ZONE_ADMIN,
-            target=assignment,
-            subjects=[assignment.user_id],
-            details={"role": assignment.role, "ended_on": ended_on.isoformat()},
-        )
-    forget_scopes(assignment.user)
-    return assignment
 
 
 def replace_role(actor, assignment, email, **person):

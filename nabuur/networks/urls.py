@@ -17,5 +17,6 @@ urlpatterns = [
     path("<slug:slug>/roles/", views.network_roles, name="roles"),
     path("<slug:slug>/roles/<int:pk>/end/", views.role_end, name="role_end"),
     path("<slug:slug>/roles/<int:pk>/replace/", views.role_replace, name="role_replace"),
+    path("<slug:slug>/roles/<int:pk>/screening/", views.role_screening, name="role_screening"),
     path("<slug:slug>/roles/<int:pk>/measures/", views.coordinator_measures, name="measures"),
 ]

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nabuur.audit.services import record
@@ -14,6 +15,7 @@ from nabuur.staff.access import get_network_for
 from nabuur.staff.models import COORDINATOR_ROLES, NETWORK_ROLES, RoleAssignment
 from nabuur.staff.permissions import Capability, can, networks_where, scopes_for
 from nabuur.staff.services import INVITE_CAPABILITY
+from nabuur.staff.views import screening_page
 from nabuur.zones.models import Municipality
 
 from . import segments_csv, services
@@ -330,6 +332,19 @@ def role_replace(request, slug, pk):
         request,
         "networks/role_replace.html",
         {"network": network, "assignment": assignment, "form": form},
+    )
+
+
+@login_required
+def role_screening(request, slug, pk):
+    """Record the police screening of one of the BIN's coordinators."""
+    network = get_network_for(request.user, C.INVITE_COORDINATORS, slug)
+    assignment = _role_of(request.user, network, pk)
+    return screening_page(
+        request,
+        assignment,
+        back_url=reverse("networks:roles", kwargs={"slug": network.slug}),
+        context={"network": network},
     )
 
 

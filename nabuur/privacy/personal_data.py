@@ -74,19 +74,6 @@ def erase_roles(user):
 register("staff.RoleAssignment", export=export_roles, erase=erase_roles)
 
 
-def export_admin_log(user):
-    return [
-        {"time": entry.action_time.isoformat(), "object": entry.object_repr}
-        for entry in user.logentry_set.all()
-    ]
-
-
-def erase_admin_log(user):
-    user.logentry_set.all().delete()
-
-
-register("admin.LogEntry", export=export_admin_log, erase=erase_admin_log)
-
 no_personal_data(
     "zones.Zone", "the zone's and its controller's organisational contact details, not a person"
 )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from .permissions import Capability, networks_where
+from .permissions import Capability, can, networks_where
 
 _PANELS = []
 
@@ -54,3 +54,20 @@ def networks_panel(request, scopes):
     for network in networks:
         network.pending_members = pending.get(network.pk)
     return Panel(_("Your BINs"), "staff/panels/networks.html", {"networks": networks})
+
+
+@register
+def zone_panel(request, scopes):
+    """Links to the zone-wide pages, for those who run the zone. No query: scopes are cached."""
+    zones = sorted(
+        {a.zone for a in scopes.assignments if a.zone_id and a.zone is not None},
+        key=lambda zone: zone.name,
+    )
+    context = {
+        "zones": [zone for zone in zones if can(request.user, Capability.INVITE_STAFF, zone)],
+        "may_manage_networks": can(request.user, Capability.MANAGE_NETWORKS),
+        "may_view_audit_log": can(request.user, Capability.VIEW_AUDIT_LOG),
+    }
+    if not any(context.values()):
+        return None
+    return Panel(_("Zone administration"), "staff/panels/zone.html", context)

@@ -221,7 +221,7 @@ def open_assignments(user):
     return (
         RoleAssignment.objects.filter(user=user, started_on__lte=today)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
-        .select_related("municipality__zone")
+        .select_related("municipality__zone", "zone")
         .order_by("pk")
     )
 

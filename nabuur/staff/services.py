@@ -1,4 +1,7 @@
-"""Staff verbs: invite people into roles. Each writes the audit log."""
+"""Staff verbs: invite people into roles, record screenings and confirmations, end roles.
+
+Each writes the audit log inside its own transaction.
+"""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -8,6 +11,7 @@ from nabuur.accounts.services import create_invitation, send_invitation
 from nabuur.audit.services import record
 from nabuur.lib import clock
 
+from . import emails
 from .models import COORDINATOR_ROLES, Role, RoleAssignment, ScreeningResult
 from .permissions import Capability, can, forget_scopes
 
@@ -19,6 +23,8 @@ INVITE_CAPABILITY = {
     Role.OFFICER: Capability.INVITE_STAFF,
     Role.DEPUTY_OFFICER: Capability.INVITE_STAFF,
     Role.MUNICIPALITY_CONTACT: Capability.INVITE_STAFF,
+    # A police zone has several administrators; only an administrator may add another.
+    Role.ZONE_ADMIN: Capability.INVITE_STAFF,
 }
 
 
@@ -99,3 +105,90 @@ def _acting_role(inviter, invited_role):
     if needed == Capability.INVITE_COORDINATORS and kinds & {Role.OFFICER, Role.DEPUTY_OFFICER}:
         return sorted(kinds & {Role.OFFICER, Role.DEPUTY_OFFICER})[0]
     return ""
+
+
+def record_screening(actor, assignment, result, screened_on=None):
+    """Record the police screening of a coordinator: its result, its date and who screened.
+
+    A positive result tells the coordinator by e-mail that their role is now open to them
+    (once they have confirmed being 18 or older). A negative one is not e-mailed: the police
+    tell the person themselves.
+    """
+    if assignment.role not in COORDINATOR_ROLES:
+        raise ValueError("Only coordinators are screened.")
+    result = ScreeningResult(result)
+    with transaction.atomic():
+        was_positive = assignment.screening_result == ScreeningResult.POSITIVE
+        assignment.screening_result = result
+        if result == ScreeningResult.PENDING:
+            assignment.screened_on = assignment.screened_by = None
+        else:
+            assignment.screened_on = screened_on or clock.today()
+            assignment.screened_by = actor
+        assignment.save(update_fields=["screening_result", "screened_on", "screened_by"])
+        record(
+            actor,
+            "staff.screening",
+            role=_acting_role(actor, assignment.role),
+            target=assignment,
+            subjects=[assignment.user_id],
+            details={"result": result.value},
+        )
+        if result == ScreeningResult.POSITIVE and not was_positive:
+            transaction.on_commit(lambda: emails.send_screening_positive(assignment))
+    forget_scopes(assignment.user)
+    return assignment
+
+
+def _unconfirmed_coordinator_roles(user):
+    return RoleAssignment.objects.filter(
+        user=user,
+        role__in=COORDINATOR_ROLES,
+        ended_on__isnull=True,
+        adult_confirmed_at__isnull=True,
+    )
+
+
+def coordinator_roles_to_confirm(user):
+    """The person's open coordinator roles whose 18-or-older confirmation is still missing."""
+    return list(_unconfirmed_coordinator_roles(user).select_related("network", "municipality"))
+
+
+def confirm_adult(user):
+    """The coordinator confirms being 18 or older, for every open coordinator role of theirs.
+
+    Returns the number of roles confirmed (0 when there was nothing left to confirm).
+    """
+    with transaction.atomic():
+        roles = list(_unconfirmed_coordinator_roles(user).select_for_update())
+        now = clock.now()
+        for assignment in roles:
+            assignment.adult_confirmed_at = now
+            assignment.save(update_fields=["adult_confirmed_at"])
+            record(
+                user,
+                "staff.adult_confirmed",
+                role="coordinator",
+                target=assignment,
+                subjects=[user],
+            )
+    forget_scopes(user)
+    return len(roles)
+
+
+def end_role(actor, assignment, ended_on=None):
+    """End a role on `ended_on` (default today); the history row stays."""
+    ended_on = ended_on or clock.today()
+    with transaction.atomic():
+        assignment.ended_on = ended_on
+        assignment.save(update_fields=["ended_on"])
+        record(
+            actor,
+            "staff.role_end",
+            role=_acting_role(actor, assignment.role),
+            target=assignment,
+            subjects=[assignment.user_id],
+            details={"role": assignment.role, "ended_on": ended_on.isoformat()},
+        )
+    forget_scopes(assignment.user)
+    return assignment

@@ -1,9 +1,27 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from nabuur.audit.services import record
+from nabuur.lib import clock
+from nabuur.networks.forms import EndRoleForm
+
+from . import services
+from .access import get_zone_for
+from .forms import ConfirmAdultForm, ScreeningForm, ZoneStaffInviteForm
+from .models import (
+    COORDINATOR_ROLES,
+    MUNICIPALITY_ROLES,
+    ZONE_ROLES,
+    RoleAssignment,
+    ScreeningResult,
+)
 from .panels import panels_for
-from .permissions import scopes_for
+from .permissions import Capability, scopes_for
 
 
 @login_required
@@ -14,6 +32,10 @@ def dashboard(request):
         raise PermissionDenied
     panels = panels_for(request, scopes)
     networks = next((p.context["networks"] for p in panels if "networks" in p.context), [])
+    coordinator_roles = [a for a in scopes.assignments if a.is_coordinator]
+    screening_pending = [
+        a for a in coordinator_roles if a.screening_result != ScreeningResult.POSITIVE
+    ]
     return render(
         request,
         "staff/dashboard.html",
@@ -21,6 +43,143 @@ def dashboard(request):
             "panels": panels,
             "networks": networks,
             "assignments": scopes.assignments,
-            "unscreened": [a for a in scopes.assignments if a.is_coordinator and not a.is_screened],
+            "screening_pending": screening_pending,
+            "to_confirm": [a for a in coordinator_roles if a.adult_confirmed_at is None],
         },
+    )
+
+
+@login_required
+def confirm_role(request):
+    """A coordinator confirms being 18 or older, which the role needs besides the screening."""
+    if not scopes_for(request.user).is_staff:
+        raise PermissionDenied
+    roles = services.coordinator_roles_to_confirm(request.user)
+    # An unticked box posts nothing: bind on the method, not on the data.
+    form = ConfirmAdultForm(request.POST if request.method == "POST" else None)
+    if roles and form.is_valid():
+        services.confirm_adult(request.user)
+        messages.success(request, _("Thank you. Your confirmation has been recorded."))
+        return redirect("staff:dashboard")
+    return render(request, "staff/confirm_role.html", {"roles": roles, "form": form})
+
+
+# --- The zone's staff: municipality contacts, general coordinators, zone administrators ------
+
+
+def _zone_roles(zone):
+    """The roles of the zone page: over the zone itself or one of its municipalities."""
+    return RoleAssignment.objects.filter(
+        Q(zone=zone, role__in=ZONE_ROLES) | Q(municipality__zone=zone, role__in=MUNICIPALITY_ROLES)
+    ).select_related("user", "municipality", "zone", "screened_by")
+
+
+def _zone_role(zone, pk):
+    return get_object_or_404(_zone_roles(zone), pk=pk)
+
+
+@login_required
+def zone_staff(request, slug):
+    """The zone's staff with a role beyond one BIN, current and past; invite someone."""
+    zone = get_zone_for(request.user, Capability.INVITE_STAFF, slug)
+    form = ZoneStaffInviteForm(request.POST or None, zone=zone)
+    if form.is_valid():
+        data = form.cleaned_data
+        municipality = data["municipality"] if data["role"] in MUNICIPALITY_ROLES else None
+        held = _zone_roles(zone).filter(
+            user__email__iexact=data["email"],
+            role=data["role"],
+            municipality=municipality,
+            ended_on__isnull=True,
+        )
+        if held.exists():
+            form.add_error("email", _("This person already holds this role."))
+        else:
+            services.invite(
+                request.user,
+                data["email"],
+                data["role"],
+                municipality=municipality,
+                zone=None if municipality else zone,
+                **form.person(),
+            )
+            messages.success(request, _("The invitation has been sent."))
+            return redirect("staff:zone_staff", slug=zone.slug)
+    today = clock.today()
+    assignments = list(_zone_roles(zone).order_by("role", "municipality__name_nl", "-started_on"))
+    for assignment in assignments:
+        assignment.is_open = assignment.ended_on is None or assignment.ended_on > today
+    record(
+        request.user,
+        "staff.zone_staff_view",
+        role="zone_admin",
+        target=zone,
+        subjects=[a.user_id for a in assignments],
+    )
+    return render(
+        request,
+        "staff/zone_staff.html",
+        {
+            "zone": zone,
+            "assignments": assignments,
+            "form": form,
+            "coordinator_roles": COORDINATOR_ROLES,
+        },
+    )
+
+
+@login_required
+def zone_role_end(request, slug, pk):
+    zone = get_zone_for(request.user, Capability.INVITE_STAFF, slug)
+    assignment = _zone_role(zone, pk)
+    form = EndRoleForm(request.POST or None)
+    if form.is_valid():
+        # The last administrator ending their own role would lock the zone out of itself.
+        if assignment.user_id == request.user.pk:
+            form.add_error(None, _("You cannot end your own role. Ask another administrator."))
+        else:
+            services.end_role(request.user, assignment, form.cleaned_data["ended_on"])
+            messages.success(request, _("The role has been ended."))
+            return redirect("staff:zone_staff", slug=zone.slug)
+    return render(
+        request,
+        "staff/role_end.html",
+        {"zone": zone, "assignment": assignment, "form": form},
+    )
+
+
+def screening_page(request, assignment, *, back_url, context):
+    """The screening form of one coordinator role; shared by the zone and the BIN pages."""
+    if assignment.role not in COORDINATOR_ROLES:
+        raise PermissionDenied
+    initial = {
+        "screening_result": assignment.screening_result,
+        "screened_on": assignment.screened_on,
+    }
+    form = ScreeningForm(request.POST or None, initial=initial)
+    if form.is_valid():
+        services.record_screening(
+            request.user,
+            assignment,
+            form.cleaned_data["screening_result"],
+            form.cleaned_data["screened_on"],
+        )
+        messages.success(request, _("The screening has been recorded."))
+        return redirect(back_url)
+    return render(
+        request,
+        "staff/screening.html",
+        {**context, "assignment": assignment, "form": form, "back_url": back_url},
+    )
+
+
+@login_required
+def zone_role_screening(request, slug, pk):
+    zone = get_zone_for(request.user, Capability.INVITE_STAFF, slug)
+    assignment = _zone_role(zone, pk)
+    return screening_page(
+        request,
+        assignment,
+        back_url=reverse("staff:zone_staff", kwargs={"slug": zone.slug}),
+        context={"zone": zone},
     )

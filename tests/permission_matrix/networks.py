@@ -60,6 +60,11 @@ ENTRIES = {
         "object": "bin_a",
         "kwargs": _coordinator_role_of_a,
     },
+    "networks:role_screening": {
+        "capability": C.INVITE_COORDINATORS,
+        "object": "bin_a",
+        "kwargs": _coordinator_role_of_a,
+    },
     "networks:measures": {
         "capability": C.COORDINATOR_MEASURES,
         "object": "bin_a",
