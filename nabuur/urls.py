@@ -18,6 +18,8 @@ urlpatterns += i18n_patterns(
     path("staff/import/", include("nabuur.imports.urls")),
     path("staff/members/", include("nabuur.members.staff_urls")),
     path("staff/bins/", include("nabuur.networks.urls")),
+    path("staff/messages/", include("nabuur.messaging.staff_urls")),
+    path("me/messages/", include("nabuur.messaging.member_urls")),
     prefix_default_language=True,
 )
 
