@@ -8,6 +8,7 @@ decides the path:
   it; where the plan says so it goes straight to members, the coordinators getting a copy.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -396,3 +397,41 @@ def queue_due(now):
             _event(message, MessageState.QUEUED, None, action="queue")
         count += 1
     return count
+
+
+def update_draft(message, user, *, variants, scheduled_for=None, follows=None):
+    """The author rewrites the draft: its language versions, its time and what it follows."""
+    with transaction.atomic():
+        set_variants(message, user, variants, _audit=False)
+        message.scheduled_for = scheduled_for
+        message.follows = follows
+        message.save(update_fields=["scheduled_for", "follows"])
+        record(user, "messaging.edit", target=message)
+    return message
+
+
+def send_test_to_self(message, user, *, now=None):
+    """E-mail the message to its author or reviewer, in every language version, as members
+    will get it. The links in it lead nowhere: no delivery row stands behind them."""
+    from .delivery import make_sender
+    from .emails import render_message
+    from .services import message_id_domain
+
+    if not user.email:
+        raise Blocked(_("Your account has no e-mail address."))
+    languages = [variant.language for variant in message.variants.all()]
+    if not languages:
+        raise Blocked(_("Write the message in at least one language."))
+    now = now or clock.now()
+    template = render_message(message, languages, now=now)
+    data = template.personalise(
+        to=user.email,
+        message_id_header=f"test.{message.pk}.{int(now.timestamp())}@{message_id_domain()}",
+        token="0" * 32,
+    )
+    sender = make_sender()
+    try:
+        sender.send(settings.DEFAULT_FROM_EMAIL, user.email, data)
+    finally:
+        sender.close()
+    record(user, "messaging.test_send", target=message, subjects=[user])

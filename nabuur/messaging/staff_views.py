@@ -1,0 +1,458 @@
+"""Staff pages of messaging: the message log, compose, the review steps and the plan.
+
+access (nabuur.messaging.access, nabuur.staff.access) → form (staff_forms) → service (compose,
+plans, letters) → render (templates/messaging/staff/).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from nabuur.accounts.decorators import require_recent_login
+from nabuur.staff.access import get_network_for
+from nabuur.staff.permissions import Capability, can, networks_where
+
+from . import compose, letters
+from .access import get_message_for
+from .models import (
+    AuthorSide,
+    CommunicationPlan,
+    Delivery,
+    DeliveryState,
+    Feedback,
+    Message,
+    MessageKind,
+    MessageState,
+)
+from .plans import current_plan, may_edit_plan, save_plan
+from .staff_forms import (
+    ComposeForm,
+    ForwardForm,
+    PlanForm,
+    ReasonForm,
+    SubmitForm,
+    VariantsForm,
+    follow_choices,
+)
+
+C = Capability
+PAGE_SIZE = 25
+# While a message is in these states its page shows the sending progress live.
+IN_FLIGHT = {MessageState.QUEUED, MessageState.SENDING}
+
+
+def delivery_counts(message_ids):
+    """{message id: {state: count}} for several messages, in one query."""
+    counts = {pk: {} for pk in message_ids}
+    rows = (
+        Delivery.objects.filter(message_id__in=message_ids)
+        .values("message_id", "state")
+        .annotate(total=Count("id"))
+    )
+    for row in rows:
+        counts[row["message_id"]][row["state"]] = row["total"]
+    return counts
+
+
+def progress_summary(counts):
+    total = sum(counts.values())
+    return ngettext(
+        "%(sent)s of %(total)s e-mail sent.", "%(sent)s of %(total)s e-mails sent.", total
+    ) % {"sent": counts.get(DeliveryState.SENT, 0), "total": total}
+
+
+def _subject(message, language):
+    variants = {variant.language: variant for variant in message.variants.all()}
+    variant = variants.get(language) or next(iter(variants.values()), None)
+    return variant.subject if variant else ""
+
+
+@login_required
+def message_list(request):
+    """The message log of the person's BINs, what waits for them first; filter by BIN."""
+    visible = networks_where(request.user, C.VIEW_FIGURES).order_by("name")
+    networks = list(visible.only("name", "slug"))
+    if not networks:
+        raise PermissionDenied
+    chosen = next((n for n in networks if n.slug == request.GET.get("bin")), None)
+    state = request.GET.get("state", "")
+    log = Message.objects.filter(targets__in=[chosen] if chosen else visible)
+    if state in MessageState.values:
+        log = log.filter(state=state)
+    log = (
+        log.distinct()
+        .select_related("author")
+        .prefetch_related("variants", "targets")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(log, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    counts = delivery_counts([message.pk for message in rows])
+    language = request.LANGUAGE_CODE
+    for message in rows:
+        message.subject = _subject(message, language)
+        message.sent_count = counts[message.pk].get(DeliveryState.SENT, 0)
+        message.undelivered = sum(
+            counts[message.pk].get(state, 0)
+            for state in (DeliveryState.FAILED, DeliveryState.BOUNCED)
+        )
+    waiting = (
+        Message.objects.filter(
+            Q(
+                state=MessageState.AWAITING_APPROVAL,
+                targets__in=networks_where(request.user, C.APPROVE_MESSAGES),
+            )
+            | Q(
+                state=MessageState.AWAITING_FORWARD,
+                targets__in=networks_where(request.user, C.FORWARD_POLICE_MESSAGES),
+            )
+            | Q(author=request.user, state__in=compose.EDITABLE_STATES)
+        )
+        .distinct()
+        .prefetch_related("variants", "targets")
+        .order_by("created_at")
+    )
+    waiting = list(waiting)
+    for message in waiting:
+        message.subject = _subject(message, language)
+    query = "&".join(
+        f"{key}={value}"
+        for key, value in (("bin", chosen.slug if chosen else ""), ("state", state))
+        if value
+    )
+    return render(
+        request,
+        "messaging/staff/message_list.html",
+        {
+            "networks": networks,
+            "chosen": chosen,
+            "state": state,
+            "states": MessageState.choices,
+            "page": page,
+            "rows": rows,
+            "waiting": waiting,
+            "query": query,
+            "may_compose": can(request.user, C.COMPOSE_MESSAGES),
+            "plan_networks": [n for n in networks if may_edit_plan(request.user, n)],
+        },
+    )
+
+
+@login_required
+def message_new(request):
+    if not can(request.user, C.COMPOSE_MESSAGES):
+        raise PermissionDenied
+    form = ComposeForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            message = compose.create_draft(
+                request.user,
+                kind=data["kind"],
+                networks=form.targets(),
+                variants=form.variants(),
+                follows=data["follows"],
+                scheduled_for=data["scheduled_for"],
+            )
+        except compose.Blocked as blocked:
+            form.add_error(None, blocked.messages)
+        else:
+            messages.success(request, _("The draft has been saved. Check it, then send it."))
+            return redirect("messaging_staff:detail", pk=message.pk)
+    return render(request, "messaging/staff/compose.html", {"form": form})
+
+
+def _ordered_variants(message):
+    required = compose.required_languages(message.targets.all())
+    rank = {language: index for index, language in enumerate(required)}
+    return sorted(message.variants.all(), key=lambda v: rank.get(v.language, len(rank)))
+
+
+def _detail(request, message, *, status=200, **forms):
+    """The message page, with the forms that apply to this person and this state."""
+    user = request.user
+    targets = list(message.targets.all())
+    every = all
+    editable = message.state in compose.EDITABLE_STATES
+    is_author = message.author_id == user.pk
+    may_approve = message.state == MessageState.AWAITING_APPROVAL and every(
+        can(user, C.APPROVE_MESSAGES, n) for n in targets
+    )
+    may_forward = message.state == MessageState.AWAITING_FORWARD and every(
+        can(user, C.FORWARD_POLICE_MESSAGES, n) for n in targets
+    )
+    may_cancel = message.state in compose.CANCELLABLE_STATES and (
+        is_author or every(can(user, C.COMPOSE_MESSAGES, n) for n in targets)
+    )
+    released = message.state in letters.RELEASED_STATES
+    counts = delivery_counts([message.pk])[message.pk] if released else {}
+    feedback = Feedback.objects.filter(delivery__message=message)
+    votes = feedback.aggregate(
+        yes=Count("id", filter=Q(useful=True)), no=Count("id", filter=Q(useful=False))
+    )
+    letter_networks = [n for n in targets if can(user, C.VIEW_MEMBERS, n)]
+    context = {
+        "message": message,
+        "targets": targets,
+        "variants": _ordered_variants(message),
+        "events": message.events.select_related("actor"),
+        "missing": compose.missing_languages(message) if editable else [],
+        "findings": compose.findings(message) if editable else {},
+        "recipients": None if released else compose.recipient_count(message),
+        "counts": [(label, counts.get(value, 0)) for value, label in DeliveryState.choices],
+        "total": sum(counts.values()),
+        "summary": progress_summary(counts),
+        "in_flight": message.state in IN_FLIGHT,
+        "votes": votes,
+        "comments": feedback.exclude(comment="").order_by("-updated_at")[:50],
+        "may_edit": is_author and editable,
+        "is_police": message.author_side == AuthorSide.POLICE
+        or (editable and compose.author_side(user, targets) == AuthorSide.POLICE),
+        "may_approve": may_approve,
+        "may_forward": may_forward,
+        "may_cancel": may_cancel,
+        "letters": (
+            len(letters.letter_recipients(message, letter_networks))
+            if released and letter_networks
+            else 0
+        ),
+        "submit_form": forms.get("submit_form") or SubmitForm(),
+        "reject_form": forms.get("reject_form") or ReasonForm(prefix="reject"),
+        "forward_form": forms.get("forward_form") or ForwardForm(),
+        "decline_form": forms.get("decline_form") or ReasonForm(prefix="decline", required=False),
+        "action_errors": forms.get("action_errors", []),
+    }
+    return render(request, "messaging/staff/message_detail.html", context, status=status)
+
+
+@login_required
+def message_detail(request, pk):
+    message = get_message_for(request.user, C.VIEW_FIGURES, pk)
+    return _detail(request, message)
+
+
+@login_required
+def message_progress(request, pk):
+    """The sending progress as JSON, polled by static/js/message-progress.js."""
+    message = get_message_for(request.user, C.VIEW_FIGURES, pk)
+    counts = delivery_counts([message.pk])[message.pk]
+    return JsonResponse(
+        {
+            "state": message.state,
+            "state_label": message.get_state_display(),
+            "total": sum(counts.values()),
+            "summary": progress_summary(counts),
+            "counts": {state: counts.get(state, 0) for state in DeliveryState.values},
+            "done": message.state not in IN_FLIGHT,
+        }
+    )
+
+
+@login_required
+def message_edit(request, pk):
+    message = get_message_for(request.user, C.COMPOSE_MESSAGES, pk, every=True)
+    if message.author_id != request.user.pk or message.state not in compose.EDITABLE_STATES:
+        raise PermissionDenied
+    targets = list(message.targets.all())
+    initial = {"scheduled_for": message.scheduled_for, "follows": message.follows}
+    for variant in message.variants.all():
+        initial[f"subject_{variant.language}"] = variant.subject
+        initial[f"body_{variant.language}"] = variant.body_markdown
+    form = VariantsForm(
+        request.POST or None,
+        initial=initial,
+        languages=compose.required_languages(targets),
+        follow_choices=follow_choices(targets).exclude(pk=message.pk),
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["follows"] and message.kind != MessageKind.FEEDBACK:
+            form.add_error("follows", _("Only a feedback message follows up on another one."))
+        else:
+            compose.update_draft(
+                message,
+                request.user,
+                variants=form.variants(),
+                scheduled_for=data["scheduled_for"],
+                follows=data["follows"],
+            )
+            messages.success(request, _("The draft has been saved."))
+            return redirect("messaging_staff:detail", pk=message.pk)
+    return render(request, "messaging/staff/edit.html", {"form": form, "message": message})
+
+
+def _blocked_detail(request, message, blocked, **forms):
+    return _detail(request, message, status=200, action_errors=blocked.messages, **forms)
+
+
+@require_POST
+@login_required
+def message_submit(request, pk):
+    message = get_message_for(request.user, C.COMPOSE_MESSAGES, pk, every=True)
+    form = SubmitForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, message, submit_form=form)
+    try:
+        sent = compose.submit_message(
+            message, request.user, justification=form.cleaned_data["justification"]
+        )
+    except compose.Blocked as blocked:
+        return _blocked_detail(request, message, blocked, submit_form=form)
+    message = sent[0]
+    message.refresh_from_db()
+    messages.success(
+        request, _("The message is on its way: %(state)s.") % {"state": message.get_state_display()}
+    )
+    return redirect("messaging_staff:detail", pk=message.pk)
+
+
+@require_POST
+@login_required
+def message_approve(request, pk):
+    message = get_message_for(request.user, C.APPROVE_MESSAGES, pk, every=True)
+    try:
+        compose.approve_message(message, request.user)
+    except compose.Blocked as blocked:
+        return _blocked_detail(request, message, blocked)
+    messages.success(request, _("The message is approved."))
+    return redirect("messaging_staff:detail", pk=message.pk)
+
+
+@require_POST
+@login_required
+def message_reject(request, pk):
+    message = get_message_for(request.user, C.APPROVE_MESSAGES, pk, every=True)
+    form = ReasonForm(request.POST, prefix="reject")
+    if not form.is_valid():
+        return _detail(request, message, reject_form=form)
+    try:
+        compose.reject_message(message, request.user, reason=form.cleaned_data["reason"])
+    except compose.Blocked as blocked:
+        return _blocked_detail(request, message, blocked, reject_form=form)
+    messages.success(request, _("The message is sent back to its author."))
+    return redirect("messaging_staff:detail", pk=message.pk)
+
+
+@require_POST
+@login_required
+def message_forward(request, pk):
+    message = get_message_for(request.user, C.FORWARD_POLICE_MESSAGES, pk, every=True)
+    form = ForwardForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, message, forward_form=form)
+    try:
+        compose.forward_message(message, request.user, note=form.cleaned_data["note"])
+    except compose.Blocked as blocked:
+        return _blocked_detail(request, message, blocked, forward_form=form)
+    messages.success(request, _("The message is forwarded to the members."))
+    return redirect("messaging_staff:detail", pk=message.pk)
+
+
+@require_POST
+@login_required
+def message_decline(request, pk):
+    message = get_message_for(request.user, C.FORWARD_POLICE_MESSAGES, pk, every=True)
+    form = ReasonForm(request.POST, prefix="decline", required=False)
+    if not form.is_valid():
+        return _detail(request, message, decline_form=form)
+    try:
+        compose.decline_message(message, request.user, reason=form.cleaned_data["reason"])
+    except compose.Blocked as blocked:
+        return _blocked_detail(request, message, blocked, decline_form=form)
+    messages.success(request, _("The message will not go to the members."))
+    return redirect("messaging_staff:detail", pk=message.pk)
+
+
+@require_POST
+@login_required
+def message_cancel(request, pk):
+    message = get_message_for(request.user, C.COMPOSE_MESSAGES, pk)
+    try:
+        compose.cancel_message(message, request.user)
+    except compose.Blocked as blocked:
+        return _blocked_detail(request, message, blocked)
+    messages.success(request, _("The message is cancelled."))
+    return redirect("messaging_staff:detail", pk=message.pk)
+
+
+@require_POST
+@login_required
+def message_test(request, pk):
+    message = get_message_for(request.user, C.VIEW_FIGURES, pk)
+    try:
+        compose.send_test_to_self(message, request.user)
+    except compose.Blocked as blocked:
+        return _blocked_detail(request, message, blocked)
+    messages.success(
+        request, _("A test e-mail is on its way to %(email)s.") % {"email": request.user.email}
+    )
+    return redirect("messaging_staff:detail", pk=message.pk)
+
+
+@login_required
+def message_letters(request, pk):
+    # Scope first, so that a message outside it answers 404 before any password prompt.
+    message = get_message_for(request.user, C.VIEW_MEMBERS, pk)
+    return _letters_after_reauthentication(request, message)
+
+
+@require_recent_login
+def _letters_after_reauthentication(request, message):
+    networks = [n for n in message.targets.all() if can(request.user, C.VIEW_MEMBERS, n)]
+    pdf = letters.letters_pdf(message, request.user, networks)
+    if pdf is None:
+        messages.info(request, _("Every member of these BINs has an e-mail address: no letters."))
+        return redirect("messaging_staff:detail", pk=message.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="message-{message.pk}-letters.pdf"'
+    return response
+
+
+@login_required
+def plan(request, slug):
+    """A BIN's communication plan: the current version, its history, and a new version."""
+    network = get_network_for(request.user, C.VIEW_NETWORKS, slug)
+    editable = may_edit_plan(request.user, network)
+    current = current_plan(network)
+    form = PlanForm(
+        request.POST if request.method == "POST" else None,
+        initial=PlanForm.initial_for(current),
+    )
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            new = save_plan(
+                network,
+                request.user,
+                police_direct_to_members=data["police_direct_to_members"],
+                coordinator_needs_approval=data["coordinator_needs_approval"],
+                allowed_kinds=form.allowed_kinds(),
+            )
+            messages.success(
+                request, _("Version %(version)s of the plan is saved.") % {"version": new.version}
+            )
+            return redirect("messaging_staff:plan", slug=network.slug)
+    history = CommunicationPlan.objects.filter(network=network).select_related("created_by")
+    return render(
+        request,
+        "messaging/staff/plan.html",
+        {
+            "network": network,
+            "plan": current,
+            "history": history,
+            "form": form,
+            "editable": editable,
+            "kinds": dict(MessageKind.choices),
+            "police_kinds": current.kinds_for(AuthorSide.POLICE),
+            "coordinator_kinds": current.kinds_for(AuthorSide.COORDINATOR),
+        },
+    )

@@ -1,0 +1,103 @@
+"""Compose, review and forward messages in a browser, keyboard first, every page axe-clean."""
+
+import pytest
+
+from nabuur.messaging import compose
+from nabuur.messaging.models import Delivery, Message, MessageKind, MessageState
+from nabuur.staff.models import Role
+from tests import factories
+from tests.i18n import nl
+
+from .helpers import assert_accessible, tab_to
+from .test_resident_path import log_in_browser
+
+
+@pytest.fixture
+def newsroom(transactional_db):
+    """BIN Centrum in Edegem with three members, its coordinator and its officer."""
+    zone = factories.ZoneFactory(slug="pz-rand", name="Politiezone Rand")
+    edegem = factories.MunicipalityFactory(nis_code="11013", name_nl="Edegem", zone=zone)
+    network = factories.NetworkFactory(municipality=edegem, name="BIN Centrum", slug="centrum")
+    for _ in range(3):
+        factories.MembershipFactory(network=network)
+    coordinator = factories.RoleFactory(
+        role=Role.COORDINATOR, network=network, user__first_name="Lotte"
+    ).user
+    officer = factories.RoleFactory(role=Role.OFFICER, network=network, user__first_name="Jan").user
+    return {"network": network, "coordinator": coordinator, "officer": officer}
+
+
+def check(page, assert_valid_html, heading):
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == heading, page.url
+    assert_valid_html(page.content(), where=page.url)
+    assert_accessible(page)
+
+
+def type_into(page, name, text):
+    tab_to(page, lambda element: element.name == name)
+    page.keyboard.type(text)
+
+
+def test_a_coordinator_writes_and_sends_a_message_by_keyboard(
+    page, live_server, newsroom, assert_valid_html
+):
+    log_in_browser(page.context, live_server, newsroom["coordinator"], second_factor=True)
+    page.goto(live_server.url + "/nl/staff/messages/new/")
+    check(page, assert_valid_html, nl("Write a message"))
+
+    tab_to(page, lambda element: element.name == "networks")
+    page.keyboard.press("Space")
+    tab_to(page, lambda element: element.name == "kind")
+    # Radio buttons: the arrow keys move within the group (prevention is the second class).
+    page.keyboard.press("ArrowDown")
+    type_into(page, "subject_nl", "Fietsdiefstallen aan het station")
+    type_into(page, "body_nl", "Zet uw fiets op slot, **ook voor even**.")
+    tab_to(page, lambda element: element.tag == "button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    message = Message.objects.get()
+    assert message.kind == MessageKind.PREVENTION
+    check(page, assert_valid_html, "Fietsdiefstallen aan het station")
+    assert page.locator(".preview strong").inner_text() == "ook voor even"
+
+    tab_to(page, lambda element: element.text == nl("Send the message"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    check(page, assert_valid_html, "Fietsdiefstallen aan het station")
+    message.refresh_from_db()
+    assert message.state == MessageState.QUEUED
+    assert Delivery.objects.filter(message=message).count() == 3
+    assert page.locator("#progress-summary").inner_text() == "0 van 3 e-mails verstuurd."
+
+
+def test_the_officer_writes_and_the_coordinator_forwards(
+    page, live_server, newsroom, assert_valid_html
+):
+    network = newsroom["network"]
+    draft = compose.create_draft(
+        newsroom["officer"],
+        kind=MessageKind.FEEDBACK,
+        networks=[network],
+        variants={"nl": ("Terugkoppeling inbraak", "De daders zijn gevat.")},
+    )
+    [waiting] = compose.submit_message(draft, newsroom["officer"])
+
+    log_in_browser(page.context, live_server, newsroom["coordinator"], second_factor=True)
+    page.goto(live_server.url + "/nl/staff/messages/")
+    check(page, assert_valid_html, nl("Messages"))
+    page.get_by_role("link", name="Terugkoppeling inbraak").first.click()
+    check(page, assert_valid_html, "Terugkoppeling inbraak")
+
+    type_into(page, "note", "Goed nieuws voor onze straat.")
+    tab_to(page, lambda element: element.text == nl("Forward to the members"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    check(page, assert_valid_html, "Terugkoppeling inbraak")
+    waiting.refresh_from_db()
+    assert waiting.state == MessageState.QUEUED
+    assert waiting.forward_note == "Goed nieuws voor onze straat."
+
+    page.goto(live_server.url + "/nl/staff/messages/plan/centrum/")
+    check(page, assert_valid_html, nl("Communication plan of %(name)s", name="BIN Centrum"))

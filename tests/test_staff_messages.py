@@ -1,0 +1,511 @@
+"""The staff messaging pages: compose, the review steps, the log, letters and the plan."""
+
+import datetime
+import io
+import time
+
+import pypdf
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core import mail
+from django.utils.html import escape
+
+from nabuur.audit.models import AuditEntry
+from nabuur.lib import clock
+from nabuur.lib.languages import LanguageRegime
+from nabuur.messaging import compose
+from nabuur.messaging.models import (
+    CommunicationPlan,
+    Delivery,
+    Message,
+    MessageKind,
+    MessageState,
+)
+from nabuur.messaging.plans import save_plan
+from nabuur.staff.models import Role
+
+from . import factories
+from .i18n import nl
+
+TEXT = {"nl": ("Inbraken in de wijk", "Sluit uw **ramen** en deuren.")}
+
+
+def staff(client, user):
+    TOTP.activate(user, generate_totp_secret())
+    client.force_login(user)
+    return client
+
+
+def reauthenticated(client, user):
+    """As if the person had typed their password again a moment ago (allauth's session note)."""
+    session = client.session
+    session["account_authentication_methods_user"] = str(user.pk)
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "reauthenticated": True}
+    ]
+    session.save()
+    return client
+
+
+def actions():
+    return [entry.action for entry in AuditEntry.objects.order_by("seq")]
+
+
+def compose_data(networks, /, kind="prevention", **extra):
+    data = {
+        "networks": [network.pk for network in networks],
+        "kind": kind,
+        "subject_nl": "Inbraken in de wijk",
+        "body_nl": "Sluit uw **ramen** en deuren.",
+    }
+    data.update(extra)
+    return data
+
+
+@pytest.fixture
+def members(bin_a):
+    return [factories.MembershipFactory(network=bin_a).user for _ in range(3)]
+
+
+# --- Compose ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_compose_page_offers_the_persons_bins_and_the_zones_languages(
+    client, coordinator_a, bin_a, bin_b
+):
+    response = staff(client, coordinator_a).get("/nl/staff/messages/new/")
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert list(form.fields["networks"].queryset) == [bin_a]
+    assert form.languages == ["nl"]
+    assert "municipalities" not in form.fields  # groups are for zone administrators
+
+
+@pytest.mark.django_db
+def test_a_coordinator_saves_a_draft(client, coordinator_a, bin_a):
+    response = staff(client, coordinator_a).post("/nl/staff/messages/new/", compose_data([bin_a]))
+    message = Message.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/nl/staff/messages/{message.pk}/"
+    assert (message.state, message.kind, message.author) == ("draft", "prevention", coordinator_a)
+    assert list(message.targets.all()) == [bin_a]
+    variant = message.variants.get()
+    assert variant.body_html == "<p>Sluit uw <strong>ramen</strong> en deuren.</p>"
+    assert actions() == ["messaging.draft"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "field", "error"),
+    [
+        ({"networks": []}, "networks", "Choose at least one BIN."),
+        ({"body_nl": ""}, "body_nl", "Write the text that goes with the subject."),
+        ({"subject_nl": ""}, "subject_nl", "Give this text a subject."),
+        (
+            {"scheduled_for": "2020-01-01T10:00"},
+            "scheduled_for",
+            "Choose a moment in the future.",
+        ),
+    ],
+)
+def test_the_compose_form_explains_what_is_wrong(
+    client, coordinator_a, bin_a, change, field, error
+):
+    response = staff(client, coordinator_a).post(
+        "/nl/staff/messages/new/", compose_data([bin_a], **change)
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [nl(error)]
+    assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_plan_decides_which_classes_a_coordinator_may_send(client, coordinator_a, bin_a):
+    response = staff(client, coordinator_a).post(
+        "/nl/staff/messages/new/", compose_data([bin_a], kind="missing_person")
+    )
+    assert response.status_code == 200
+    expected = nl(
+        "The communication plan of %(bin)s does not let you send this class.", bin="BIN Centrum"
+    )
+    assert response.context["form"].non_field_errors() == [expected]
+    assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_zone_admin_writes_to_every_bin_of_a_municipality(
+    client, zone, zone_admin, municipality, bin_a, bin_b
+):
+    other = factories.MunicipalityFactory(zone=zone, nis_code="11002", name_nl="Boechout")
+    factories.NetworkFactory(municipality=other, slug="boechout")
+    data = compose_data([], municipalities=[municipality.pk])
+    response = staff(client, zone_admin).post("/nl/staff/messages/new/", data)
+    assert response.status_code == 302
+    assert sorted(n.slug for n in Message.objects.get().targets.all()) == ["centrum", "elsdonk"]
+
+
+@pytest.mark.django_db
+def test_a_zone_admin_writes_to_the_whole_zone(client, zone, zone_admin, bin_a, bin_b):
+    data = compose_data([], whole_zone="on")
+    staff(client, zone_admin).post("/nl/staff/messages/new/", data)
+    assert Message.objects.get().targets.count() == 2
+
+
+# --- The message page ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_page_lists_missing_languages_for_a_bilingual_bin(client, zone, zone_admin):
+    brussels = factories.MunicipalityFactory(
+        zone=zone,
+        nis_code="21019",
+        name_nl="Sint-Pieters-Woluwe",
+        name_fr="Woluwe-Saint-Pierre",
+        language_regime=LanguageRegime.BRUSSELS,
+    )
+    network = factories.NetworkFactory(municipality=brussels, slug="woluwe")
+    message = compose.create_draft(
+        zone_admin, kind=MessageKind.PREVENTION, networks=[network], variants=TEXT
+    )
+    response = staff(client, zone_admin).get(f"/nl/staff/messages/{message.pk}/")
+    assert response.context["missing"] == ["fr"]
+    refused = client.post(f"/nl/staff/messages/{message.pk}/submit/")
+    assert refused.status_code == 200
+    assert refused.context["action_errors"] == [
+        nl("Missing language versions: %(langs)s.", langs="fr")
+    ]
+    message.refresh_from_db()
+    assert message.state == MessageState.DRAFT
+
+
+@pytest.mark.django_db
+def test_a_finding_blocks_a_coordinator(client, coordinator_a, bin_a):
+    message = compose.create_draft(
+        coordinator_a,
+        kind=MessageKind.PREVENTION,
+        networks=[bin_a],
+        variants={"nl": ("Verdacht voertuig", "Een wagen met nummerplaat 1-ABC-123 reed rond.")},
+    )
+    staff(client, coordinator_a)
+    page = client.get(f"/nl/staff/messages/{message.pk}/")
+    assert [f.kind for f in page.context["findings"]["nl"]] == ["plate"]
+    assert 'name="justification"' not in page.text  # only the police may override
+    response = client.post(f"/nl/staff/messages/{message.pk}/submit/")
+    assert response.status_code == 200
+    assert len(response.context["action_errors"]) == 1
+    message.refresh_from_db()
+    assert message.state == MessageState.DRAFT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_police_send_despite_a_finding_with_a_logged_justification(
+    client, zone_admin, bin_a, members
+):
+    save_plan(
+        bin_a,
+        factories.RoleFactory(role=Role.OFFICER, network=bin_a).user,
+        police_direct_to_members=True,
+        coordinator_needs_approval=False,
+        allowed_kinds={"police": ["feedback"], "coordinator": []},
+    )
+    message = compose.create_draft(
+        zone_admin,
+        kind=MessageKind.FEEDBACK,
+        networks=[bin_a],
+        variants={"nl": ("Opsporing", "Wie zag de wagen 1-ABC-123 op 3 mei?")},
+    )
+    staff(client, zone_admin)
+    assert 'name="justification"' in client.get(f"/nl/staff/messages/{message.pk}/").text
+    response = client.post(
+        f"/nl/staff/messages/{message.pk}/submit/",
+        {"justification": "Opsporingsbericht met akkoord van het parket."},
+    )
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.state == MessageState.QUEUED
+    assert message.override_justification == "Opsporingsbericht met akkoord van het parket."
+    assert Delivery.objects.filter(message=message).count() == 3
+    assert "messaging.guardrail_override" in actions()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_coordinators_message_goes_to_the_members(client, coordinator_a, bin_a, members):
+    message = compose.create_draft(
+        coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=TEXT
+    )
+    staff(client, coordinator_a)
+    assert client.get(f"/nl/staff/messages/{message.pk}/").context["recipients"] == 3
+    response = client.post(f"/nl/staff/messages/{message.pk}/submit/")
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.state == MessageState.QUEUED
+    page = client.get(f"/nl/staff/messages/{message.pk}/")
+    assert page.context["total"] == 3
+    assert page.context["in_flight"] is True
+    assert 'src="/static/js/message-progress.js"' in page.text
+    progress = client.get(f"/nl/staff/messages/{message.pk}/progress.json").json()
+    assert progress["total"] == 3
+    assert progress["counts"]["queued"] == 3
+    assert progress["done"] is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_officer_approves_or_rejects_on_the_page(
+    client, coordinator_a, officer_a, bin_a, members
+):
+    save_plan(
+        bin_a,
+        officer_a,
+        police_direct_to_members=False,
+        coordinator_needs_approval=True,
+        allowed_kinds={"coordinator": ["prevention"], "police": ["prevention"]},
+    )
+    first, second = (
+        compose.create_draft(
+            coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=TEXT
+        )
+        for _ in range(2)
+    )
+    for message in (first, second):
+        compose.submit_message(message, coordinator_a)
+    staff(client, officer_a)
+    page = client.get(f"/nl/staff/messages/{first.pk}/")
+    assert page.context["may_approve"] is True
+    assert client.post(f"/nl/staff/messages/{first.pk}/approve/").status_code == 302
+
+    no_reason = client.post(f"/nl/staff/messages/{second.pk}/reject/", {"reject-reason": ""})
+    assert no_reason.status_code == 200
+    assert no_reason.context["reject_form"].errors["reason"]
+    client.post(f"/nl/staff/messages/{second.pk}/reject/", {"reject-reason": "Te vaag."})
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, second.state) == (MessageState.QUEUED, MessageState.REJECTED)
+    assert second.events.last().note == "Te vaag."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_coordinator_forwards_a_police_message_with_a_note(
+    client, coordinator_a, officer_a, bin_a, members
+):
+    message = compose.create_draft(
+        officer_a, kind=MessageKind.FEEDBACK, networks=[bin_a], variants=TEXT
+    )
+    [waiting] = compose.submit_message(message, officer_a)
+    staff(client, coordinator_a)
+    listing = client.get("/nl/staff/messages/")
+    assert [m.pk for m in listing.context["waiting"]] == [waiting.pk]
+    response = client.post(
+        f"/nl/staff/messages/{waiting.pk}/forward/", {"note": "Beste buren, lees dit even."}
+    )
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.state == MessageState.QUEUED
+    assert waiting.variants.get().body_text.startswith("Beste buren, lees dit even.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_coordinator_declines_a_police_message(client, coordinator_a, officer_a, bin_a):
+    message = compose.create_draft(
+        officer_a, kind=MessageKind.FEEDBACK, networks=[bin_a], variants=TEXT
+    )
+    [waiting] = compose.submit_message(message, officer_a)
+    staff(client, coordinator_a).post(
+        f"/nl/staff/messages/{waiting.pk}/decline/", {"decline-reason": "Al bekend in de wijk."}
+    )
+    waiting.refresh_from_db()
+    assert waiting.state == MessageState.DECLINED
+    assert not Delivery.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_author_edits_the_draft(client, coordinator_a, bin_a):
+    message = compose.create_draft(
+        coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=TEXT
+    )
+    staff(client, coordinator_a)
+    page = client.get(f"/nl/staff/messages/{message.pk}/edit/")
+    assert page.context["form"].initial["subject_nl"] == "Inbraken in de wijk"
+    response = client.post(
+        f"/nl/staff/messages/{message.pk}/edit/",
+        {"subject_nl": "Inbraken in Centrum", "body_nl": "Doe de deur op slot."},
+    )
+    assert response.status_code == 302
+    assert message.variants.get().subject == "Inbraken in Centrum"
+    assert actions() == ["messaging.draft", "messaging.edit"]
+
+
+@pytest.mark.django_db
+def test_someone_else_cannot_edit_the_draft(client, coordinator_a, officer_a, bin_a):
+    message = compose.create_draft(
+        coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=TEXT
+    )
+    assert staff(client, officer_a).get(f"/nl/staff/messages/{message.pk}/edit/").status_code == (
+        403
+    )
+
+
+@pytest.mark.django_db
+def test_the_author_cancels(client, coordinator_a, bin_a):
+    message = compose.create_draft(
+        coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=TEXT
+    )
+    staff(client, coordinator_a).post(f"/nl/staff/messages/{message.pk}/cancel/")
+    message.refresh_from_db()
+    assert message.state == MessageState.CANCELLED
+    again = client.post(f"/nl/staff/messages/{message.pk}/cancel/")
+    assert again.context["action_errors"] == [nl("This message can no longer be cancelled.")]
+
+
+@pytest.mark.django_db
+def test_a_test_e_mail_goes_to_the_person_only(client, coordinator_a, bin_a, members):
+    message = compose.create_draft(
+        coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=TEXT
+    )
+    response = staff(client, coordinator_a).post(f"/nl/staff/messages/{message.pk}/test/")
+    assert response.status_code == 302
+    [sent] = mail.outbox
+    assert sent.to == [coordinator_a.email]
+    parsed = sent.message()
+    assert parsed["Subject"] == "Inbraken in de wijk"
+    assert "Sluit uw ramen en deuren." in parsed.get_body(("plain",)).get_content()
+    assert not Delivery.objects.exists()
+    assert actions()[-1] == "messaging.test_send"
+
+
+# --- Letters ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_letters_for_members_without_e_mail(client, coordinator_a, bin_a, members):
+    street = factories.StreetFactory(municipality=bin_a.municipality, name_nl="Kerkstraat")
+    for first_name in ("Mariette", "Jozef"):
+        user = factories.UserFactory(email=None, first_name=first_name, last_name="Claes")
+        factories.MembershipFactory(network=bin_a, user=user, street=street, house_number=12)
+    message = compose.create_draft(
+        coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=TEXT
+    )
+    compose.submit_message(message, coordinator_a)
+    staff(client, coordinator_a)
+    page = client.get(f"/nl/staff/messages/{message.pk}/")
+    assert page.context["letters"] == 2
+    reauthenticated(client, coordinator_a)
+    response = client.get(f"/nl/staff/messages/{message.pk}/letters.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 2
+    text = [" ".join(page.extract_text().split()) for page in reader.pages]
+    # Sorted by address, then by record: both live at Kerkstraat 12.
+    assert "Mariette Claes" in text[0] and "Jozef Claes" in text[1]
+    for page_text in text:
+        assert "Kerkstraat 12" in page_text
+        assert "Inbraken in de wijk" in page_text
+        assert "112 BE" in page_text
+    entry = AuditEntry.objects.get(action="messaging.letters")
+    assert len(entry.subjects) == 2
+
+
+# --- The log and the dashboard ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_log_takes_the_same_queries_for_one_and_three_messages(
+    client, coordinator_a, bin_a, django_assert_num_queries, count
+):
+    for _ in range(count):
+        compose.create_draft(
+            coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=TEXT
+        )
+    staff(client, coordinator_a)
+    client.get("/nl/staff/messages/")
+    # Session, user, roles, second factor, the site's zone and languages, the BINs, the page
+    # (count, rows, variants, targets), delivery counts, what waits (with variants and
+    # targets), the plans' editors, and the session's sliding expiry.
+    with django_assert_num_queries(20):
+        response = client.get("/nl/staff/messages/")
+    assert len(response.context["rows"]) == count
+    assert response.context["rows"][0].subject == "Inbraken in de wijk"
+
+
+@pytest.mark.django_db
+def test_the_log_filters_by_bin(client, zone_admin, bin_a, bin_b):
+    for network in (bin_a, bin_b):
+        compose.create_draft(
+            zone_admin, kind=MessageKind.PREVENTION, networks=[network], variants=TEXT
+        )
+    response = staff(client, zone_admin).get("/nl/staff/messages/", {"bin": "elsdonk"})
+    assert [list(m.targets.all()) for m in response.context["rows"]] == [[bin_b]]
+
+
+@pytest.mark.django_db
+def test_the_dashboard_counts_what_waits(client, coordinator_a, officer_a, bin_a):
+    message = compose.create_draft(
+        officer_a, kind=MessageKind.FEEDBACK, networks=[bin_a], variants=TEXT
+    )
+    compose.submit_message(message, officer_a)
+    compose.create_draft(
+        coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=TEXT
+    )
+    response = staff(client, coordinator_a).get("/nl/staff/")
+    panel = next(p for p in response.context["panels"] if p.template.startswith("messaging"))
+    assert (panel.context["to_forward"], panel.context["drafts"]) == (1, 1)
+
+
+# --- The communication plan ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_plan_page_shows_the_defaults_and_writes_a_new_version(client, officer_a, bin_a):
+    staff(client, officer_a)
+    page = client.get("/nl/staff/messages/plan/centrum/")
+    assert page.context["plan"].version == 0
+    default = (
+        "Police messages go to the coordinators, who forward them to the members or decline them."
+    )
+    assert escape(nl(default)) in page.text
+    response = client.post(
+        "/nl/staff/messages/plan/centrum/",
+        {
+            "coordinator_needs_approval": "on",
+            "police_kinds": ["feedback", "prevention"],
+            "coordinator_kinds": ["prevention"],
+        },
+    )
+    assert response.status_code == 302
+    plan = CommunicationPlan.objects.get(network=bin_a)
+    assert (plan.version, plan.coordinator_needs_approval, plan.police_direct_to_members) == (
+        1,
+        True,
+        False,
+    )
+    assert plan.allowed_kinds == {
+        "police": ["feedback", "prevention"],
+        "coordinator": ["prevention"],
+    }
+
+
+@pytest.mark.django_db
+def test_a_municipality_contact_reads_the_plan_but_cannot_change_it(
+    client, municipality_contact, bin_a
+):
+    staff(client, municipality_contact)
+    page = client.get("/nl/staff/messages/plan/centrum/")
+    assert page.status_code == 200
+    assert page.context["editable"] is False
+    assert client.post("/nl/staff/messages/plan/centrum/", {}).status_code == 403
+    assert not CommunicationPlan.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_scheduled_message_waits(client, coordinator_a, bin_a, members):
+    later = clock.now() + datetime.timedelta(days=2)
+    data = compose_data([bin_a], scheduled_for=later.strftime("%Y-%m-%dT%H:%M"))
+    staff(client, coordinator_a).post("/nl/staff/messages/new/", data)
+    message = Message.objects.get()
+    assert message.scheduled_for is not None
+    client.post(f"/nl/staff/messages/{message.pk}/submit/")
+    message.refresh_from_db()
+    assert message.state == MessageState.SCHEDULED
