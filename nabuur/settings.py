@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "nabuur.audit",
     "nabuur.mailbox",
     "nabuur.messaging",
+    "nabuur.evaluation",
     "nabuur.public",
     "nabuur.operations",
     "nabuur.demo",

@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("staff/members/", include("nabuur.members.staff_urls")),
     path("staff/bins/", include("nabuur.networks.urls")),
     path("staff/messages/", include("nabuur.messaging.staff_urls")),
+    path("staff/evaluation/", include("nabuur.evaluation.urls")),
     path("me/messages/", include("nabuur.messaging.member_urls")),
     prefix_default_language=True,
 )

@@ -155,7 +155,10 @@ def test_login_locks_the_address_after_repeated_failures(client, zone_admin):
         assert response.status_code == 200
     response = client.post("/en/account/login/", {"login": zone_admin.email, "password": PASSWORD})
     assert response.status_code == 200
-    assert "Too many failed login attempts." in response.text
+    assert (
+        "Too many failed attempts to log in with this address. For your safety, logging in is "
+        "blocked for 15 minutes." in response.text
+    )
     assert "_auth_user_id" not in client.session
 
 

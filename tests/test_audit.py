@@ -5,19 +5,31 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
 from nabuur.audit.models import GENESIS_HASH, AppendOnlyError, AuditEntry, AuditHead
 from nabuur.audit.services import ChainBreak, current_head, record, verify_chain
 from nabuur.lib import clock
 
+from .audit_tamper import tamper
+
 pytestmark = pytest.mark.django_db
 
 
-def _tamper(sql, params):
-    # Bypass the model's guards, as someone with database access would.
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+@pytest.mark.postgres_only
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_auditentry SET action = 'x' WHERE seq = 1",
+        "DELETE FROM audit_auditentry WHERE seq = 1",
+    ],
+)
+def test_the_database_refuses_to_change_entries_on_postgresql(three_entries, sql):
+    refused = pytest.raises(DatabaseError, match="audit entries are append-only")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+    assert AuditEntry.objects.count() == 3
+    assert verify_chain() is None
 
 
 @pytest.fixture
@@ -73,12 +85,12 @@ def test_record_rolls_back_with_the_callers_transaction(zone_admin):
 
 
 def test_verify_chain_detects_a_modified_entry(three_entries):
-    _tamper("UPDATE audit_auditentry SET subjects = %s WHERE seq = 2", ["[]"])
+    tamper("UPDATE audit_auditentry SET subjects = %s WHERE seq = 2", ["[]"])
     assert verify_chain() == ChainBreak(2, "modified")
 
 
 def test_verify_chain_detects_a_rewritten_hash(three_entries):
-    _tamper(
+    tamper(
         "UPDATE audit_auditentry SET action = %s, hash = %s WHERE seq = 1",
         ["members.nothing", "f" * 64],
     )
@@ -86,24 +98,24 @@ def test_verify_chain_detects_a_rewritten_hash(three_entries):
 
 
 def test_verify_chain_detects_a_deleted_entry(three_entries):
-    _tamper("DELETE FROM audit_auditentry WHERE seq = 2", [])
+    tamper("DELETE FROM audit_auditentry WHERE seq = 2", [])
     assert verify_chain() == ChainBreak(2, "missing (deleted)")
 
 
 def test_verify_chain_detects_a_deleted_last_entry(three_entries):
-    _tamper("DELETE FROM audit_auditentry WHERE seq = 3", [])
+    tamper("DELETE FROM audit_auditentry WHERE seq = 3", [])
     assert verify_chain() == ChainBreak(3, "missing (deleted)")
 
 
 def test_verify_audit_command_names_the_broken_entry(three_entries):
-    _tamper("DELETE FROM audit_auditentry WHERE seq = 2", [])
+    tamper("DELETE FROM audit_auditentry WHERE seq = 2", [])
     with pytest.raises(CommandError) as error:
         call_command("verify_audit")
     assert str(error.value) == "The audit log is broken at audit entry #2: missing (deleted)."
 
 
 def test_verify_audit_command_exits_non_zero(three_entries, capsys):
-    _tamper("UPDATE audit_auditentry SET actor_role = %s WHERE seq = 3", ["officer"])
+    tamper("UPDATE audit_auditentry SET actor_role = %s WHERE seq = 3", ["officer"])
     from nabuur.cli import main
 
     with pytest.raises(SystemExit) as exit_info:
@@ -132,8 +144,8 @@ def test_export_audit_head_prints_the_head(three_entries, capsys):
 def test_verify_audit_detects_a_rebuilt_chain_with_the_exported_head(three_entries, zone_admin):
     exported = f"3:{three_entries[2].hash}"
     # Someone rewrites entry 3 and recomputes the hashes and the head: the chain looks fine…
-    _tamper("DELETE FROM audit_auditentry WHERE seq = 3", [])
-    _tamper("UPDATE audit_audithead SET seq = 2, hash = %s WHERE id = 1", [three_entries[1].hash])
+    tamper("DELETE FROM audit_auditentry WHERE seq = 3", [])
+    tamper("UPDATE audit_audithead SET seq = 2, hash = %s WHERE id = 1", [three_entries[1].hash])
     record(zone_admin, "system.purge", details={"count": 0})
     assert verify_chain() is None
     # …but not to the head kept elsewhere.

@@ -18,6 +18,7 @@ from nabuur.audit.models import AuditEntry
 from nabuur.audit.services import audit_view, record
 from nabuur.lib import clock
 
+from .audit_tamper import tamper
 from .i18n import nl
 
 pytestmark = pytest.mark.django_db
@@ -96,8 +97,7 @@ def test_the_viewer_is_paginated_and_keeps_the_filters(admin_client):
 
 def test_the_viewer_reports_a_broken_chain(admin_client):
     entries(3)
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditentry SET details = '{\"x\": 1}' WHERE seq = 2")
+    tamper("UPDATE audit_auditentry SET details = '{\"x\": 1}' WHERE seq = 2")
     response = admin_client.get("/nl/staff/audit/")
     assert response.context["chain_break"].seq == 2
     assert 'role="alert"' in response.text

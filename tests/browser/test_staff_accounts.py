@@ -334,7 +334,10 @@ def test_five_wrong_passwords_lock_the_address_for_15_minutes(
     admin = staff_data["zone_admin"]
     TOTP.activate(admin, generate_totp_secret())
     mismatch = nl("The email address and/or password you specified are not correct.")
-    locked = nl("Too many failed login attempts. Try again later.")
+    locked = nl(
+        "Too many failed attempts to log in with this address. For your safety, logging in is "
+        "blocked for 15 minutes. You can reset your password meanwhile."
+    )
 
     page.goto(live_server.url + "/nl/account/login/")
     checked.check("/nl/account/login/", nl("Staff login"))

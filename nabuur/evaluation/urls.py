@@ -1,0 +1,4 @@
+"""The charter and the yearly evaluation of each BIN, under /<lang>/staff/evaluation/."""
+
+app_name = "evaluation"
+urlpatterns = []
