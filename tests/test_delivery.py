@@ -211,7 +211,15 @@ def test_bilingual_delivery_carries_both_languages(settings, sink, zone):
     html = parsed.get_body(("html",)).get_content()
     assert '<html lang="nl">' in html
     assert '<div lang="fr">' in html
-    assert "Fermez vos fenêtres." in parsed.get_body(("plain",)).get_content()
+    text = parsed.get_body(("plain",)).get_content()
+    assert "Fermez vos fenêtres." in text
+    # Each language section has its own "Was this useful?" links, in its language.
+    token = Delivery.objects.get().token
+    for language in ("nl", "fr"):
+        for answer in ("yes", "no"):
+            url = f"{settings.BASE_URL}/{language}/u/{token}/useful?answer={answer}"
+            assert text.count(url) == 1
+            assert html.count(f'<a href="{url}">') == 1
 
 
 def test_parse_rate_reads_several_windows():

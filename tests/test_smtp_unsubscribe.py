@@ -56,6 +56,11 @@ def test_delivered_email_has_the_list_headers(delivered):
     html = parsed.get_body(("html",)).get_content()
     assert "Sluit uw ramen." in text
     assert f"https://bin.example.be/nl/u/{token}/" in text
+    # "Was this useful?": links that open the page; the vote itself is a button there.
+    for answer in ("yes", "no"):
+        url = f"https://bin.example.be/nl/u/{token}/useful?answer={answer}"
+        assert f"\n{url}\n" in text.replace("\r\n", "\n")
+        assert f'<a href="{url}">' in html
     assert '<html lang="nl">' in html
     assert "<img" not in html
     assert "112 BE" in text and "101" in text

@@ -1,16 +1,24 @@
-"""Render a message once per language into bytes with markers for the per-recipient parts.
+"""The e-mails of messaging: a message to members, and the officer's alert about a comment.
+
+A message is rendered once per language into bytes with markers for the per-recipient parts.
 
 Building a MIME message per recipient with the `email` package costs about as much as the whole
 sending budget, so a worker renders each (message, languages) pair once: the templates, the MIME
 structure, the headers. What differs per recipient — To, Message-ID, the token in the
-unsubscribe, preference and privacy links — is written as a random marker and swapped in with a
-bytes replace (`MessageTemplate.personalise`).
+unsubscribe, preference, privacy and "Was this useful?" links — is written as a random marker
+and swapped in with a bytes replace (`MessageTemplate.personalise`).
 
 The text and HTML parts use 8bit transfer encoding so a marker is never split by
 quoted-printable line wrapping; smtplib announces BODY=8BITMIME when the relay offers it.
 
 Links in e-mails have the form BASE_URL/<lang>/u/<token>/… : `/` is the member's preferences
-(filled in by the membership pages), `unsubscribe` the RFC 8058 one-click endpoint.
+(pause, resume, leave), `privacy` the zone's privacy notice, `useful?answer=yes|no` the page
+where the member answers "Was this useful?", `unsubscribe` the RFC 8058 one-click endpoint.
+(nabuur/messaging/urls.py and views.py.)
+
+Transactional e-mails (one function per kind) are a template triplet under
+templates/emails/messaging/ — `<kind>.subject.txt`, `<kind>.txt`, `<kind>.html` — in the
+recipient's language.
 """
 
 import email.policy
@@ -20,8 +28,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
+
+from nabuur.lib.languages import STAFF_LANGUAGES
 
 from .services import message_id_domain
 
@@ -97,6 +110,8 @@ def render_message(message, languages, *, now):
                 "preferences_url": link(language, token),
                 "privacy_url": link(language, token, "privacy"),
                 "unsubscribe_url": link(language, token, "unsubscribe"),
+                "useful_yes_url": link(language, token, "useful?answer=yes"),
+                "useful_no_url": link(language, token, "useful?answer=no"),
             }
         )
     context = {
@@ -135,3 +150,46 @@ def render_message(message, languages, *, now):
         message_id_marker=message_id_marker.encode(),
         token_marker=token.encode(),
     )
+
+
+def _send(kind, to, language, context):
+    context = {**context, "language": language, "base_url": settings.BASE_URL}
+    with translation.override(language):
+        subject = render_to_string(f"emails/messaging/{kind}.subject.txt", context)
+        text = render_to_string(f"emails/messaging/{kind}.txt", context)
+        html = render_to_string(f"emails/messaging/{kind}.html", context)
+    mail = EmailMultiAlternatives(" ".join(subject.split()), text, to=[to])
+    mail.attach_alternative(html, "text/html")
+    mail.send()
+
+
+def send_urgent_feedback(officer, feedback, network, membership=None):
+    """Tell a BIN's officer that a member answered a message with an urgent-looking comment.
+
+    The e-mail carries the comment and what it answers, not who wrote it: the link to the
+    member's page (behind the officer's login) says that.
+    """
+    language = officer.language if officer.language in STAFF_LANGUAGES else settings.LANGUAGE_CODE
+    delivery = feedback.delivery
+    variants = {variant.language: variant for variant in delivery.message.variants.all()}
+    variant = next(
+        (variants[code] for code in delivery.language_list if code in variants),
+        next(iter(variants.values()), None),
+    )
+    member_url = ""
+    if membership is not None:
+        with translation.override(language):
+            member_url = settings.BASE_URL + reverse(
+                "members_staff:member", args=[network.slug, membership.pk]
+            )
+    context = {
+        "officer": officer,
+        "network": network,
+        "comment": feedback.comment,
+        "subject_line": variant.subject if variant else "",
+        "member_url": member_url,
+        "police_number": network.municipality.zone.non_emergency_number
+        if network.municipality.zone
+        else "101",
+    }
+    _send("urgent_feedback", officer.email, language, context)

@@ -24,14 +24,21 @@ def _export_plans(user):
 def _export_feedback(user):
     rows = Feedback.objects.filter(delivery__user=user).order_by("pk")
     return [
-        {"message": row.delivery.message_id, "useful": row.useful, "comment": row.comment}
+        {
+            "message": row.delivery.message_id,
+            "useful": row.useful,
+            "comment": row.comment,
+            "urgent": row.urgent,
+            "updated": row.updated_at.isoformat(),
+        }
         for row in rows.select_related("delivery")
     ]
 
 
 def _erase_feedback(user):
-    # The vote stays for the message's counts; the comment may describe the person.
-    Feedback.objects.filter(delivery__user=user).update(comment="")
+    # The vote stays for the message's counts; the comment may describe the person, and the
+    # urgent flag only says what the comment read like.
+    Feedback.objects.filter(delivery__user=user).update(comment="", urgent=False)
 
 
 # The trail and plan versions keep their rows (the message log and the charter refer to them);

@@ -48,6 +48,7 @@ class VariantsForm(Accessible, forms.Form):
         label=_("Follows up on (feedback only)"),
         queryset=Message.objects.none(),
         required=False,
+        empty_label=_("None"),
         help_text=_("The earlier message this feedback is about."),
     )
     scheduled_for = forms.DateTimeField(

@@ -5,11 +5,14 @@ from . import views
 app_name = "messaging"
 
 # Outside i18n_patterns: the language is part of the link in the e-mail, not a redirect away.
+# The token is the proof: these pages show and change only what is harmless when an e-mail is
+# forwarded (see views.py).
+LINK_PREFIX = r"^(?P<lang>nl|fr|de|en)/u/(?P<token>[0-9a-f]{32})/"
+
 urlpatterns = [
-    re_path(
-        r"^(?P<lang>nl|fr|de|en)/u/(?P<token>[0-9a-f]{32})/unsubscribe$",
-        views.unsubscribe,
-        name="unsubscribe",
-    ),
+    re_path(LINK_PREFIX + r"$", views.preferences, name="preferences"),
+    re_path(LINK_PREFIX + r"privacy$", views.privacy, name="privacy"),
+    re_path(LINK_PREFIX + r"useful$", views.useful, name="useful"),
+    re_path(LINK_PREFIX + r"unsubscribe$", views.unsubscribe, name="unsubscribe"),
     path("u/<str:token>/unsubscribe", views.unsubscribe, name="unsubscribe_any"),
 ]

@@ -1,9 +1,19 @@
 """Compose, review and forward messages in a browser, keyboard first, every page axe-clean."""
 
-import pytest
+import email
+import email.policy
+import re
 
+import pytest
+from django.utils import translation
+from django.utils.translation import pgettext
+
+from nabuur.mailbox.models import MailboxMessage
+from nabuur.members.models import MembershipStatus
 from nabuur.messaging import compose
-from nabuur.messaging.models import Delivery, Message, MessageKind, MessageState
+from nabuur.messaging.delivery import deliver_due
+from nabuur.messaging.models import Delivery, Feedback, Message, MessageKind, MessageState
+from nabuur.messaging.plans import save_plan
 from nabuur.staff.models import Role
 from tests import factories
 from tests.i18n import nl
@@ -101,3 +111,76 @@ def test_the_officer_writes_and_the_coordinator_forwards(
 
     page.goto(live_server.url + "/nl/staff/messages/plan/centrum/")
     check(page, assert_valid_html, nl("Communication plan of %(name)s", name="BIN Centrum"))
+
+
+def test_from_the_coordinators_draft_to_the_members_unsubscribe(
+    page, live_server, newsroom, assert_valid_html, settings
+):
+    """The whole way of a message: a coordinator writes, the officer approves (the plan asks
+    for it), the worker delivers into the demo mailbox, a member answers "useful" and then
+    unsubscribes with the e-mail's link. Keyboard only; every page axe-clean and Nu-valid."""
+    settings.MAILERS = {"default": {"BACKEND": "nabuur.mailbox.backend.MailboxBackend"}}
+    network = newsroom["network"]
+    save_plan(
+        network,
+        newsroom["officer"],
+        police_direct_to_members=False,
+        coordinator_needs_approval=True,
+        allowed_kinds={"coordinator": ["prevention"], "police": ["feedback", "prevention"]},
+    )
+    member = network.memberships.select_related("user").first().user
+
+    log_in_browser(page.context, live_server, newsroom["coordinator"], second_factor=True)
+    page.goto(live_server.url + "/nl/staff/messages/new/")
+    tab_to(page, lambda element: element.name == "networks")
+    page.keyboard.press("Space")
+    tab_to(page, lambda element: element.name == "kind")
+    page.keyboard.press("ArrowDown")  # the second class: prevention
+    type_into(page, "subject_nl", "Brandveiligheid in de winter")
+    type_into(page, "body_nl", "Laat de kachel nooit onbewaakt branden.")
+    tab_to(page, lambda element: element.tag == "button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    tab_to(page, lambda element: element.text == nl("Send the message"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    message = Message.objects.get()
+    assert message.state == MessageState.AWAITING_APPROVAL
+
+    page.context.clear_cookies()
+    log_in_browser(page.context, live_server, newsroom["officer"], second_factor=True)
+    page.goto(live_server.url + f"/nl/staff/messages/{message.pk}/")
+    check(page, assert_valid_html, "Brandveiligheid in de winter")
+    tab_to(page, lambda element: element.text == nl("Approve and send"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    message.refresh_from_db()
+    assert message.state == MessageState.QUEUED
+
+    assert deliver_due() == 3
+    row = MailboxMessage.objects.get(recipients=member.email)
+    parsed = email.message_from_bytes(bytes(row.raw), policy=email.policy.default)
+    assert parsed["Subject"] == "Brandveiligheid in de winter"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = parsed.get_body(("plain",)).get_content()
+    useful = re.search(r"https?://\S+?(/nl/u/[0-9a-f]{32}/useful\?answer=yes)", text).group(1)
+    unsubscribe = re.search(r"https?://\S+?(/nl/u/[0-9a-f]{32}/unsubscribe)\b", text).group(1)
+
+    page.context.clear_cookies()
+    page.goto(live_server.url + useful)
+    check(page, assert_valid_html, nl("Was this useful?"))
+    with translation.override("nl"):
+        yes = pgettext("answer to: was this useful?", "Yes")
+    tab_to(page, lambda element: element.text == yes)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert Feedback.objects.get(delivery__user=member).useful is True
+
+    page.goto(live_server.url + unsubscribe)
+    check(page, assert_valid_html, nl("Unsubscribe"))
+    tab_to(page, lambda element: element.text == nl("Unsubscribe and leave"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert_accessible(page)
+    membership = member.memberships.get(network=network)
+    assert membership.status == MembershipStatus.LEFT
