@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("staff/bins/", include("nabuur.networks.urls")),
     path("staff/messages/", include("nabuur.messaging.staff_urls")),
     path("staff/evaluation/", include("nabuur.evaluation.urls")),
+    path("survey/", include("nabuur.evaluation.survey_urls")),
     path("me/messages/", include("nabuur.messaging.member_urls")),
     prefix_default_language=True,
 )

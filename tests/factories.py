@@ -165,3 +165,39 @@ class SearchableStreetFactory(StreetFactory):
     search_names = factory.LazyAttribute(
         lambda street: street_search_names(street.name_nl, street.name_fr, street.name_de)
     )
+
+
+# --- Messaging and evaluation (appended for the charter and evaluation tests) -----------------
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """A sent prevention tip by a coordinator; pass `targets=[network, …]`."""
+
+    class Meta:
+        model = "messaging.Message"
+        skip_postgeneration_save = True
+
+    kind = "prevention"
+    state = "sent"
+    author_side = "coordinator"
+    queued_at = factory.LazyFunction(timezone.now)
+    sent_at = factory.SelfAttribute("queued_at")
+
+    @factory.post_generation
+    def targets(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.targets.set(extracted)
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "messaging.Delivery"
+
+    message = factory.SubFactory(MessageFactory)
+    user = factory.SubFactory(UserFactory)
+    email = factory.LazyAttribute(lambda o: o.user.email or "")
+    languages = "nl"
+    state = "sent"
+    next_attempt_at = factory.LazyFunction(timezone.now)
+    message_id_header = factory.Sequence(lambda n: f"nabuur.test.{n}@localhost")
+    token = factory.Sequence(lambda n: f"{n:032d}")

@@ -1,0 +1,342 @@
+"""The figures of an evaluation, computed from what Nabuur recorded in its period.
+
+Each counted figure is a queryset: its value is the number of rows, and the evaluation links to
+exactly those rows. While the evaluation is open the figures are computed live; the first
+signature freezes them into `Evaluation.figures` as {key: {"value": n, "ids": [row ids]}}, so a
+signed evaluation keeps its numbers and its links whatever happens to the data afterwards.
+Rates and durations are derived from the counts (and, for the forwarding time, the trail).
+"""
+
+import datetime
+import statistics
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nabuur.members.models import Measure, MeasureKind, MeasureState, Membership
+from nabuur.messaging.models import (
+    AuthorSide,
+    CommunicationPlan,
+    Delivery,
+    DeliveryState,
+    Feedback,
+    Message,
+    MessageEvent,
+    MessageKind,
+    MessageState,
+)
+
+from .models import CharterVersion, SurveyAnswer
+
+# A message counts once it was released to the members (queued for delivery).
+RELEASED = [MessageState.QUEUED, MessageState.SENDING, MessageState.SENT]
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    group: str
+    model: str  # "app_label.Model" of the rows it counts
+    rows: object  # rows(evaluation, bounds) → queryset
+
+
+def bounds(evaluation):
+    """The period as [start, end) aware datetimes in the site's time zone."""
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(evaluation.period_start, datetime.time.min, tzinfo=zone)
+    end = datetime.datetime.combine(
+        evaluation.period_end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+    )
+    return start, end
+
+
+def _members_at(moment):
+    def rows(evaluation, period):
+        return Membership.objects.filter(
+            Q(left_at__isnull=True) | Q(left_at__gte=period[moment]),
+            network=evaluation.network,
+            approved_at__lt=period[moment],
+        )
+
+    return rows
+
+
+def _joins(evaluation, period):
+    start, end = period
+    return Membership.objects.filter(
+        network=evaluation.network, approved_at__gte=start, approved_at__lt=end
+    )
+
+
+def _leaves(evaluation, period):
+    start, end = period
+    # Declined sign-ups never joined: only memberships that were approved can be left.
+    return Membership.objects.filter(
+        network=evaluation.network,
+        approved_at__isnull=False,
+        left_at__gte=start,
+        left_at__lt=end,
+    )
+
+
+def _measures(kind=None):
+    def rows(evaluation, period):
+        start, end = period
+        query = Measure.objects.filter(
+            membership__network=evaluation.network,
+            state=MeasureState.CONFIRMED,
+            confirmed_at__gte=start,
+            confirmed_at__lt=end,
+        )
+        return query.filter(kind=kind) if kind else query
+
+    return rows
+
+
+def _messages(**filters):
+    def rows(evaluation, period):
+        start, end = period
+        return Message.objects.filter(
+            targets=evaluation.network,
+            state__in=RELEASED,
+            queued_at__gte=start,
+            queued_at__lt=end,
+            **filters,
+        )
+
+    return rows
+
+
+def _decisions(state):
+    def rows(evaluation, period):
+        start, end = period
+        return MessageEvent.objects.filter(
+            message__targets=evaluation.network,
+            state=state,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+
+    return rows
+
+
+def _deliveries(*states):
+    def rows(evaluation, period):
+        # Only the e-mails to this BIN's members: a message to several BINs counts in each
+        # BIN for its own members.
+        members = Membership.objects.filter(network=evaluation.network).values("user_id")
+        query = Delivery.objects.filter(
+            message__in=_messages()(evaluation, period), user_id__in=members
+        )
+        return query.filter(state__in=states) if states else query
+
+    return rows
+
+
+def _comments(evaluation, period):
+    return Feedback.objects.filter(delivery__in=_deliveries()(evaluation, period)).exclude(
+        comment=""
+    )
+
+
+def _changes(model):
+    def rows(evaluation, period):
+        start, end = period
+        return model.objects.filter(
+            network=evaluation.network, created_at__gte=start, created_at__lt=end
+        )
+
+    return rows
+
+
+def _answers(evaluation, period):
+    # The overview computes figures for BINs whose evaluation was not opened (unsaved).
+    if evaluation.pk is None:
+        return SurveyAnswer.objects.none()
+    return SurveyAnswer.objects.filter(evaluation=evaluation)
+
+
+MEMBERS = _("Members")
+MESSAGES = _("Messages")
+FORWARDING = _("Police messages for the coordinators")
+DELIVERY = _("E-mails")
+FEEDBACK = _("Feedback from members")
+AGREEMENTS = _("Charter and communication plan")
+SURVEY = _("Member survey")
+
+FIGURES = [
+    Figure(
+        "members_start", _("members at the start"), MEMBERS, "members.Membership", _members_at(0)
+    ),
+    Figure("members_end", _("members at the end"), MEMBERS, "members.Membership", _members_at(1)),
+    Figure("joins", _("joined"), MEMBERS, "members.Membership", _joins),
+    Figure("leaves", _("left"), MEMBERS, "members.Membership", _leaves),
+    Figure("measures", _("measures against members"), MEMBERS, "members.Measure", _measures()),
+    *[
+        Figure(f"measures_{kind.value}", kind.label, MEMBERS, "members.Measure", _measures(kind))
+        for kind in MeasureKind
+    ],
+    Figure("messages", _("messages sent"), MESSAGES, "messaging.Message", _messages()),
+    *[
+        Figure(
+            f"messages_{kind.value}",
+            kind.label,
+            MESSAGES,
+            "messaging.Message",
+            _messages(kind=kind),
+        )
+        for kind in MessageKind
+    ],
+    Figure(
+        "messages_police",
+        _("written by the police"),
+        MESSAGES,
+        "messaging.Message",
+        _messages(author_side=AuthorSide.POLICE),
+    ),
+    Figure(
+        "messages_coordinator",
+        _("written by a coordinator"),
+        MESSAGES,
+        "messaging.Message",
+        _messages(author_side=AuthorSide.COORDINATOR),
+    ),
+    Figure(
+        "police_forwarded",
+        _("forwarded to the members"),
+        FORWARDING,
+        "messaging.MessageEvent",
+        _decisions(MessageState.FORWARDED),
+    ),
+    Figure(
+        "police_declined",
+        _("declined"),
+        FORWARDING,
+        "messaging.MessageEvent",
+        _decisions(MessageState.DECLINED),
+    ),
+    Figure("deliveries", _("e-mails to members"), DELIVERY, "messaging.Delivery", _deliveries()),
+    Figure(
+        "deliveries_sent",
+        _("delivered"),
+        DELIVERY,
+        "messaging.Delivery",
+        _deliveries(DeliveryState.SENT),
+    ),
+    Figure(
+        "deliveries_bounced",
+        _("bounced"),
+        DELIVERY,
+        "messaging.Delivery",
+        _deliveries(DeliveryState.BOUNCED),
+    ),
+    Figure(
+        "deliveries_failed",
+        _("failed"),
+        DELIVERY,
+        "messaging.Delivery",
+        _deliveries(DeliveryState.FAILED),
+    ),
+    Figure(
+        "feedback_useful",
+        _("found a message useful"),
+        FEEDBACK,
+        "messaging.Feedback",
+        lambda e, p: Feedback.objects.filter(delivery__in=_deliveries()(e, p), useful=True),
+    ),
+    Figure(
+        "feedback_not_useful",
+        _("found a message not useful"),
+        FEEDBACK,
+        "messaging.Feedback",
+        lambda e, p: Feedback.objects.filter(delivery__in=_deliveries()(e, p), useful=False),
+    ),
+    Figure("feedback_comments", _("comments"), FEEDBACK, "messaging.Feedback", _comments),
+    Figure(
+        "charter_versions",
+        _("new charter versions"),
+        AGREEMENTS,
+        "evaluation.CharterVersion",
+        _changes(CharterVersion),
+    ),
+    Figure(
+        "plan_versions",
+        _("new communication plan versions"),
+        AGREEMENTS,
+        "messaging.CommunicationPlan",
+        _changes(CommunicationPlan),
+    ),
+    Figure("survey_answers", _("survey answers"), SURVEY, "evaluation.SurveyAnswer", _answers),
+]
+BY_KEY = {figure.key: figure for figure in FIGURES}
+
+
+def compute(evaluation):
+    """{key: {"value": n, "ids": [...]}} from the recorded data, one query per figure."""
+    period = bounds(evaluation)
+    result = {}
+    for figure in FIGURES:
+        ids = sorted(set(figure.rows(evaluation, period).values_list("pk", flat=True)))
+        result[figure.key] = {"value": len(ids), "ids": ids}
+    result["decision_hours"] = {"value": _decision_hours(result), "ids": []}
+    return result
+
+
+def _decision_hours(counted):
+    """The median time in hours between a police message reaching the coordinators and their
+    decision (forward or decline), one decimal; None without decisions."""
+    ids = counted["police_forwarded"]["ids"] + counted["police_declined"]["ids"]
+    decisions = MessageEvent.objects.filter(pk__in=ids).values_list("message_id", "created_at")
+    decided = dict(decisions)
+    asked = {}
+    for message_id, created_at in MessageEvent.objects.filter(
+        message_id__in=decided, state=MessageState.AWAITING_FORWARD
+    ).values_list("message_id", "created_at"):
+        asked.setdefault(message_id, created_at)
+    hours = [(decided[pk] - asked[pk]).total_seconds() / 3600 for pk in decided if pk in asked]
+    return round(statistics.median(hours), 1) if hours else None
+
+
+def figures_of(evaluation):
+    """The frozen figures of a signed evaluation, else the live ones."""
+    return evaluation.figures if evaluation.figures is not None else compute(evaluation)
+
+
+def _percent(part, whole):
+    return round(100 * part / whole, 1) if whole else None
+
+
+def rates(values):
+    """The derived figures: delivery and bounce rates, survey response rate and averages."""
+    return {
+        "delivery_rate": _percent(
+            values["deliveries_sent"]["value"], values["deliveries"]["value"]
+        ),
+        "bounce_rate": _percent(
+            values["deliveries_bounced"]["value"], values["deliveries"]["value"]
+        ),
+        "growth": values["members_end"]["value"] - values["members_start"]["value"],
+    }
+
+
+def linked_rows(evaluation, key):
+    """The rows a figure counts: the frozen ids once signed, else the live query."""
+    figure = BY_KEY[key]
+    model = apps.get_model(figure.model)
+    if evaluation.figures is not None:
+        return model.objects.filter(pk__in=evaluation.figures[key]["ids"]).order_by("pk")
+    return figure.rows(evaluation, bounds(evaluation)).order_by("pk")
+
+
+def grouped(values):
+    """[(group label, [(figure, value)])] in the order of FIGURES, for pages and PDFs."""
+    groups = []
+    for figure in FIGURES:
+        if not groups or groups[-1][0] != figure.group:
+            groups.append((figure.group, []))
+        groups[-1][1].append((figure, values.get(figure.key, {}).get("value", 0)))
+    return groups

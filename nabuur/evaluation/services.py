@@ -1,0 +1,536 @@
+"""The verbs of the charter and the evaluation. Each writes its audit entry (ids only)."""
+
+import datetime
+import hashlib
+import secrets
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nabuur.audit.services import record
+from nabuur.lib import clock
+from nabuur.members.models import Membership, MembershipStatus
+from nabuur.messaging.plans import current_plan
+from nabuur.networks.models import Network, NetworkStatus
+from nabuur.staff.models import COORDINATOR_ROLES, OFFICER_ROLES, Role, RoleAssignment
+from nabuur.staff.permissions import Capability, can
+
+from . import emails, figures
+from .models import (
+    CHARTER_PARTIES,
+    EVALUATION_PARTIES,
+    BudgetLine,
+    CharterSignature,
+    CharterState,
+    CharterVersion,
+    Evaluation,
+    EvaluationSignature,
+    EvaluationState,
+    Party,
+    SurveyAnswer,
+    SurveyInvitation,
+)
+
+# Reminders go out this long after opening, and again after each such interval.
+REMINDER_INTERVAL = datetime.timedelta(days=14)
+
+
+class Refused(Exception):
+    """The action cannot be done now; the message says why (shown to the person)."""
+
+
+def party_for(user, network):
+    """As which partner `user` signs for `network`: officer, coordinator, municipality or None.
+
+    Decided by the permission table: the officer approves messages, a coordinator forwards
+    police messages, the municipality contact signs the charter without doing either.
+    """
+    if can(user, Capability.APPROVE_MESSAGES, network):
+        return Party.OFFICER
+    if can(user, Capability.FORWARD_POLICE_MESSAGES, network):
+        return Party.COORDINATOR
+    if can(user, Capability.SIGN_CHARTER, network):
+        return Party.MUNICIPALITY
+    return None
+
+
+# --- Charter ----------------------------------------------------------------------------------
+
+
+def _open_roles(today):
+    return RoleAssignment.objects.filter(started_on__lte=today).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=today)
+    )
+
+
+def current_contacts(network):
+    """The partners of the BIN today, from the role assignments, ordered by party and id."""
+    today = clock.today()
+    roles = (
+        _open_roles(today)
+        .filter(
+            Q(network=network, role__in=[*COORDINATOR_ROLES, *OFFICER_ROLES])
+            | Q(
+                municipality_id=network.municipality_id,
+                role__in=[Role.GENERAL_COORDINATOR, Role.MUNICIPALITY_CONTACT],
+            )
+        )
+        .select_related("user")
+        .order_by("pk")
+    )
+    contacts = []
+    for assignment in roles:
+        if assignment.is_coordinator and not assignment.is_screened:
+            continue
+        if assignment.role in COORDINATOR_ROLES:
+            party = Party.COORDINATOR
+        elif assignment.role in OFFICER_ROLES:
+            party = Party.OFFICER
+        else:
+            party = Party.MUNICIPALITY
+        user = assignment.user
+        contacts.append(
+            {
+                "party": party.value,
+                "role": assignment.role,
+                "user": user.pk,
+                "name": user.full_name,
+                "email": user.email or "",
+                "phone": user.phone,
+            }
+        )
+    order = {party.value: index for index, party in enumerate(CHARTER_PARTIES)}
+    return sorted(contacts, key=lambda c: (order[c["party"]], c["user"]))
+
+
+def _contact_keys(contacts):
+    return sorted((c["party"], c["user"]) for c in contacts)
+
+
+def _area(network):
+    return [str(segment) for segment in network.segments.select_related("street")]
+
+
+def latest_charter(network):
+    return CharterVersion.objects.filter(network=network).order_by("-version").first()
+
+
+def charter_in_force(network):
+    return CharterVersion.objects.filter(network=network, state=CharterState.IN_FORCE).first()
+
+
+def _new_version(network, actor, reason, previous):
+    charter = CharterVersion.objects.create(
+        network=network,
+        version=(previous.version if previous else 0) + 1,
+        contacts=current_contacts(network),
+        plan_version=current_plan(network).version,
+        area=_area(network),
+        member_contribution=previous.member_contribution if previous else "",
+        reason=reason,
+        created_at=clock.now(),
+        created_by=actor,
+    )
+    if previous:
+        BudgetLine.objects.bulk_create(
+            BudgetLine(charter=charter, item=line.item, amount=line.amount, paid_by=line.paid_by)
+            for line in previous.budget.all()
+        )
+    return charter
+
+
+def start_charter(network, actor):
+    """Start the next version of the BIN's charter as a draft (or return the open draft)."""
+    if not can(actor, Capability.SIGN_CHARTER, network):
+        raise PermissionDenied
+    with transaction.atomic():
+        Network.objects.select_for_update().filter(pk=network.pk).first()
+        draft = CharterVersion.objects.filter(network=network, state=CharterState.DRAFT).first()
+        if draft:
+            return draft
+        charter = _new_version(network, actor, "", latest_charter(network))
+        record(
+            actor,
+            "evaluation.charter_started",
+            target=charter,
+            details={"network": network.pk, "version": charter.version},
+        )
+    return charter
+
+
+def _drop_signatures(charter, actor, why):
+    dropped = charter.signatures.count()
+    if dropped:
+        charter.signatures.all().delete()
+        record(
+            actor,
+            "evaluation.charter_signatures_dropped",
+            target=charter,
+            details={"signatures": dropped, "why": why},
+        )
+
+
+def update_budget(charter, actor, *, lines, member_contribution):
+    """Replace the draft's budget plan. Signatures given so far no longer hold and are dropped.
+
+    `lines` is a list of dicts with item, amount and paid_by.
+    """
+    if not can(actor, Capability.SIGN_CHARTER, charter.network):
+        raise PermissionDenied
+    if not charter.is_draft:
+        raise Refused(_("A signed charter version cannot change; start a new version."))
+    with transaction.atomic():
+        charter.budget.all().delete()
+        BudgetLine.objects.bulk_create(BudgetLine(charter=charter, **line) for line in lines)
+        charter.member_contribution = member_contribution
+        charter.save(update_fields=["member_contribution"])
+        _drop_signatures(charter, actor, "budget")
+        record(
+            actor,
+            "evaluation.charter_budget_saved",
+            target=charter,
+            details={"lines": len(lines)},
+        )
+    return charter
+
+
+def sign_charter(charter, actor):
+    """The partner signs the draft; once coordinator, officer and municipality have signed, it
+    takes effect and the version in force before it is replaced."""
+    network = charter.network
+    party = party_for(actor, network)
+    if party is None:
+        raise PermissionDenied
+    now = clock.now()
+    with transaction.atomic():
+        charter = CharterVersion.objects.select_for_update().get(pk=charter.pk)
+        if not charter.is_draft:
+            raise Refused(_("This charter version is no longer waiting for signatures."))
+        if charter.signatures.filter(party=party).exists():
+            raise Refused(_("Your side has already signed this version."))
+        CharterSignature.objects.create(charter=charter, party=party, user=actor, signed_at=now)
+        record(
+            actor,
+            "evaluation.charter_signed",
+            target=charter,
+            details={"party": party.value, "version": charter.version},
+        )
+        signed = set(charter.signatures.values_list("party", flat=True))
+        if signed >= {p.value for p in CHARTER_PARTIES}:
+            CharterVersion.objects.filter(network=network, state=CharterState.IN_FORCE).update(
+                state=CharterState.SUPERSEDED
+            )
+            charter.state = CharterState.IN_FORCE
+            charter.in_force_at = now
+            charter.save(update_fields=["state", "in_force_at"])
+            record(actor, "evaluation.charter_in_force", target=charter)
+    return charter
+
+
+def record_fod(charter, actor, *, sent_on, answered_on, answer):
+    """Note when the signed charter went to the FOD Binnenlandse Zaken and what it answered."""
+    if not can(actor, Capability.SIGN_CHARTER, charter.network):
+        raise PermissionDenied
+    if charter.is_draft:
+        raise Refused(_("Only a signed charter goes to the FOD."))
+    charter.sent_to_fod_on = sent_on
+    charter.fod_answered_on = answered_on
+    charter.fod_answer = answer
+    with transaction.atomic():
+        charter.save(update_fields=["sent_to_fod_on", "fod_answered_on", "fod_answer"])
+        record(actor, "evaluation.charter_fod", target=charter)
+    return charter
+
+
+def _partners(contacts):
+    from nabuur.accounts.models import User
+
+    ids = {c["user"] for c in contacts}
+    return list(User.objects.filter(pk__in=ids, is_active=True, email__isnull=False).order_by("pk"))
+
+
+def refresh_charters(now=None):
+    """For each BIN with a charter: if its contacts or its plan changed since the latest
+    version, start a new version (or bring the draft up to date, dropping its signatures) and
+    tell the partners. Returns how many BINs changed."""
+    changed = 0
+    networks = Network.objects.filter(charters__isnull=False).distinct().order_by("pk")
+    for network in networks:
+        latest = latest_charter(network)
+        contacts = current_contacts(network)
+        plan_version = current_plan(network).version
+        contacts_changed = _contact_keys(contacts) != _contact_keys(latest.contacts)
+        plan_changed = plan_version != latest.plan_version
+        if not (contacts_changed or plan_changed):
+            continue
+        reason = "contacts" if contacts_changed else "plan"
+        with transaction.atomic():
+            if latest.is_draft:
+                latest.contacts = contacts
+                latest.plan_version = plan_version
+                latest.reason = reason
+                latest.save(update_fields=["contacts", "plan_version", "reason"])
+                _drop_signatures(latest, None, reason)
+                charter = latest
+            else:
+                charter = _new_version(network, None, reason, latest)
+            record(
+                None,
+                "evaluation.charter_changed",
+                target=charter,
+                details={"network": network.pk, "version": charter.version, "why": reason},
+            )
+            for person in _partners(contacts):
+                transaction.on_commit(
+                    lambda person=person, charter=charter: emails.send_charter_changed(
+                        person, charter
+                    )
+                )
+        changed += 1
+    return changed
+
+
+# --- Evaluation -------------------------------------------------------------------------------
+
+
+def evaluation_partners(network):
+    """The officers and coordinators of the BIN today, who fill in and sign its evaluation."""
+    contacts = [
+        c for c in current_contacts(network) if c["party"] in {p.value for p in EVALUATION_PARTIES}
+    ]
+    return _partners(contacts)
+
+
+def open_evaluation(network, year, *, actor=None, period_start=None, period_end=None):
+    """Open the evaluation of `network` for `year` (the calendar year unless another period is
+    given) and tell its officer and coordinators. Returns the existing one if already open."""
+    with transaction.atomic():
+        evaluation, created = Evaluation.objects.get_or_create(
+            network=network,
+            year=year,
+            defaults={
+                "period_start": period_start or datetime.date(year, 1, 1),
+                "period_end": period_end or datetime.date(year, 12, 31),
+                "opened_at": clock.now(),
+            },
+        )
+        if not created:
+            return evaluation
+        record(
+            actor,
+            "evaluation.opened",
+            target=evaluation,
+            details={"network": network.pk, "year": year},
+        )
+        for person in evaluation_partners(network):
+            transaction.on_commit(
+                lambda person=person: emails.send_evaluation_opened(person, evaluation)
+            )
+    return evaluation
+
+
+def open_due_evaluations(now=None):
+    """At the start of a year, open last year's evaluation of every BIN that ran in it."""
+    today = clock.today() if now is None else timezone.localdate(now)
+    year = today.year - 1
+    networks = (
+        Network.objects.filter(status__in=[NetworkStatus.ACTIVE, NetworkStatus.SUSPENDED])
+        .filter(Q(start_date__isnull=True) | Q(start_date__lte=datetime.date(year, 12, 31)))
+        .exclude(evaluations__year=year)
+        .select_related("municipality")
+        .order_by("pk")
+    )
+    opened = 0
+    for network in networks:
+        open_evaluation(network, year)
+        opened += 1
+    return opened
+
+
+def send_reminders(now=None):
+    """Remind the partners who have not signed an evaluation, every REMINDER_INTERVAL."""
+    now = now or clock.now()
+    due = (
+        Evaluation.objects.exclude(state=EvaluationState.SIGNED)
+        .filter(opened_at__lte=now - REMINDER_INTERVAL)
+        .filter(Q(last_reminder_at__isnull=True) | Q(last_reminder_at__lte=now - REMINDER_INTERVAL))
+        .select_related("network__municipality")
+        .order_by("pk")
+    )
+    reminded = 0
+    for evaluation in due:
+        signed = set(evaluation.signatures.values_list("party", flat=True))
+        network = evaluation.network
+        people = [
+            person
+            for person in evaluation_partners(network)
+            if party_for(person, network) not in signed
+        ]
+        with transaction.atomic():
+            evaluation.last_reminder_at = now
+            evaluation.save(update_fields=["last_reminder_at"])
+            record(
+                None,
+                "evaluation.reminded",
+                target=evaluation,
+                subjects=[person.pk for person in people],
+            )
+        for person in people:
+            emails.send_evaluation_reminder(person, evaluation)
+        reminded += 1
+    return reminded
+
+
+def save_evaluation(evaluation, actor, data):
+    """Write the qualitative part (and the period) of an open evaluation."""
+    if not can(actor, Capability.EDIT_EVALUATION, evaluation.network):
+        raise PermissionDenied
+    if not evaluation.is_editable:
+        raise Refused(_("A signed evaluation cannot change."))
+    for name, value in data.items():
+        setattr(evaluation, name, value)
+    with transaction.atomic():
+        evaluation.save(update_fields=list(data))
+        record(actor, "evaluation.saved", target=evaluation, details={"fields": sorted(data)})
+    return evaluation
+
+
+def sign_evaluation(evaluation, actor):
+    """The officer or a coordinator signs. The first signature freezes the figures and the
+    text; once both sides have signed the evaluation is read-only for good."""
+    network = evaluation.network
+    if not can(actor, Capability.EDIT_EVALUATION, network):
+        raise PermissionDenied
+    party = party_for(actor, network)
+    if party not in EVALUATION_PARTIES:
+        raise PermissionDenied
+    now = clock.now()
+    with transaction.atomic():
+        evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        evaluation.network = network
+        if evaluation.state == EvaluationState.SIGNED:
+            raise Refused(_("This evaluation has already been signed."))
+        if evaluation.signatures.filter(party=party).exists():
+            raise Refused(_("Your side has already signed this evaluation."))
+        fields = ["state"]
+        if evaluation.figures is None:
+            evaluation.figures = figures.compute(evaluation)
+            evaluation.frozen_at = now
+            fields += ["figures", "frozen_at"]
+        EvaluationSignature.objects.create(
+            evaluation=evaluation, party=party, user=actor, signed_at=now
+        )
+        signed = set(evaluation.signatures.values_list("party", flat=True))
+        if signed >= {p.value for p in EVALUATION_PARTIES}:
+            evaluation.state = EvaluationState.SIGNED
+            evaluation.signed_at = now
+            fields.append("signed_at")
+        else:
+            evaluation.state = EvaluationState.SIGNING
+        evaluation.save(update_fields=fields)
+        record(
+            actor,
+            "evaluation.signed",
+            target=evaluation,
+            details={"party": party.value, "state": evaluation.state},
+        )
+    return evaluation
+
+
+# --- Survey -----------------------------------------------------------------------------------
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def survey_recipients(evaluation):
+    """The BIN's active members with an e-mail address, one per person."""
+    memberships = (
+        Membership.objects.filter(
+            network=evaluation.network,
+            status=MembershipStatus.ACTIVE,
+            user__is_active=True,
+            user__email__isnull=False,
+        )
+        .exclude(user__email="")
+        .select_related("user", "network__municipality")
+        .order_by("pk")
+    )
+    seen, people = set(), []
+    for membership in memberships:
+        if membership.user_id not in seen:
+            seen.add(membership.user_id)
+            people.append(membership)
+    return people
+
+
+def start_survey(evaluation, actor):
+    """E-mail the member survey to the BIN's active members (once per evaluation)."""
+    if not can(actor, Capability.EDIT_EVALUATION, evaluation.network):
+        raise PermissionDenied
+    if not evaluation.is_editable:
+        raise Refused(_("A signed evaluation cannot change."))
+    if evaluation.survey_sent_at:
+        raise Refused(_("The survey has already been sent."))
+    recipients = survey_recipients(evaluation)
+    tokens = []
+    with transaction.atomic():
+        for membership in recipients:
+            token = secrets.token_urlsafe(24)
+            SurveyInvitation.objects.create(
+                evaluation=evaluation, user=membership.user, token_hash=_hash(token)
+            )
+            tokens.append((membership, token))
+        evaluation.survey_sent_at = clock.now()
+        evaluation.survey_invited = len(recipients)
+        evaluation.save(update_fields=["survey_sent_at", "survey_invited"])
+        record(
+            actor,
+            "evaluation.survey_sent",
+            target=evaluation,
+            details={"invited": len(recipients)},
+        )
+        for membership, token in tokens:
+            transaction.on_commit(
+                lambda m=membership, t=token: emails.send_survey_invitation(m, evaluation, t)
+            )
+    return len(recipients)
+
+
+def invitation_for(token):
+    """The unanswered invitation of this link whose evaluation is still open, or None."""
+    invitation = (
+        SurveyInvitation.objects.select_related("evaluation__network__municipality")
+        .filter(token_hash=_hash(token))
+        .first()
+    )
+    return invitation
+
+
+def answer_survey(token, *, feeling_of_safety, usefulness, remark):
+    """Store one anonymous answer and mark the invitation answered, once."""
+    with transaction.atomic():
+        invitation = (
+            SurveyInvitation.objects.select_for_update().filter(token_hash=_hash(token)).first()
+        )
+        if invitation is None:
+            raise Refused(_("This survey link is not valid."))
+        if invitation.answered:
+            raise Refused(_("This survey has already been answered with this link."))
+        if invitation.evaluation.figures is not None:
+            raise Refused(_("The survey is closed: the evaluation has been signed."))
+        invitation.answered = True
+        invitation.save(update_fields=["answered"])
+        SurveyAnswer.objects.create(
+            evaluation_id=invitation.evaluation_id,
+            feeling_of_safety=feeling_of_safety,
+            usefulness=usefulness,
+            remark=remark,
+        )
+        # No actor and no subject: the log must not tell who answered.
+        record(None, "evaluation.survey_answered", target=invitation.evaluation)
+    return invitation.evaluation

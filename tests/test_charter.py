@@ -1,0 +1,256 @@
+"""The charter: versions with frozen contacts and plan, budget, signatures, FOD, e-mails, PDF."""
+
+import io
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core import mail
+from django.utils import translation
+from pypdf import PdfReader
+
+from nabuur.audit.models import AuditEntry
+from nabuur.evaluation import reports, services
+from nabuur.evaluation.models import CharterState, CharterVersion, Payer
+from nabuur.lib.languages import LanguageRegime
+from nabuur.messaging.plans import save_plan
+from nabuur.staff.models import Role
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def partners(bin_a, coordinator_a, officer_a, municipality_contact):
+    coordinator_a.first_name, coordinator_a.last_name = "Lotte", "Claes"
+    coordinator_a.save(update_fields=["first_name", "last_name"])
+    return {
+        "coordinator": coordinator_a,
+        "officer": officer_a,
+        "municipality": municipality_contact,
+    }
+
+
+def pdf_text(data):
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def gettext_in(language, msgid):
+    with translation.override(language):
+        return translation.gettext(msgid)
+
+
+def test_a_new_charter_freezes_contacts_plan_and_area(bin_a, partners):
+    factories.SegmentFactory(network=bin_a, street__name_nl="Kerkstraat", number_to=99)
+    charter = services.start_charter(bin_a, partners["officer"])
+    assert charter.version == 1
+    assert charter.state == CharterState.DRAFT
+    assert [(c["party"], c["user"]) for c in charter.contacts] == [
+        ("coordinator", partners["coordinator"].pk),
+        ("officer", partners["officer"].pk),
+        ("municipality", partners["municipality"].pk),
+    ]
+    assert charter.contacts[0]["name"] == "Lotte Claes"
+    assert charter.plan_version == 0
+    assert charter.area == ["Kerkstraat 1 to 99"]
+    # Starting again returns the open draft.
+    assert services.start_charter(bin_a, partners["coordinator"]) == charter
+    entry = AuditEntry.objects.get(action="evaluation.charter_started")
+    assert "Lotte" not in str(entry.details)
+
+
+def test_three_signatures_put_the_charter_in_force_and_replace_the_old(bin_a, partners):
+    first = services.start_charter(bin_a, partners["officer"])
+    for person in partners.values():
+        first = services.sign_charter(first, person)
+    assert first.state == CharterState.IN_FORCE
+    assert sorted(first.signatures.values_list("party", flat=True)) == [
+        "coordinator",
+        "municipality",
+        "officer",
+    ]
+    second = services.start_charter(bin_a, partners["coordinator"])
+    assert second.version == 2
+    services.sign_charter(second, partners["coordinator"])
+    with pytest.raises(services.Refused):
+        services.sign_charter(second, partners["coordinator"])
+    services.sign_charter(second, partners["officer"])
+    first.refresh_from_db()
+    assert first.state == CharterState.IN_FORCE  # until the last partner signs
+    services.sign_charter(second, partners["municipality"])
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, second.state) == (CharterState.SUPERSEDED, CharterState.IN_FORCE)
+
+
+def test_saving_the_budget_drops_the_signatures_given(bin_a, partners):
+    charter = services.start_charter(bin_a, partners["officer"])
+    services.sign_charter(charter, partners["officer"])
+    services.update_budget(
+        charter,
+        partners["coordinator"],
+        lines=[
+            {"item": "Straatborden", "amount": "240.00", "paid_by": Payer.MUNICIPALITY},
+            {"item": "Stickers", "amount": "35.50", "paid_by": Payer.MEMBERS},
+        ],
+        member_contribution="gratis",
+    )
+    assert charter.signatures.count() == 0
+    assert [(line.item, str(line.amount)) for line in charter.budget.all()] == [
+        ("Straatborden", "240.00"),
+        ("Stickers", "35.50"),
+    ]
+    # The next version starts with the same budget.
+    for person in partners.values():
+        services.sign_charter(charter, person)
+    assert services.start_charter(bin_a, partners["officer"]).budget.count() == 2
+
+
+def test_a_zone_admin_may_not_sign(bin_a, partners, zone_admin):
+    charter = services.start_charter(bin_a, partners["officer"])
+    with pytest.raises(Exception) as refused:
+        services.sign_charter(charter, zone_admin)
+    assert refused.type.__name__ == "PermissionDenied"
+
+
+def test_a_new_officer_starts_a_new_version_and_tells_the_partners(bin_a, partners):
+    charter = services.start_charter(bin_a, partners["officer"])
+    for person in partners.values():
+        services.sign_charter(charter, person)
+    assert services.refresh_charters() == 0
+    new_officer = factories.RoleFactory(role=Role.OFFICER, network=bin_a).user
+    mail.outbox.clear()
+    with pytest.MonkeyPatch.context():
+        from django.test import TestCase
+
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            assert services.refresh_charters() == 1
+    latest = services.latest_charter(bin_a)
+    assert (latest.version, latest.state, latest.reason) == (2, CharterState.DRAFT, "contacts")
+    assert new_officer.pk in [c["user"] for c in latest.contacts]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [*(p.email for p in partners.values()), new_officer.email]
+    )
+    body = mail.outbox[0].body
+    assert "/nl/staff/evaluation/charter/centrum/" in body
+    assert "101" in body and "112" in body
+
+
+def test_a_new_plan_version_updates_the_draft_and_drops_its_signatures(bin_a, partners):
+    charter = services.start_charter(bin_a, partners["officer"])
+    services.sign_charter(charter, partners["officer"])
+    save_plan(
+        bin_a,
+        partners["officer"],
+        police_direct_to_members=True,
+        coordinator_needs_approval=False,
+        allowed_kinds={},
+    )
+    assert services.refresh_charters() == 1
+    charter.refresh_from_db()
+    assert (charter.version, charter.plan_version, charter.reason) == (1, 1, "plan")
+    assert charter.signatures.count() == 0
+    assert CharterVersion.objects.count() == 1
+
+
+def test_the_fod_exchange_is_recorded_on_a_signed_version(bin_a, partners):
+    import datetime
+
+    charter = services.start_charter(bin_a, partners["officer"])
+    with pytest.raises(services.Refused):
+        services.record_fod(
+            charter,
+            partners["officer"],
+            sent_on=datetime.date(2025, 3, 1),
+            answered_on=None,
+            answer="",
+        )
+    for person in partners.values():
+        charter = services.sign_charter(charter, person)
+    services.record_fod(
+        charter,
+        partners["municipality"],
+        sent_on=datetime.date(2025, 3, 1),
+        answered_on=datetime.date(2025, 4, 2),
+        answer="Ontvangen, in orde.",
+    )
+    charter.refresh_from_db()
+    assert (charter.sent_to_fod_on, charter.fod_answer) == (
+        datetime.date(2025, 3, 1),
+        "Ontvangen, in orde.",
+    )
+
+
+def test_the_charter_pdf_is_in_dutch(bin_a, partners):
+    charter = services.start_charter(bin_a, partners["officer"])
+    services.sign_charter(charter, partners["officer"])
+    text = pdf_text(reports.charter_pdf(charter, partners["officer"]))
+    assert "BIN Centrum" in text
+    assert "Lotte Claes" in text
+    assert gettext_in("nl", "mandated officer").capitalize() in text
+    assert "gemandateerde politieambtenaar" in text.lower()
+    assert "101" in text and "112" in text
+
+
+def test_the_charter_pdf_of_a_bilingual_municipality_has_dutch_and_french(zone):
+    facilities = factories.MunicipalityFactory(
+        nis_code="23098",
+        name_nl="Drogenbos",
+        name_fr="Drogenbos",
+        zone=zone,
+        language_regime=LanguageRegime.FACILITIES_DUTCH_FIRST,
+    )
+    network = factories.NetworkFactory(municipality=facilities, name="BIN Drogenbos")
+    officer = factories.RoleFactory(role=Role.OFFICER, network=network).user
+    charter = services.start_charter(network, officer)
+    text = pdf_text(reports.charter_pdf(charter, officer)).lower()
+    assert text.index("gemandateerde politieambtenaar") < text.index(
+        "fonctionnaire de police mandaté"
+    )
+    assert gettext_in("fr", "Budget plan").lower() in text
+
+
+def test_the_charter_pdf_of_a_french_municipality_is_in_french(zone):
+    wavre = factories.MunicipalityFactory(
+        nis_code="25112",
+        name_nl="Waver",
+        name_fr="Wavre",
+        zone=zone,
+        language_regime=LanguageRegime.FRENCH,
+    )
+    network = factories.NetworkFactory(municipality=wavre, name="RIQ Centre")
+    officer = factories.RoleFactory(role=Role.OFFICER, network=network).user
+    charter = services.start_charter(network, officer)
+    text = pdf_text(reports.charter_pdf(charter, officer)).lower()
+    assert "fonctionnaire de police mandaté" in text
+    assert "gemandateerde" not in text
+    assert "wavre" in text
+
+
+def test_the_charter_page_shows_the_draft_and_signs_by_post(client, bin_a, partners):
+    TOTP.activate(partners["coordinator"], generate_totp_secret())
+    client.force_login(partners["coordinator"])
+    response = client.post("/nl/staff/evaluation/charter/centrum/start/")
+    assert response.status_code == 302
+    page = client.get("/nl/staff/evaluation/charter/centrum/")
+    assert "Lotte Claes" in page.text
+    assert "/nl/staff/evaluation/charter/centrum/1/sign/" in page.text
+    client.post("/nl/staff/evaluation/charter/centrum/1/sign/")
+    charter = CharterVersion.objects.get()
+    assert list(charter.signatures.values_list("party", "user")) == [
+        ("coordinator", partners["coordinator"].pk)
+    ]
+    response = client.post(
+        "/nl/staff/evaluation/charter/centrum/1/budget/",
+        {
+            "lines-TOTAL_FORMS": "2",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-item": "Straatborden",
+            "lines-0-amount": "240",
+            "lines-0-paid_by": "municipality",
+            "member_contribution": "",
+        },
+    )
+    assert response.status_code == 302
+    assert charter.budget.get().item == "Straatborden"
+    assert charter.signatures.count() == 0

@@ -1,0 +1,200 @@
+"""The evaluation's figures: pinned on a small persona year, equal to their linked rows, frozen
+at the first signature whatever happens afterwards."""
+
+import csv
+import datetime
+import io
+
+import pytest
+
+from nabuur.evaluation import figures, services
+from nabuur.evaluation.models import CharterVersion
+from nabuur.members.models import Measure, MeasureKind, MeasureState, MembershipStatus
+from nabuur.messaging.models import CommunicationPlan, Feedback, MessageEvent, MessageState
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+UTC = datetime.UTC
+
+
+def at(*args):
+    return datetime.datetime(*args, tzinfo=UTC)
+
+
+def member(network, approved, left=None, status=None):
+    return factories.MembershipFactory(
+        network=network,
+        approved_at=approved,
+        confirmed_at=approved,
+        left_at=left,
+        status=status or (MembershipStatus.LEFT if left else MembershipStatus.ACTIVE),
+    )
+
+
+def persona_year(bin_a, bin_b):
+    """What Nabuur recorded for BIN A (and a little for B) around 2025. Returns the rows."""
+    m1 = member(bin_a, at(2024, 6, 1, 9))  # member all year
+    m2 = member(bin_a, at(2024, 9, 1, 9), left=at(2025, 5, 10, 9))  # leaves
+    m3 = member(bin_a, at(2025, 3, 1, 9))  # joins
+    member(bin_a, at(2025, 4, 1, 9), left=at(2025, 11, 1, 9))  # joins and leaves
+    member(bin_a, None, status=MembershipStatus.PENDING)  # never approved
+    member(bin_a, at(2026, 1, 10, 9))  # after the period
+    b1 = member(bin_b, at(2025, 2, 1, 9))
+    Measure.objects.create(
+        membership=m1,
+        kind=MeasureKind.WRITTEN_REPRIMAND,
+        reason="Deelde een nummerplaat.",
+        state=MeasureState.CONFIRMED,
+        confirmed_at=at(2025, 7, 1, 9),
+    )
+    msg1 = factories.MessageFactory(targets=[bin_a], queued_at=at(2025, 2, 1, 10))
+    msg2 = factories.MessageFactory(
+        targets=[bin_a, bin_b], kind="feedback", author_side="police", queued_at=at(2025, 8, 1)
+    )
+    factories.MessageFactory(targets=[bin_a], kind="information", state="draft", queued_at=None)
+    factories.MessageFactory(targets=[bin_a], queued_at=at(2024, 12, 20))
+    msg5 = factories.MessageFactory(
+        targets=[bin_a], author_side="police", queued_at=at(2025, 9, 1, 16)
+    )
+    MessageEvent.objects.create(
+        message=msg5, state=MessageState.AWAITING_FORWARD, created_at=at(2025, 9, 1, 10)
+    )
+    MessageEvent.objects.create(
+        message=msg5, state=MessageState.FORWARDED, created_at=at(2025, 9, 1, 16)
+    )
+    msg6 = factories.MessageFactory(
+        targets=[bin_a], author_side="police", state="declined", queued_at=None
+    )
+    MessageEvent.objects.create(
+        message=msg6, state=MessageState.AWAITING_FORWARD, created_at=at(2025, 10, 1, 8)
+    )
+    MessageEvent.objects.create(
+        message=msg6, state=MessageState.DECLINED, created_at=at(2025, 10, 2, 8)
+    )
+    d11 = factories.DeliveryFactory(message=msg1, user=m1.user)
+    factories.DeliveryFactory(message=msg1, user=m2.user, state="bounced")
+    d21 = factories.DeliveryFactory(message=msg2, user=m1.user)
+    d23 = factories.DeliveryFactory(message=msg2, user=m3.user)
+    d2b = factories.DeliveryFactory(message=msg2, user=b1.user)
+    factories.DeliveryFactory(message=msg5, user=m3.user, state="failed")
+    Feedback.objects.create(delivery=d11, useful=True, comment="Goede tip")
+    Feedback.objects.create(delivery=d21, useful=False)
+    Feedback.objects.create(delivery=d23, useful=True)
+    Feedback.objects.create(delivery=d2b, useful=True)
+    CharterVersion.objects.create(
+        network=bin_a, version=1, plan_version=0, created_at=at(2025, 4, 1)
+    )
+    CommunicationPlan.objects.create(network=bin_a, version=1, created_at=at(2025, 5, 1))
+    CommunicationPlan.objects.create(network=bin_b, version=1, created_at=at(2025, 5, 1))
+    return {"m1": m1, "m3": m3, "msg1": msg1}
+
+
+EXPECTED = {
+    "members_start": 2,
+    "members_end": 2,
+    "joins": 2,
+    "leaves": 2,
+    "measures": 1,
+    "measures_written_reprimand": 1,
+    "measures_temporary_suspension": 0,
+    "measures_permanent_suspension": 0,
+    "messages": 3,
+    "messages_feedback": 1,
+    "messages_prevention": 2,
+    "messages_information": 0,
+    "messages_newsletter": 0,
+    "messages_invitation": 0,
+    "messages_missing_person": 0,
+    "messages_police": 2,
+    "messages_coordinator": 1,
+    "police_forwarded": 1,
+    "police_declined": 1,
+    "deliveries": 5,
+    "deliveries_sent": 3,
+    "deliveries_bounced": 1,
+    "deliveries_failed": 1,
+    "feedback_useful": 2,
+    "feedback_not_useful": 1,
+    "feedback_comments": 1,
+    "charter_versions": 1,
+    "plan_versions": 1,
+    "survey_answers": 0,
+}
+
+
+@pytest.fixture
+def year(bin_a, bin_b):
+    rows = persona_year(bin_a, bin_b)
+    rows["evaluation"] = services.open_evaluation(bin_a, 2025)
+    return rows
+
+
+def values(result):
+    return {key: value["value"] for key, value in result.items() if key != "decision_hours"}
+
+
+def test_the_figures_of_the_persona_year_are_exact(year):
+    result = figures.compute(year["evaluation"])
+    assert values(result) == EXPECTED
+    assert result["decision_hours"]["value"] == 15.0
+    assert figures.rates(result) == {"delivery_rate": 60.0, "bounce_rate": 20.0, "growth": 0}
+
+
+def test_every_figure_equals_the_count_of_its_linked_rows(year):
+    evaluation = year["evaluation"]
+    result = figures.compute(evaluation)
+    for figure in figures.FIGURES:
+        rows = list(figures.linked_rows(evaluation, figure.key))
+        assert len(rows) == result[figure.key]["value"], figure.key
+        assert [row.pk for row in rows] == result[figure.key]["ids"], figure.key
+        assert all(row._meta.label == figure.model for row in rows), figure.key
+
+
+def test_every_figure_links_to_a_page_listing_its_rows(client, year, officer_a):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(officer_a, generate_totp_secret())
+    client.force_login(officer_a)
+    detail = client.get("/nl/staff/evaluation/bin/centrum/2025/").text
+    for figure in figures.FIGURES:
+        url = f"/nl/staff/evaluation/bin/centrum/2025/figures/{figure.key}/"
+        assert url in detail
+        page = client.get(url)
+        assert page.status_code == 200
+        assert page.text.count('<th scope="row">') == EXPECTED[figure.key], figure.key
+
+
+def test_a_signed_evaluation_does_not_change_with_later_data(year, bin_a, officer_a, coordinator_a):
+    evaluation = services.sign_evaluation(year["evaluation"], officer_a)
+    evaluation = services.sign_evaluation(evaluation, coordinator_a)
+    assert evaluation.state == "signed"
+    frozen = figures.figures_of(evaluation)
+    ids_before = {key: figures.linked_rows(evaluation, key).count() for key in EXPECTED}
+
+    # Afterwards: a late join dated in the period, a message, a deleted row, a vote changed.
+    member(bin_a, at(2025, 6, 1, 9))
+    factories.MessageFactory(targets=[bin_a], queued_at=at(2025, 6, 2))
+    Feedback.objects.filter(delivery__user=year["m1"].user, useful=False).update(useful=True)
+    year["msg1"].delete()
+
+    evaluation.refresh_from_db()
+    assert figures.figures_of(evaluation) == frozen
+    assert values(frozen) == EXPECTED
+    # The live data has moved on …
+    assert figures.compute(evaluation)["joins"]["value"] == 3
+    # … and the links keep pointing at the rows that were counted (minus the deleted message).
+    assert figures.linked_rows(evaluation, "joins").count() == ids_before["joins"]
+    assert figures.linked_rows(evaluation, "messages").count() == ids_before["messages"] - 1
+
+
+def test_the_csv_lists_every_figure(year):
+    from nabuur.evaluation import reports
+
+    rows = list(csv.reader(io.StringIO(reports.figures_csv(year["evaluation"]))))
+    assert rows[0][0] == "key"
+    by_key = {row[0]: row[2] for row in rows[1:]}
+    assert {key: int(by_key[key]) for key in EXPECTED} == EXPECTED
+    assert by_key["delivery_rate"] == "60.0"
+    assert by_key["decision_hours"] == "15.0"
