@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     # No django.contrib.admin: every change goes through a service that writes the audit log,
     # and no page shows personal data outside the permission table (nabuur.staff.permissions).
     "django_tasks_db",
+    "anymail",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -264,6 +265,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_RATE = env("NABUUR_EMAIL_RATE", "")
 EMAIL_MAX_ATTEMPTS = env_int("NABUUR_EMAIL_MAX_ATTEMPTS", 10)
 EMAIL_CLAIM_TIMEOUT = env_int("NABUUR_EMAIL_CLAIM_TIMEOUT", 300)
+# A mail provider's tracking webhooks (bounces, complaints) through django-anymail: set to
+# "user:password" and give the provider https://user:password@<host>/anymail/<provider>/tracking/.
+# Empty: no webhook URL exists (anymail would otherwise take events from anyone).
+WEBHOOK_SECRET = env("NABUUR_WEBHOOK_SECRET", "")
+if WEBHOOK_SECRET and ":" not in WEBHOOK_SECRET:
+    raise ImproperlyConfigured("NABUUR_WEBHOOK_SECRET must look like user:password.")
+ANYMAIL = {"WEBHOOK_SECRET": WEBHOOK_SECRET} if WEBHOOK_SECRET else {}
 
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -314,6 +322,9 @@ DEMO_DATA_ALLOWED = not PRODUCTION
 NABUUR_CONFIRM_HOURS = env_int("NABUUR_CONFIRM_HOURS", 72)
 NABUUR_JOIN_LIMIT_PER_IP = env_int("NABUUR_JOIN_LIMIT_PER_IP", 20)
 NABUUR_JOIN_LIMIT_PER_ADDRESS = env_int("NABUUR_JOIN_LIMIT_PER_ADDRESS", 5)
+# Days the rows of an uploaded member list (names, addresses, e-mail) are kept after its import
+# finished or its check was left unconfirmed; a periodic job then deletes them.
+NABUUR_IMPORT_RETENTION_DAYS = env_int("NABUUR_IMPORT_RETENTION_DAYS", 7)
 
 # Accounts and security (nabuur.accounts, django-allauth): staff log in with e-mail, password and
 # a second factor; there is no sign-up, only invitations.

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
@@ -8,6 +9,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("nabuur.messaging.urls")),
 ]
+# A mail provider's tracking webhooks exist only behind their basic-auth secret.
+if settings.WEBHOOK_SECRET:
+    urlpatterns.append(path("anymail/", include("anymail.urls")))
 
 urlpatterns += i18n_patterns(
     path("", include("nabuur.public.urls")),

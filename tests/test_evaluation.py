@@ -243,3 +243,17 @@ def test_the_list_page_needs_as_many_queries_for_three_bins_as_for_one(
             network, factories.RoleFactory(role=Role.OFFICER, network=network).user
         )
     assert index_queries(client) == one
+
+
+def test_the_dashboard_links_a_zone_admin_to_last_years_overview(client, zone_admin):
+    log_in(client, zone_admin)
+    with clock.frozen_at(datetime.datetime(2027, 2, 1, 9, 0, tzinfo=datetime.UTC)):
+        response = client.get("/nl/staff/")
+    assert 'href="/nl/staff/evaluation/overview/zone/pz-test/2026/"' in response.text
+    overview = client.get("/nl/staff/evaluation/overview/zone/pz-test/2026/")
+    assert overview.status_code == 200
+
+
+def test_a_coordinator_gets_no_zone_overview_link(client, coordinator_a):
+    log_in(client, coordinator_a)
+    assert "/staff/evaluation/overview/zone/" not in client.get("/nl/staff/").text

@@ -1,7 +1,5 @@
 """Reading, checking and importing member lists (nabuur.imports), and the command."""
 
-import time
-
 import openpyxl
 import pytest
 from django.core import mail
@@ -16,6 +14,7 @@ from nabuur.imports.services import choose_consent, preview_import, run_import
 from nabuur.members.models import Consent, Membership, MembershipStatus
 
 from . import factories
+from .smtp_sink import SmtpSink
 
 HEADER = "Voornaam,Naam,Straat,Huisnummer,Bus,Postcode,E-mail"
 
@@ -253,14 +252,9 @@ def test_twenty_thousand_rows_with_three_thousand_bad_ones(tmp_path, streets, bi
                 f"An,O'Brien-Ñúñez,Kerkstraat,{index % 200 + 1},,2650,p{index}@example.org"
             )
     path = write(tmp_path, "groot.csv", "\n".join(lines) + "\n")
-    started = time.monotonic()
     batch = preview_import(bin_a, coordinator_a, path, "groot.csv")
-    elapsed = time.monotonic() - started
-    print(f"20,000-row preview: {elapsed:.2f} s")
     assert (batch.total_rows, batch.problem_rows, batch.good_rows) == (20_000, 3_000, 17_000)
     assert ImportRow.objects.filter(batch=batch).count() == 20_000
-    # A generous bound: the suite runs on busy machines; the printed figure is the real one.
-    assert elapsed < 60
 
 
 def previewed(tmp_path, bin_a, coordinator_a, body):
@@ -275,10 +269,16 @@ GOOD_AND_BAD = (
 )
 
 
-def test_import_asks_each_member_to_confirm(tmp_path, streets, bin_a, coordinator_a):
+def test_import_asks_each_member_to_confirm(
+    tmp_path, streets, bin_a, coordinator_a, django_capture_on_commit_callbacks
+):
     batch = previewed(tmp_path, bin_a, coordinator_a, GOOD_AND_BAD)
     assert choose_consent(batch, coordinator_a, ConsentChoice.ASK) is True
-    batch = run_import(batch.pk)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        batch = run_import(batch.pk)
+        # Nothing leaves before the import's transaction commits.
+        assert mail.outbox == []
+    assert len(callbacks) == 2
     assert (batch.status, batch.imported_rows, batch.problem_rows) == (BatchStatus.IMPORTED, 2, 1)
     memberships = Membership.objects.filter(network=bin_a).order_by("house_number")
     assert [(m.user.email, m.user.last_name, m.status) for m in memberships] == [
@@ -286,6 +286,7 @@ def test_import_asks_each_member_to_confirm(tmp_path, streets, bin_a, coordinato
         ("eve@example.org", "D'Hondt", MembershipStatus.PENDING),
     ]
     assert sorted(message.to[0] for message in mail.outbox) == ["an@example.org", "eve@example.org"]
+    assert all("/nl/join/confirm/" in message.body for message in mail.outbox)
     # The good rows are gone (now memberships); the problem row stays for the list to fix.
     assert list(batch.rows.values_list("number", flat=True)) == [3]
     actions = list(AuditEntry.objects.order_by("seq").values_list("action", "details"))
@@ -297,12 +298,16 @@ def test_import_asks_each_member_to_confirm(tmp_path, streets, bin_a, coordinato
 
 
 def test_import_with_recorded_consent_activates_and_keeps_the_note(
-    tmp_path, streets, bin_a, coordinator_a
+    tmp_path, streets, bin_a, coordinator_a, django_capture_on_commit_callbacks
 ):
     note = "paper forms signed at the info evening of 3 May 2026"
     batch = previewed(tmp_path, bin_a, coordinator_a, GOOD_AND_BAD)
     choose_consent(batch, coordinator_a, ConsentChoice.RECORDED, note)
-    run_import(batch.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(batch.pk)
+        assert mail.outbox == []
+    # The welcome e-mails, after the commit.
+    assert sorted(message.to[0] for message in mail.outbox) == ["an@example.org", "eve@example.org"]
     assert set(Membership.objects.filter(network=bin_a).values_list("status", flat=True)) == {
         MembershipStatus.ACTIVE
     }
@@ -314,7 +319,10 @@ def test_import_with_recorded_consent_activates_and_keeps_the_note(
     assert not Consent.objects.exclude(source_note=note).exists()
 
 
-def test_a_failure_mid_import_leaves_nothing_behind(tmp_path, streets, bin_a, coordinator_a):
+@pytest.mark.parametrize("consent", [ConsentChoice.ASK, ConsentChoice.RECORDED])
+def test_a_failure_mid_import_leaves_nothing_behind_and_sends_no_email(
+    tmp_path, streets, bin_a, coordinator_a, django_capture_on_commit_callbacks, consent
+):
     batch = previewed(
         tmp_path,
         bin_a,
@@ -325,16 +333,41 @@ def test_a_failure_mid_import_leaves_nothing_behind(tmp_path, streets, bin_a, co
     row = batch.rows.get(number=4)
     row.data["number"] = -4
     row.save(update_fields=["data"])
-    choose_consent(batch, coordinator_a, ConsentChoice.ASK)
+    choose_consent(batch, coordinator_a, consent, "paper forms")
     before = Membership.objects.count()
-    with pytest.raises(Exception):  # noqa: B017, PT011 — whatever the database raises
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(Exception),  # noqa: B017, PT011 — whatever the database raises
+    ):
         run_import(batch.pk)
+    # Rows 1 to 3 were imported before row 4 failed: their e-mails went with the rollback.
+    assert callbacks == []
+    assert mail.outbox == []
     assert Membership.objects.count() == before
     batch.refresh_from_db()
     assert (batch.status, batch.imported_rows) == (BatchStatus.FAILED, 0)
     assert batch.rows.count() == 5
     assert AuditEntry.objects.filter(action="imports.import").count() == 0
     assert AuditEntry.objects.get(action="imports.failed").details["batch"] == batch.pk
+
+
+def test_an_email_the_relay_refuses_after_the_commit_keeps_the_import_and_the_others(
+    tmp_path, streets, bin_a, coordinator_a, settings, django_capture_on_commit_callbacks
+):
+    sink = SmtpSink().start()
+    try:
+        settings.MAILERS = sink.mailers()
+        sink.fail_next(1, "550 5.1.1 No such user")
+        batch = previewed(tmp_path, bin_a, coordinator_a, GOOD_AND_BAD)
+        choose_consent(batch, coordinator_a, ConsentChoice.ASK)
+        with django_capture_on_commit_callbacks(execute=True):
+            batch = run_import(batch.pk)
+    finally:
+        sink.stop()
+    assert (batch.status, batch.imported_rows) == (BatchStatus.IMPORTED, 2)
+    assert Membership.objects.filter(network=bin_a).count() == 2
+    # The first e-mail was refused; the second still left.
+    assert [received.rcpt_tos for received in sink.envelopes] == [["eve@example.org"]]
 
 
 def test_confirming_twice_imports_once(tmp_path, streets, bin_a, coordinator_a):

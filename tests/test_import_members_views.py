@@ -61,7 +61,13 @@ def test_confirming_twice_imports_once(coordinator_client, streets, bin_a, setti
     with translation.override("en"):
         page = coordinator_client.get(first["Location"])
     assert "Refresh" not in page
-    assert "Done: 2 members imported, 1 rows with problems not imported." in page.content.decode()
+    text = " ".join(page.content.decode().split())
+    assert "Done: 2 members imported. 1 row with problems was not imported." in text
+    assert (
+        "Each of them receives an e-mail with a link to confirm their membership. Until they "
+        "confirm, the member list shows them as waiting."
+    ) in text
+    assert 'href="/en/staff/members/centrum/"' in text
 
 
 def test_a_queued_import_shows_progress_and_refreshes(coordinator_client, streets):  # noqa: F811

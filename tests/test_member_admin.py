@@ -222,3 +222,59 @@ def test_add_member_by_hand_refuses_someone_without_the_capability(kerkstraat, b
             last_name="B",
         )
     assert User.objects.filter(first_name="A").count() == 0
+
+
+def test_the_add_form_speaks_about_the_person_and_does_not_autofill_the_coordinator(
+    client, kerkstraat, bin_a, coordinator_a
+):
+    response = log_in_staff(client, coordinator_a).post(add_url(bin_a), {"first_name": ""})
+    form = response.context["form"]
+
+    assert form.fields["basis"].label == nl("Why may the person join?")
+    assert [label for _value, label in form.fields["basis"].choices] == [
+        nl("lives in the area"),
+        nl("works in the area"),
+        nl("runs a business in the area"),
+    ]
+    text_fields = ["source_note", "first_name", "last_name", "street", "house_number", "box"]
+    assert {
+        name: form.fields[name].widget.attrs.get("autocomplete")
+        for name in [*text_fields, "postcode", "email", "phone", "enterprise_number"]
+    } == dict.fromkeys([*text_fields, "postcode", "email", "phone", "enterprise_number"], "off")
+    # The error summary links the radio group to its first option.
+    assert 'href="#id_channel_0"' in response.text
+    assert 'href="#"' not in response.text
+
+
+def test_a_measure_form_with_errors_comes_back_with_what_was_typed(
+    client, kerkstraat, bin_a, coordinator_a
+):
+    membership = factories.MembershipFactory(network=bin_a, street=kerkstraat)
+    url = f"/nl/staff/members/centrum/{membership.pk}/measures/"
+
+    client = log_in_staff(client, coordinator_a)
+    answer = client.post(
+        url, {"kind": "temporary_suspension", "reason": "Ruzie met de buren", "until": ""}
+    )
+    response = client.get(answer["Location"])
+
+    assert answer["Location"] == f"/nl/staff/members/centrum/{membership.pk}/"
+    assert response.context["measure_form"]["reason"].value() == "Ruzie met de buren"
+    assert 'href="#id_until"' in response.text
+    assert 'aria-invalid="true"' in response.text
+    assert nl("Choose the last day of the suspension, after today.") in response.text
+    assert not membership.measures.exists()
+    # Once: the next visit shows an empty form.
+    assert client.get(answer["Location"]).context["measure_form"].is_bound is False
+
+
+def test_a_date_in_the_measure_form_stays_an_iso_date(client, kerkstraat, bin_a, coordinator_a):
+    membership = factories.MembershipFactory(network=bin_a, street=kerkstraat)
+    url = f"/nl/staff/members/centrum/{membership.pk}/measures/"
+
+    response = log_in_staff(client, coordinator_a).post(
+        url, {"kind": "temporary_suspension", "reason": "", "until": "2031-05-03"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert 'value="2031-05-03"' in response.text

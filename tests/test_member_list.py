@@ -1,7 +1,6 @@
 """The coordinator's member list: scope, search, filters, sort, counts, approval, query count."""
 
 import threading
-import time
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -173,9 +172,9 @@ def test_the_list_has_pages_of_fifty(client, bin_a, coordinator_a):
     assert len(entry.subjects) == 1
 
 
-def queries_for_list(client, network):
+def queries_for_list(client, network, query=""):
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(list_url(network))
+        response = client.get(list_url(network, query))
     assert response.status_code == 200
     return len(response.context["rows"]), len(queries)
 
@@ -194,9 +193,49 @@ def test_the_list_takes_the_same_number_of_queries_for_1_and_3_members(
 
     assert (rows_1, rows_3) == (1, 3)
     assert queries_1 == queries_3
-    # Session, person, roles, second factor, BIN, streets, count, page, status counts, audit
-    # entry (5 with its savepoint), the layout's zone (2), the session's save (3).
+    # Session, person, roles, second factor, BIN, streets, status counts (which give the number
+    # of rows), the page's ids, its rows, audit entry (5 with its savepoint), the layout's zone
+    # (2), the session's save (3).
     assert queries_3 == 19
+
+
+@pytest.mark.parametrize("query", ["?q=lid", "?q=lid&sort=street", "?street=", "?status=pending"])
+def test_searches_and_filters_take_the_same_number_of_queries_for_1_and_3_members(
+    client, bin_a, coordinator_a, query
+):
+    client = log_in_staff(client, coordinator_a)
+    street = factories.StreetFactory(municipality=bin_a.municipality)
+    query = query.replace("street=", f"street={street.pk}")
+    member(bin_a, "Lid", "Een", street=street, status=MembershipStatus.PENDING)
+    client.get(list_url(bin_a))
+
+    rows_1, queries_1 = queries_for_list(client, bin_a, query)
+    member(bin_a, "Lid", "Twee", street=street, status=MembershipStatus.PENDING)
+    member(bin_a, "Lid", "Drie", street=street, status=MembershipStatus.PENDING)
+    rows_3, queries_3 = queries_for_list(client, bin_a, query)
+
+    assert (rows_1, rows_3) == (1, 3)
+    # A search or a street counts its rows in the page's own query (COUNT(*) OVER ()).
+    assert queries_1 == queries_3 == 19
+
+
+def test_a_search_counts_its_rows_and_a_page_past_the_end_shows_the_last(
+    client, bin_a, coordinator_a
+):
+    for n in range(53):
+        member(bin_a, "Lid", f"N{n:02}", email=f"lid{n}@voorbeeld.be")
+    member(bin_a, "Ander", "Lid", email="ander@example.org")
+    client = log_in_staff(client, coordinator_a)
+
+    first = client.get(list_url(bin_a, "?q=voorbeeld"))
+    beyond = client.get(list_url(bin_a, "?q=voorbeeld&page=9"))
+    nothing = client.get(list_url(bin_a, "?q=nobody&page=2"))
+
+    assert (first.context["page"].paginator.count, first.context["page"].number) == (53, 1)
+    assert len(first.context["rows"]) == 50
+    assert (beyond.context["page"].number, names(beyond)) == (2, ["Lid N50", "Lid N51", "Lid N52"])
+    assert (nothing.context["page"].paginator.count, nothing.context["rows"]) == (0, [])
+    assert nl("No members match.") in nothing.text
 
 
 def test_pending_members_can_be_approved_from_the_list(client, bin_a, coordinator_a, mailoutbox):
@@ -244,7 +283,9 @@ def bin_b_slug(coordinator):
     return coordinator.roles.get().network.slug
 
 
-def test_the_list_stays_quick_with_ten_thousand_members(client, bin_a, coordinator_a):
+def test_the_list_of_ten_thousand_members_takes_the_same_queries(client, bin_a, coordinator_a):
+    # Speed is measured by `make bench` (member_list_p95_ms), not by a timer here: a timed
+    # test fails on a busy machine and proves nothing on a quiet one.
     street = factories.StreetFactory(municipality=bin_a.municipality)
     users = User.objects.bulk_create(
         User(email=f"lid{n}@example.org", first_name="Lid", last_name=f"N{n:05}", password="!")
@@ -259,17 +300,13 @@ def test_the_list_stays_quick_with_ten_thousand_members(client, bin_a, coordinat
     client = log_in_staff(client, coordinator_a)
     client.get("/nl/staff/members/centrum/")
 
-    started = time.monotonic()
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/nl/staff/members/centrum/?q=N099&sort=street&page=2")
-    elapsed = time.monotonic() - started
 
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 100
     assert len(response.context["rows"]) == 50
     assert len(queries) == 19
-    # Generous, for a busy test machine; the benchmark measures the real figure.
-    assert elapsed < 2.0
 
 
 @pytest.mark.postgres_only

@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from nabuur.lib import clock
 from nabuur.staff.panels import Panel, register
 from nabuur.staff.permissions import Capability, can, networks_where
 
@@ -27,5 +28,15 @@ def evaluation_panel(request, scopes):
         .select_related("network")
         .order_by("network__name")
     )
-    context = {"due": due, "drafts": drafts}
+    # The overview of the last full year: the zones the person sees figures for (no query:
+    # the person's roles are already loaded).
+    zones = sorted(
+        {
+            a.zone
+            for a in scopes.assignments
+            if a.zone_id and can(user, Capability.VIEW_FIGURES, a.zone)
+        },
+        key=lambda zone: zone.name,
+    )
+    context = {"due": due, "drafts": drafts, "zones": zones, "year": clock.today().year - 1}
     return Panel(_("Charter and evaluation"), "evaluation/panel.html", context)

@@ -254,8 +254,12 @@ class Checker:
         return {"code": "outside_bin", "network": self.network.name, "others": names}
 
 
-def describe(problem):
-    """The coordinator's sentence for one problem, in the active language."""
+def describe(problem, municipality=None):
+    """The coordinator's sentence for one problem, in the active language.
+
+    With the BIN's `municipality`, an unknown street names it in the active language too (a
+    Brussels municipality has a Dutch and a French name; the check stored the Dutch one).
+    """
     code = problem["code"]
     column = str(FIELD_LABELS.get(problem.get("field"), ""))
     if code == "formula":
@@ -283,7 +287,11 @@ def describe(problem):
     if code == "ambiguous_street":
         return _("Several streets are called “%(street)s”: add the postcode.") % problem
     if code == "unknown_street":
-        text = _("Unknown street “%(street)s” in %(municipality)s.") % problem
+        place = municipality.name if municipality is not None else problem["municipality"]
+        text = _("Unknown street “%(street)s” in %(municipality)s.") % {
+            "street": problem["street"],
+            "municipality": place,
+        }
         if problem["suggestions"]:
             text += " " + _("Did you mean: %(streets)s?") % {
                 "streets": ", ".join(problem["suggestions"])

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nabuur.members.forms import AccessibleForm
+from nabuur.members.forms import AccessibleForm, LinkableRadioSelect
 
 from .models import ConsentChoice
 
@@ -31,7 +31,7 @@ class ConsentForm(AccessibleForm):
     consent = forms.ChoiceField(
         label=_("How did these people consent?"),
         choices=ConsentChoice.choices,
-        widget=forms.RadioSelect,
+        widget=LinkableRadioSelect,
     )
     note = forms.CharField(
         label=_("How they consented before"),

@@ -11,6 +11,8 @@ class BatchStatus(models.TextChoices):
     QUEUED = "queued", _("importing")
     IMPORTED = "imported", _("imported")
     FAILED = "failed", _("failed, nothing imported")
+    # Checked, never confirmed, and its rows deleted after NABUUR_IMPORT_RETENTION_DAYS.
+    EXPIRED = "expired", _("not imported in time, rows deleted")
 
 
 class ConsentChoice(models.TextChoices):

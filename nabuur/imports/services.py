@@ -5,11 +5,13 @@ Views, the `import_members` command and the worker's task call these.
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 
 from nabuur.audit.services import record
 from nabuur.lib import clock
@@ -39,7 +41,7 @@ def preview_import(network, actor, path, file_name):
     checker = Checker(network)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
-            network=network, uploaded_by=actor, file_name=file_name[:255]
+            network=network, uploaded_by=actor, file_name=file_name[:255], created_at=clock.now()
         )
         total = problems = 0
         chunk = []
@@ -127,6 +129,8 @@ def _import_row(batch, actor, data, streets):
         "phone": data["phone"],
         "language": data["language"],
     }
+    # The e-mails wait for the whole import to commit: a rollback must not leave people with a
+    # confirmation link to a membership that does not exist.
     if batch.consent == ConsentChoice.RECORDED:
         network = details.pop("network")
         return add_member_by_hand(
@@ -135,15 +139,18 @@ def _import_row(batch, actor, data, streets):
             **details,
             channel=ConsentChannel.IMPORT,
             source_note=batch.consent_note,
+            send_after_commit=True,
         )
-    return request_membership(**details, channel=ConsentChannel.IMPORT)
+    return request_membership(**details, channel=ConsentChannel.IMPORT, send_after_commit=True)
 
 
 def run_import(batch_id):
     """Import the good rows of a queued batch, all or nothing; returns the batch.
 
     Rows of people who joined (or were blocked) since the preview are skipped and counted as
-    problems. Any other error rolls the whole import back and marks the batch failed.
+    problems. Any other error rolls the whole import back and marks the batch failed. The
+    imported people's e-mails (confirmation requests or welcomes) leave only after the import
+    commits, so a failed import sends nothing.
     """
     batch = ImportBatch.objects.select_related("network__municipality__zone").get(pk=batch_id)
     if batch.status != BatchStatus.QUEUED:
@@ -201,3 +208,36 @@ def run_import(batch_id):
     finally:
         progress_path(batch.pk).unlink(missing_ok=True)
     return batch
+
+
+def delete_expired_rows(now=None):
+    """Delete the uploaded rows of old imports; return how many rows went.
+
+    The rows hold the list's personal data. They go NABUUR_IMPORT_RETENTION_DAYS after an
+    import finished or failed, and after a check that nobody confirmed was uploaded: that check
+    becomes `expired` and can no longer be imported. A queued import keeps its rows for the
+    worker. The batches stay, with their counts; the audit log records the batch ids.
+    """
+    now = now or clock.now()
+    cutoff = now - timedelta(days=settings.NABUUR_IMPORT_RETENTION_DAYS)
+    with transaction.atomic():
+        # Filtered on the status, so a coordinator confirming at this moment wins or loses
+        # as a whole (choose_consent filters on it too).
+        ImportBatch.objects.filter(status=BatchStatus.PREVIEWED, created_at__lte=cutoff).update(
+            status=BatchStatus.EXPIRED, finished_at=now
+        )
+        done = ImportBatch.objects.filter(
+            Q(status=BatchStatus.EXPIRED)
+            | Q(status__in=[BatchStatus.IMPORTED, BatchStatus.FAILED], finished_at__lte=cutoff),
+            rows__isnull=False,
+        )
+        batch_ids = sorted(set(done.values_list("pk", flat=True)))
+        if not batch_ids:
+            return 0
+        deleted, _per_model = ImportRow.objects.filter(batch_id__in=batch_ids).delete()
+        record(
+            None,
+            "imports.delete_rows",
+            details={"batches": batch_ids, "rows": deleted},
+        )
+    return deleted

@@ -1,6 +1,7 @@
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +23,7 @@ REFRESH_SECONDS = 3
 def _batch_for(user, slug, batch_id):
     network = get_network_for(user, Capability.MANAGE_MEMBERS, slug)
     return get_object_or_404(
-        ImportBatch.objects.select_related("network"), pk=batch_id, network=network
+        ImportBatch.objects.select_related("network__municipality"), pk=batch_id, network=network
     )
 
 
@@ -62,7 +63,8 @@ def preview(request, slug, batch_id):
         return redirect("imports:progress", slug=slug, batch_id=batch.pk)
     page = Paginator(batch.rows.filter(has_problems=True).order_by("number"), ROWS_PER_PAGE)
     page = page.get_page(request.GET.get("page"))
-    rows = [(row, [describe(problem) for problem in row.problems]) for row in page]
+    municipality = batch.network.municipality
+    rows = [(row, [describe(problem, municipality) for problem in row.problems]) for row in page]
     context = {"network": batch.network, "batch": batch, "page": page, "rows": rows, "form": form}
     return render(request, "imports/preview.html", context)
 
@@ -74,7 +76,13 @@ def progress(request, slug, batch_id):
     response = render(
         request,
         "imports/progress.html",
-        {"network": batch.network, "batch": batch, "done": done, "total": total},
+        {
+            "network": batch.network,
+            "batch": batch,
+            "done": done,
+            "total": total,
+            "retention_days": settings.NABUUR_IMPORT_RETENTION_DAYS,
+        },
     )
     if batch.status == BatchStatus.QUEUED:
         # An HTTP Refresh header: no script, no <meta> in a template we do not own, CSP-safe.

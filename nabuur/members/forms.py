@@ -13,6 +13,27 @@ from .models import Basis, ConsentChannel, MeasureKind, MembershipStatus
 LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch"}
 
 
+class LinkableRadioSelect(forms.RadioSelect):
+    """Radio buttons whose field id is the first option's, so an error summary can link to it.
+
+    Django's RadioSelect answers an empty id for the group (its <label> would toggle the first
+    option); members/_errors.html then wrote links to "#" that go nowhere.
+    """
+
+    def id_for_label(self, id_, index=None):
+        return super().id_for_label(id_, "0" if index is None else index)
+
+
+class IsoDateInput(forms.DateInput):
+    """A type=date input: the browser reads and writes only ISO dates (2026-05-03), whatever
+    the page's language, so the value must not be rendered in the local date format."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class AccessibleForm(forms.Form):
     """Links each input to its hint and its error (aria-describedby) and marks it invalid."""
 
@@ -48,7 +69,7 @@ def language_field(languages):
     return forms.ChoiceField(
         label=_("Language for e-mails"),
         choices=[(code, LANGUAGE_NAMES[code]) for code in languages],
-        widget=forms.RadioSelect,
+        widget=LinkableRadioSelect,
         help_text=_("Your municipality may write to you in these languages."),
     )
 
@@ -88,7 +109,7 @@ class JoinForm(AccessibleForm, AddressFields):
             (Basis.BUSINESS, _("run a business at this address (business networks only)")),
         ],
         initial=Basis.LIVES,
-        widget=forms.RadioSelect,
+        widget=LinkableRadioSelect,
     )
     enterprise_number = forms.RegexField(
         label=_("Enterprise number (optional)"),
@@ -169,7 +190,7 @@ class PauseForm(AccessibleForm):
         label=_("Pause messages until"),
         required=False,
         help_text=_("Leave empty to receive messages again now."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput,
     )
 
     def clean_paused_until(self):
@@ -238,7 +259,7 @@ class MemberByHandForm(JoinForm):
     channel = forms.ChoiceField(
         label=_("How did the person ask to join?"),
         choices=[(ConsentChannel.PAPER, _("paper form")), (ConsentChannel.PHONE, _("by phone"))],
-        widget=forms.RadioSelect,
+        widget=LinkableRadioSelect,
     )
     source_note = _text(
         _("Consent given"),
@@ -251,6 +272,10 @@ class MemberByHandForm(JoinForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["website"]
+        _not_the_users_own(self)
+        # The coordinator fills this in about someone else: no "I" here.
+        self.fields["basis"].label = _("Why may the person join?")
+        self.fields["basis"].choices = Basis.choices
         email = self.fields["email"]
         email.required = False
         email.label = _("E-mail address (optional)")
@@ -279,6 +304,18 @@ class MemberEditForm(AccessibleForm):
     phone = JoinForm.base_fields["phone"]
     box = _text(_("Box"), 16, required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _not_the_users_own(self)
+
+
+def _not_the_users_own(form):
+    # These fields describe a member, not the coordinator typing: the browser must not offer to
+    # fill in the coordinator's own name, address or number (WCAG 1.3.5 marks the user's own).
+    for field in form.fields.values():
+        if field.widget.input_type in {"text", "email"}:
+            field.widget.attrs["autocomplete"] = "off"
+
 
 class ReasonForm(AccessibleForm):
     reason = forms.CharField(
@@ -291,7 +328,7 @@ class ReasonForm(AccessibleForm):
 
 class MeasureForm(AccessibleForm):
     kind = forms.ChoiceField(
-        label=_("Measure"), choices=MeasureKind.choices, widget=forms.RadioSelect
+        label=_("Measure"), choices=MeasureKind.choices, widget=LinkableRadioSelect
     )
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
@@ -300,7 +337,7 @@ class MeasureForm(AccessibleForm):
         label=_("Suspended until"),
         required=False,
         help_text=_("Only for a temporary suspension."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput,
     )
 
     def clean(self):

@@ -84,7 +84,9 @@ class Membership(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["network", "status"]),
+            # The member list reads a BIN's current members, their people (to sort by name)
+            # and the ids that break ties from this index alone (staff_views.member_page).
+            models.Index(fields=["network", "status", "user", "id"], name="members_list"),
             models.Index(fields=["status", "left_at"]),
             # The coordinator's member list filters a BIN by street and sorts by date joined.
             models.Index(fields=["network", "street"], name="members_by_street"),

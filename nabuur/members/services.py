@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core import signing
@@ -94,6 +95,7 @@ def request_membership(
     documents=(),
     channel=ConsentChannel.WEB,
     source_note="",
+    send_after_commit=False,
 ):
     """Create a pending membership of `network` and send the confirmation e-mail.
 
@@ -101,6 +103,10 @@ def request_membership(
     must not overwrite someone else's data) or creates one without a usable password. Records a
     consent per accepted document. All or nothing: if the e-mail cannot be sent, nothing stays.
     Raises MembershipExists when the person already has a current membership of `network`.
+
+    With `send_after_commit` (an import of many rows in one transaction) the e-mail leaves only
+    once the caller's outermost transaction commits, so a rolled-back import sends nothing; a
+    failed e-mail is then logged and leaves the membership in place.
 
     Returns None, silently, for an e-mail address or address permanently suspended in the
     zone: the caller answers as for any sign-up, so the page reveals nothing.
@@ -152,7 +158,7 @@ def request_membership(
                 )
                 for document in documents
             )
-            emails.send_confirm_request(membership, confirmation_token(membership))
+            _notify(_send_confirm_request, membership, after_commit=send_after_commit)
     except IntegrityError:
         # A double click: the other request holds the place in this BIN (partial unique index).
         existing = Membership.objects.filter(
@@ -162,6 +168,18 @@ def request_membership(
             raise
         raise MembershipExists(existing) from None
     return membership
+
+
+def _send_confirm_request(membership):
+    emails.send_confirm_request(membership, confirmation_token(membership))
+
+
+def _notify(send, membership, *, after_commit):
+    if after_commit:
+        # robust: one address the relay refuses must not keep the others from their e-mail.
+        transaction.on_commit(partial(send, membership), robust=True)
+    else:
+        send(membership)
 
 
 def remind_existing_member(membership):
@@ -620,12 +638,14 @@ def add_member_by_hand(
     language="",
     channel=ConsentChannel.PAPER,
     source_note="",
+    send_after_commit=False,
 ):
     """A coordinator adds a member from a paper form or a phone call; active at once.
 
     The consent source (`channel` and e.g. "paper form signed on 3 May") is recorded with the
     zone's current documents. Without an e-mail address the member gets letters by post; with
-    one, an existing person with that address is reused and welcomed by e-mail.
+    one, an existing person with that address is reused and welcomed by e-mail (after the
+    outermost transaction commits with `send_after_commit`, as for request_membership).
     Raises PermissionDenied, MembershipExists or PersonBlocked.
     """
     _check_may_manage(actor, membership=None, network=network)
@@ -680,7 +700,7 @@ def add_member_by_hand(
             )
             _record(actor, "members.add_by_hand", membership, {"channel": channel})
             if user.email:
-                emails.send_welcome(membership)
+                _notify(emails.send_welcome, membership, after_commit=send_after_commit)
     except IntegrityError:
         existing = Membership.objects.filter(
             user__email=email, network=network, status__in=CURRENT_STATUSES

@@ -10,8 +10,8 @@ import smtplib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, Window
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from .models import CURRENT_STATUSES, Basis, Measure, MeasureKind, Membership, M
 from .services import EmailTaken, MeasureRefused, MembershipExists, PersonBlocked
 
 PAGE_SIZE = 50
+MEASURE_FORM_KEY = "members.measure_form"
 LIST_FIELDS = (
     "status",
     "requested_at",
@@ -97,18 +98,64 @@ def filtered_members(network, data):
     return form, members.order_by(*MemberSearchForm.SORTS[sort])
 
 
+def status_counts(network):
+    """{status: memberships of `network`}; COUNT(*) reads the (network, status) index only."""
+    return dict(
+        Membership.objects.filter(network=network)
+        .values_list("status")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+
+
+def _page_number(value):
+    try:
+        return max(int(value), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def member_page(members, page_number, total=None):
+    """One page of `members` (a Paginator's Page) in two queries, whatever the BIN's size.
+
+    The first finds the page's ids: sorting by name joins every current member of the BIN to
+    their person, so it reads only the ids (the "members_list" index holds them) and, without a
+    `total`, counts the rows in the same pass with COUNT(*) OVER (): counting a search costs as
+    much as finding its page. The second reads the page's 50 rows by id. A page past the end
+    shows the last page, as Paginator.get_page does.
+    """
+    paginator = Paginator(members, PAGE_SIZE)
+    number = _page_number(page_number)
+    ids = None
+    if total is None:
+        offset = (number - 1) * PAGE_SIZE
+        counted = members.annotate(found=Window(Count("*"))).values_list("pk", "found")
+        found = list(counted[offset : offset + PAGE_SIZE])
+        ids = [pk for pk, _found in found]
+        total = found[0][1] if found else (0 if number == 1 else members.count())
+    paginator.count = total
+    if number > paginator.num_pages:
+        number, ids = paginator.num_pages, None
+    if ids is None:
+        offset = (number - 1) * PAGE_SIZE
+        ids = list(members.values_list("pk", flat=True)[offset : offset + PAGE_SIZE])
+    by_id = Membership.objects.select_related("user", "street").only(*LIST_FIELDS).in_bulk(ids)
+    return Page([by_id[pk] for pk in ids], number, paginator)
+
+
 @staff_page
 def member_list(request, slug):
     network = get_network_for(request.user, Capability.VIEW_MEMBERS, slug)
     form, members = filtered_members(network, request.GET)
-    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    counts = dict(
-        Membership.objects.filter(network=network)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    counts = status_counts(network)
+    options = getattr(form, "cleaned_data", {})
+    total = None
+    # Without a search or a street the status counts already hold the number of rows.
+    if not (options.get("q") or "").split() and not options.get("street"):
+        status = options.get("status")
+        total = counts.get(status, 0) if status else sum(counts.get(s, 0) for s in CURRENT_STATUSES)
+    page = member_page(members, request.GET.get("page"), total)
+    rows = page.object_list
     audit_view(
         request,
         "members.view_list",
@@ -245,12 +292,18 @@ def member(request, slug, membership_id):
                 return redirect("members_staff:member", slug=slug, membership_id=membership.pk)
     else:
         audit_view(request, "members.view_member", [user], target=membership)
+    # A measure form that came back with errors (see take_measure) is shown once, as typed.
+    returned = request.session.pop(MEASURE_FORM_KEY, None)
+    if returned and returned["membership"] == membership.pk:
+        measure_form = MeasureForm(returned["data"])
+    else:
+        measure_form = MeasureForm()
     context = {
         "network": network,
         "membership": membership,
         "form": form,
         "measures": membership.measures.select_related("proposed_by", "confirmed_by"),
-        "measure_form": MeasureForm(),
+        "measure_form": measure_form,
         "may_manage": can(request.user, Capability.MANAGE_MEMBERS, network),
         "may_take_measures": can(request.user, Capability.MEMBER_MEASURES, network),
         "is_current": membership.status in CURRENT_STATUSES,
@@ -281,9 +334,10 @@ def take_measure(request, slug, membership_id):
     membership = _get_membership(network, membership_id)
     form = MeasureForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        # The member's page shows the form again with what was typed, each error next to its
+        # field; the answer stays a redirect, so reloading that page never posts twice.
+        data = {name: request.POST.get(name, "") for name in form.fields}
+        request.session[MEASURE_FORM_KEY] = {"membership": membership.pk, "data": data}
         return redirect("members_staff:member", slug=slug, membership_id=membership.pk)
     data = form.cleaned_data
     try:

@@ -179,17 +179,16 @@ def _detail(request, message, *, status=200, **forms):
     """The message page, with the forms that apply to this person and this state."""
     user = request.user
     targets = list(message.targets.all())
-    every = all
     editable = message.state in compose.EDITABLE_STATES
     is_author = message.author_id == user.pk
-    may_approve = message.state == MessageState.AWAITING_APPROVAL and every(
+    may_approve = message.state == MessageState.AWAITING_APPROVAL and all(
         can(user, C.APPROVE_MESSAGES, n) for n in targets
     )
-    may_forward = message.state == MessageState.AWAITING_FORWARD and every(
+    may_forward = message.state == MessageState.AWAITING_FORWARD and all(
         can(user, C.FORWARD_POLICE_MESSAGES, n) for n in targets
     )
     may_cancel = message.state in compose.CANCELLABLE_STATES and (
-        is_author or every(can(user, C.COMPOSE_MESSAGES, n) for n in targets)
+        is_author or all(can(user, C.COMPOSE_MESSAGES, n) for n in targets)
     )
     released = message.state in letters.RELEASED_STATES
     counts = delivery_counts([message.pk])[message.pk] if released else {}

@@ -62,7 +62,7 @@ class Command(BaseCommand):
             raise CommandError(str(error.args[0])) from error
         for row in batch.rows.filter(has_problems=True).order_by("number"):
             for problem in row.problems:
-                self.stdout.write(f"row {row.number}: {describe(problem)}")
+                self.stdout.write(f"row {row.number}: {describe(problem, network.municipality)}")
         if dry_run:
             self.stdout.write(
                 f"{batch.total_rows} rows, {batch.good_rows} to import, "
