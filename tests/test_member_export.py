@@ -2,7 +2,6 @@
 
 import csv
 import io
-import time
 
 import pytest
 from openpyxl import load_workbook
@@ -12,6 +11,7 @@ from nabuur.members.export import neutralise
 from nabuur.members.models import MembershipStatus
 
 from . import factories
+from .sessions import reauthenticated
 from .test_member_list import log_in_staff
 
 pytestmark = pytest.mark.django_db
@@ -20,17 +20,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def reauthenticated(client, user):
-    """As if the person had typed their password again a moment ago (allauth's session note)."""
-    session = client.session
-    session["account_authentication_methods_user"] = str(user.pk)
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": time.time(), "reauthenticated": True}
-    ]
-    session.save()
-    return client
 
 
 @pytest.fixture

@@ -23,15 +23,17 @@ from nabuur.staff.permissions import Capability, can
 
 from . import factories
 from .i18n import nl
+from .sessions import reauthenticated
 
 pytestmark = pytest.mark.django_db
 
 
 def staff(client, user):
-    """Log a staff person in with a TOTP device, as the second-factor middleware demands."""
+    """Log a staff person in with a TOTP device, as the second-factor middleware demands, a
+    moment ago (role changes ask for a recent login)."""
     TOTP.activate(user, generate_totp_secret())
     client.force_login(user)
-    return client
+    return reauthenticated(client, user)
 
 
 def actions():

@@ -2,7 +2,6 @@
 
 import datetime
 import io
-import time
 
 import pypdf
 import pytest
@@ -26,6 +25,7 @@ from nabuur.staff.models import Role
 
 from . import factories
 from .i18n import nl
+from .sessions import reauthenticated
 
 TEXT = {"nl": ("Inbraken in de wijk", "Sluit uw **ramen** en deuren.")}
 
@@ -33,17 +33,6 @@ TEXT = {"nl": ("Inbraken in de wijk", "Sluit uw **ramen** en deuren.")}
 def staff(client, user):
     TOTP.activate(user, generate_totp_secret())
     client.force_login(user)
-    return client
-
-
-def reauthenticated(client, user):
-    """As if the person had typed their password again a moment ago (allauth's session note)."""
-    session = client.session
-    session["account_authentication_methods_user"] = str(user.pk)
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": time.time(), "reauthenticated": True}
-    ]
-    session.save()
     return client
 
 

@@ -16,6 +16,7 @@ from nabuur.staff.permissions import Capability, can
 
 from . import factories
 from .i18n import nl
+from .sessions import reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,8 @@ pytestmark = pytest.mark.django_db
 def staff(client, user):
     TOTP.activate(user, generate_totp_secret())
     client.force_login(user)
-    return client
+    # Role changes ask for a recent login: as if the person had just logged in.
+    return reauthenticated(client, user)
 
 
 def actions():
@@ -378,3 +380,26 @@ def test_a_coordinator_gets_no_zone_panel(client, coordinator_a):
     response = staff(client, coordinator_a).get("/nl/staff/")
     assert "/staff/zone/" not in response.text
     assert "/staff/audit/" not in response.text
+
+
+# --- A fresh login before role changes -------------------------------------------------------
+
+
+def test_appointing_asks_for_the_password_again_after_a_while(client, zone_admin, bin_a):
+    TOTP.activate(zone_admin, generate_totp_secret())
+    client.force_login(zone_admin)  # a login without allauth's note: not recent
+    assert client.get("/nl/staff/bins/centrum/roles/").status_code == 200
+    response = client.post(
+        "/nl/staff/bins/centrum/roles/",
+        {"role": "coordinator", "email": "nieuw@example.org", "screening_result": "pending"},
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/nl/account/reauthenticate/")
+    assert not RoleAssignment.objects.filter(user__email="nieuw@example.org").exists()
+
+
+def test_an_outsider_gets_404_before_any_password_prompt(client, coordinator_b, bin_a):
+    TOTP.activate(coordinator_b, generate_totp_secret())
+    client.force_login(coordinator_b)
+    response = client.post("/nl/staff/zone/pz-test/people/", {"role": "zone_admin"})
+    assert response.status_code == 404

@@ -3,6 +3,8 @@
 from functools import wraps
 
 from allauth.account.decorators import reauthentication_required
+from allauth.account.internal.flows import reauthentication
+from allauth.core.exceptions import ReauthenticationRequired
 from django.contrib.auth.decorators import login_required
 
 
@@ -16,3 +18,13 @@ def require_recent_login(view):
     their 403/404 rather than a password prompt.
     """
     return login_required(wraps(view)(reauthentication_required(view)))
+
+
+def confirm_recent_login_to_change(request):
+    """On a POST, ask for the password or second factor again unless the login is recent.
+
+    For role changes: call it after the access checks, so that people without the right get
+    their 403/404 first. allauth keeps the POST while the person confirms and replays it after.
+    """
+    if request.method == "POST" and reauthentication.is_reauthentication_required(request, app=""):
+        raise ReauthenticationRequired()

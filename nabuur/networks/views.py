@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from nabuur.accounts.decorators import confirm_recent_login_to_change
 from nabuur.audit.services import record
 from nabuur.lib import clock
 from nabuur.staff.access import get_network_for
@@ -268,6 +269,7 @@ def _not_holding_already(form, network, role):
 def network_roles(request, slug):
     """The BIN's coordinators and officers, current and past; appoint a new one."""
     network = get_network_for(request.user, C.INVITE_COORDINATORS, slug)
+    confirm_recent_login_to_change(request)
     roles = _appointable_roles(request.user, network)
     form = AppointForm(request.POST or None, roles=roles)
     if form.is_valid() and _not_holding_already(form, network, form.cleaned_data["role"]):
@@ -307,6 +309,7 @@ def network_roles(request, slug):
 def role_end(request, slug, pk):
     network = get_network_for(request.user, C.INVITE_COORDINATORS, slug)
     assignment = _role_of(request.user, network, pk)
+    confirm_recent_login_to_change(request)
     form = EndRoleForm(request.POST or None)
     if form.is_valid():
         services.end_role(request.user, assignment, form.cleaned_data["ended_on"])
@@ -323,6 +326,7 @@ def role_end(request, slug, pk):
 def role_replace(request, slug, pk):
     network = get_network_for(request.user, C.INVITE_COORDINATORS, slug)
     assignment = _role_of(request.user, network, pk)
+    confirm_recent_login_to_change(request)
     form = PersonForm(request.POST or None)
     if form.is_valid() and _not_holding_already(form, network, assignment.role):
         services.replace_role(request.user, assignment, form.cleaned_data["email"], **form.person())
@@ -358,6 +362,7 @@ def coordinator_measures(request, slug, pk):
         ),
         pk=pk,
     )
+    confirm_recent_login_to_change(request)
     form = MeasureForm(request.POST or None)
     if form.is_valid():
         data = form.cleaned_data

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from nabuur.accounts.decorators import confirm_recent_login_to_change
 from nabuur.audit.services import record
 from nabuur.lib import clock
 from nabuur.networks.forms import EndRoleForm
@@ -82,6 +83,7 @@ def _zone_role(zone, pk):
 def zone_staff(request, slug):
     """The zone's staff with a role beyond one BIN, current and past; invite someone."""
     zone = get_zone_for(request.user, Capability.INVITE_STAFF, slug)
+    confirm_recent_login_to_change(request)
     form = ZoneStaffInviteForm(request.POST or None, zone=zone)
     if form.is_valid():
         data = form.cleaned_data
@@ -132,6 +134,7 @@ def zone_staff(request, slug):
 def zone_role_end(request, slug, pk):
     zone = get_zone_for(request.user, Capability.INVITE_STAFF, slug)
     assignment = _zone_role(zone, pk)
+    confirm_recent_login_to_change(request)
     form = EndRoleForm(request.POST or None)
     if form.is_valid():
         # The last administrator ending their own role would lock the zone out of itself.
@@ -152,6 +155,7 @@ def screening_page(request, assignment, *, back_url, context):
     """The screening form of one coordinator role; shared by the zone and the BIN pages."""
     if assignment.role not in COORDINATOR_ROLES:
         raise PermissionDenied
+    confirm_recent_login_to_change(request)
     initial = {
         "screening_result": assignment.screening_result,
         "screened_on": assignment.screened_on,

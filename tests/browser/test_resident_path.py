@@ -20,6 +20,7 @@ from nabuur.staff.models import Role
 from nabuur.zones.documents import publish_house_rules, publish_privacy_notice
 from tests import factories
 from tests.i18n import nl
+from tests.sessions import mark_recently_authenticated
 
 from .helpers import assert_accessible, assert_no_horizontal_scroll, nu_errors, tab_to
 
@@ -122,6 +123,8 @@ def log_in_browser(context, live_server, user, second_factor=False):
         TOTP.activate(user, generate_totp_secret())
     client = Client()
     client.force_login(user)
+    # A fresh login: role changes and exports would otherwise ask for the password again.
+    mark_recently_authenticated(client.session, user)
     session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     context.add_cookies(
         [{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]

@@ -30,6 +30,7 @@ from nabuur.staff.models import Role, RoleAssignment, ScreeningResult
 from nabuur.staff.services import invite
 from tests import factories
 from tests.i18n import nl
+from tests.sessions import mark_recently_authenticated
 
 from .helpers import assert_accessible, tab_to
 
@@ -153,10 +154,13 @@ def log_in_with_password(page, live_server, email, password):
     submit_with_enter(page)
 
 
-def log_in_browser(context, live_server, user):
-    """Give a browser context the session of `user`, as if they had logged in a while ago."""
+def log_in_browser(context, live_server, user, recent=False):
+    """Give a browser context the session of `user`, as if they had logged in a while ago (or,
+    with `recent`, a moment ago: role changes ask for a recent login)."""
     client = Client()
     client.force_login(user)
+    if recent:
+        mark_recently_authenticated(client.session, user)
     session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     context.add_cookies(
         [{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
@@ -382,7 +386,7 @@ def test_staff_pages_of_the_zone_admin_and_a_new_coordinator_with_the_keyboard(
     zone, centrum = staff_data["zone"], staff_data["centrum"]
     admin = staff_data["zone_admin"]
     TOTP.activate(admin, generate_totp_secret())
-    log_in_browser(page.context, live_server, admin)
+    log_in_browser(page.context, live_server, admin, recent=True)
     # A coordinator the police have not screened yet, who has not confirmed being 18 or older.
     newcomer = factories.RoleFactory(
         role=Role.COORDINATOR,
