@@ -99,6 +99,13 @@ def send_address_request_received(address_request):
     _send("address_request_received", address_request.email, language, context)
 
 
+def send_address_request_closed(address_request, reason):
+    """No BIN covers the person's address: the police tell them, with whom to talk."""
+    language = address_request.language or settings.LANGUAGE_CODE
+    context = {"request": address_request, "zone": address_request.zone, "reason": reason}
+    _send("address_request_closed", address_request.email, language, context)
+
+
 def send_login_link(user, token):
     language = person_language(user)
     context = {

@@ -7,6 +7,8 @@ from django.utils.translation import pgettext_lazy
 
 from nabuur.lib import clock
 from nabuur.lib.languages import PUBLIC_LANGUAGES
+from nabuur.networks.models import Network
+from nabuur.zones.models import Street
 
 from .models import Basis, ConsentChannel, MeasureKind, MembershipStatus
 
@@ -347,3 +349,37 @@ class MeasureForm(AccessibleForm):
             if until is None or until <= clock.today():
                 self.add_error("until", _("Choose the last day of the suspension, after today."))
         return data
+
+
+class AssignAddressForm(AccessibleForm):
+    """Where the zone's police put a sign-up from outside every BIN."""
+
+    network = forms.ModelChoiceField(label=_("BIN"), queryset=Network.objects.none())
+    street = forms.ModelChoiceField(
+        label=_("Street"),
+        queryset=Street.objects.none(),
+        help_text=_("The street as it is known in the address register."),
+    )
+    house_number = forms.IntegerField(label=_("House number"), min_value=1, max_value=99999)
+    house_number_suffix = forms.CharField(label=_("Letter"), max_length=8, required=False)
+
+    def __init__(self, *args, zone, postcode, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["network"].queryset = Network.objects.filter(
+            municipality__zone=zone, status__in=["preparation", "active"]
+        ).order_by("name")
+        streets = Street.objects.filter(municipality__zone=zone).select_related("municipality")
+        near = streets.filter(postcode=postcode)
+        self.fields["street"].queryset = (near if near.exists() else streets).order_by("name_nl")
+        self.fields["street"].label_from_instance = lambda street: (
+            f"{street.name}, {street.postcode} {street.municipality.name}"
+        )
+
+
+class CloseAddressForm(AccessibleForm):
+    reason = forms.CharField(
+        label=_("Message to the person (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -3,16 +3,16 @@
 from django.utils.translation import gettext_lazy as _
 
 from nabuur.staff.panels import Panel, register
-from nabuur.staff.permissions import Capability, networks_where
+from nabuur.staff.permissions import Capability, can, networks_where
 
-from .models import Measure, MeasureKind, MeasureState
+from .models import AddressRequest, AddressRequestStatus, Measure, MeasureKind, MeasureState
 
 
 @register
 def members_panel(request, scopes):
     """Links to the member lists the person may see, and suspensions waiting for them.
 
-    Two queries whatever the number of BINs or measures.
+    Two queries whatever the number of BINs or measures, and one per zone the person runs.
     """
     networks = list(
         networks_where(request.user, Capability.VIEW_MEMBERS).only("name", "slug").order_by("name")
@@ -29,5 +29,15 @@ def members_panel(request, scopes):
         .select_related("membership__network")
         .order_by("proposed_at")
     )
-    context = {"networks": networks, "to_confirm": to_confirm}
+    # Zone administrators decide where sign-ups from outside every BIN belong.
+    zones = [
+        a.zone
+        for a in scopes.assignments
+        if a.zone_id and can(request.user, Capability.MANAGE_MEMBERS, a.zone)
+    ]
+    for zone in zones:
+        zone.open_requests = AddressRequest.objects.filter(
+            zone=zone, status=AddressRequestStatus.OPEN
+        ).count()
+    context = {"networks": networks, "to_confirm": to_confirm, "zones": zones}
     return Panel(_("Members"), "members/staff/panel.html", context)

@@ -28,6 +28,7 @@ from . import emails
 from .models import (
     CURRENT_STATUSES,
     AddressRequest,
+    AddressRequestStatus,
     Basis,
     BlockedPerson,
     Consent,
@@ -226,6 +227,77 @@ def request_address_check(
         address_request.documents.set(documents)
         emails.send_address_request_received(address_request)
     return address_request
+
+
+class AlreadyHandled(Exception):
+    """Someone else assigned or closed this address request a moment ago."""
+
+
+def _forget_address_request(address_request, actor, action, **details):
+    """Close the request and keep no personal data on it: the membership (if any) holds it."""
+    address_request.first_name = address_request.last_name = ""
+    address_request.email = address_request.phone = address_request.enterprise_number = ""
+    address_request.handled_at = clock.now()
+    address_request.save()
+    from nabuur.audit.services import record
+
+    record(actor, action, target=address_request, details=details)
+
+
+def assign_address_request(
+    actor, address_request, *, network, street, house_number, house_number_suffix=""
+):
+    """The zone's police put a sign-up from outside every BIN into `network` at `street`.
+
+    The person gets a pending membership with the details and consents of their request, and
+    the usual confirmation e-mail. Returns the membership, or None when the person or address is
+    permanently suspended in the zone. Raises AlreadyHandled, or MembershipExists when the person
+    is already a member of `network`.
+    """
+    with transaction.atomic():
+        locked = AddressRequest.objects.select_for_update().get(pk=address_request.pk)
+        if locked.status != AddressRequestStatus.OPEN:
+            raise AlreadyHandled
+        membership = request_membership(
+            network=network,
+            street=street,
+            house_number=house_number,
+            house_number_suffix=house_number_suffix,
+            box=locked.box,
+            postcode=street.postcode or locked.postcode,
+            first_name=locked.first_name,
+            last_name=locked.last_name,
+            email=locked.email,
+            phone=locked.phone,
+            basis=locked.basis,
+            enterprise_number=locked.enterprise_number,
+            language=locked.language,
+            documents=list(locked.documents.all()),
+            channel=ConsentChannel.WEB,
+            source_note="sign-up outside every BIN, assigned by the police",
+        )
+        locked.status = AddressRequestStatus.ASSIGNED
+        locked.network = network
+        _forget_address_request(
+            locked,
+            actor,
+            "members.address_request_assign",
+            network=network.pk,
+            membership=membership.pk if membership else None,
+        )
+    return membership
+
+
+def close_address_request(actor, address_request, *, reason=""):
+    """No BIN fits the address: tell the person, in their language, and close the request."""
+    with transaction.atomic():
+        locked = AddressRequest.objects.select_for_update().get(pk=address_request.pk)
+        if locked.status != AddressRequestStatus.OPEN:
+            raise AlreadyHandled
+        emails.send_address_request_closed(locked, reason)
+        locked.status = AddressRequestStatus.CLOSED
+        _forget_address_request(locked, actor, "members.address_request_close")
+    return locked
 
 
 # --- Double opt-in ----------------------------------------------------------------------------

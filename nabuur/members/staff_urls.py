@@ -7,6 +7,9 @@ from . import staff_views as views
 app_name = "members_staff"
 
 urlpatterns = [
+    # Sign-ups from outside every BIN, per zone (a BIN's slug never contains a slash).
+    path("zone/<slug:zone_slug>/requests/", views.address_requests, name="address_requests"),
+    path("zone/<slug:zone_slug>/requests/<int:pk>/", views.address_request, name="address_request"),
     path("<slug:slug>/", views.member_list, name="list"),
     path("<slug:slug>/add/", views.add, name="add"),
     re_path(r"^(?P<slug>[-\w]+)/export\.(?P<file_format>csv|xlsx)$", views.export, name="export"),

@@ -21,15 +21,33 @@ from django.views.decorators.http import require_POST
 from nabuur.accounts.decorators import require_recent_login
 from nabuur.audit.services import audit_view
 from nabuur.lib.languages import regime_languages
-from nabuur.staff.access import get_network_for
+from nabuur.networks.finder import find_networks
+from nabuur.staff.access import get_network_for, get_zone_for
 from nabuur.staff.permissions import Capability, can
 from nabuur.zones.models import Street
 
 from . import services
 from .addresses import locate
 from .export import member_list_csv, member_list_xlsx
-from .forms import MeasureForm, MemberByHandForm, MemberEditForm, MemberSearchForm, ReasonForm
-from .models import CURRENT_STATUSES, Basis, Measure, MeasureKind, Membership, MembershipStatus
+from .forms import (
+    AssignAddressForm,
+    CloseAddressForm,
+    MeasureForm,
+    MemberByHandForm,
+    MemberEditForm,
+    MemberSearchForm,
+    ReasonForm,
+)
+from .models import (
+    CURRENT_STATUSES,
+    AddressRequest,
+    AddressRequestStatus,
+    Basis,
+    Measure,
+    MeasureKind,
+    Membership,
+    MembershipStatus,
+)
 from .services import EmailTaken, MeasureRefused, MembershipExists, PersonBlocked
 
 PAGE_SIZE = 50
@@ -412,3 +430,87 @@ def _export_after_reauthentication(request, network, file_format):
         response = HttpResponse(member_list_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{network.slug}-members.{file_format}"'
     return response
+
+
+# --- Sign-ups from outside every BIN: the zone's police decide ---------------------------------
+
+
+def _open_requests(zone):
+    return AddressRequest.objects.filter(zone=zone, status=AddressRequestStatus.OPEN)
+
+
+@staff_page
+def address_requests(request, zone_slug):
+    """The sign-ups whose address lies outside every BIN, oldest first."""
+    zone = get_zone_for(request.user, Capability.MANAGE_MEMBERS, zone_slug)
+    waiting = list(_open_requests(zone).order_by("requested_at", "pk"))
+    audit_view(
+        request,
+        "members.address_requests_viewed",
+        [],
+        target=zone,
+        details={"requests": [item.pk for item in waiting]},
+    )
+    return render(
+        request, "members/staff/address_requests.html", {"zone": zone, "waiting": waiting}
+    )
+
+
+@staff_page
+def address_request(request, zone_slug, pk):
+    """One sign-up from outside every BIN: suggest a BIN, assign it, or close the request."""
+    zone = get_zone_for(request.user, Capability.MANAGE_MEMBERS, zone_slug)
+    item = get_object_or_404(_open_requests(zone), pk=pk)
+    action = request.POST.get("action") if request.method == "POST" else None
+    assign_form = AssignAddressForm(
+        request.POST if action == "assign" else None,
+        zone=zone,
+        postcode=item.postcode,
+        initial={"house_number": "".join(c for c in item.house_number if c.isdigit())},
+    )
+    close_form = CloseAddressForm(request.POST if action == "close" else None)
+    if action == "assign" and assign_form.is_valid():
+        data = assign_form.cleaned_data
+        try:
+            services.assign_address_request(
+                request.user,
+                item,
+                network=data["network"],
+                street=data["street"],
+                house_number=data["house_number"],
+                house_number_suffix=data["house_number_suffix"],
+            )
+        except services.AlreadyHandled:
+            messages.error(request, _("Someone else handled this request a moment ago."))
+        except MembershipExists:
+            assign_form.add_error("network", _("This person is already a member of that BIN."))
+        else:
+            messages.success(
+                request,
+                _("The person is asked by e-mail to confirm their membership of %(name)s.")
+                % {"name": data["network"].name},
+            )
+            return redirect("members_staff:address_requests", zone_slug=zone.slug)
+    if action == "close" and close_form.is_valid():
+        try:
+            services.close_address_request(
+                request.user, item, reason=close_form.cleaned_data["reason"]
+            )
+        except services.AlreadyHandled:
+            messages.error(request, _("Someone else handled this request a moment ago."))
+        else:
+            messages.success(request, _("The request is closed and the person told."))
+        return redirect("members_staff:address_requests", zone_slug=zone.slug)
+    found = find_networks(f"{item.street_name} {item.house_number}, {item.postcode}")
+    audit_view(request, "members.address_request_viewed", [], target=item)
+    return render(
+        request,
+        "members/staff/address_request.html",
+        {
+            "zone": zone,
+            "item": item,
+            "suggestions": found.networks,
+            "assign_form": assign_form,
+            "close_form": close_form,
+        },
+    )

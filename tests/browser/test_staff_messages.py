@@ -184,3 +184,45 @@ def test_from_the_coordinators_draft_to_the_members_unsubscribe(
     assert_accessible(page)
     membership = member.memberships.get(network=network)
     assert membership.status == MembershipStatus.LEFT
+
+
+def test_the_zone_admin_places_a_sign_up_from_outside_every_bin(
+    page, live_server, newsroom, assert_valid_html
+):
+    """The queue of sign-ups no BIN covers: the list, one request, placed in a BIN by keyboard."""
+    from nabuur.members.models import AddressRequestStatus
+    from nabuur.members.services import request_address_check
+
+    network = newsroom["network"]
+    zone = network.municipality.zone
+    street = factories.StreetFactory(
+        municipality=network.municipality, name_nl="Veldstraat", postcode="2650"
+    )
+    item = request_address_check(
+        zone=zone,
+        first_name="Ann",
+        last_name="Peeters",
+        email="ann.peeters@example.org",
+        street_name="Veldstr.",
+        house_number="12",
+        postcode="2650",
+    )
+    admin = factories.RoleFactory(role=Role.ZONE_ADMIN, zone=zone).user
+    log_in_browser(page.context, live_server, admin, second_factor=True)
+    page.goto(live_server.url + f"/nl/staff/members/zone/{zone.slug}/requests/")
+    check(page, assert_valid_html, nl("Sign-ups from outside every BIN"))
+    page.get_by_role("link", name="Peeters, Ann").click()
+    check(page, assert_valid_html, nl("Sign-up of %(first)s %(last)s", first="Ann", last="Peeters"))
+
+    tab_to(page, lambda element: element.name == "network")
+    page.keyboard.press("ArrowDown")
+    tab_to(page, lambda element: element.name == "street")
+    page.keyboard.type("Veldstraat")  # a select's type-ahead picks the option
+    tab_to(page, lambda element: element.text == nl("Put in this BIN"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    check(page, assert_valid_html, nl("Sign-ups from outside every BIN"))
+    item.refresh_from_db()
+    assert (item.status, item.network) == (AddressRequestStatus.ASSIGNED, network)
+    membership = network.memberships.get(user__email="ann.peeters@example.org")
+    assert (membership.street, membership.house_number) == (street, 12)

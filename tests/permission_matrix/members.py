@@ -51,11 +51,39 @@ def _proposed_measure(ctx):
 
 
 VIEW_MEMBERS = {"capability": "view_members", "object": "bin_a"}
+
+
+def _address_request(ctx):
+    from nabuur.members.services import request_address_check
+
+    item = request_address_check(
+        zone=ctx.zone,
+        first_name="Ann",
+        last_name="Peeters",
+        email="ann.peeters@example.org",
+        street_name="Veldstraat",
+        house_number="3",
+        postcode="2650",
+    )
+    return {"zone_slug": ctx.zone.slug, "pk": item.pk}
+
+
 MANAGE_MEMBERS = {"capability": "manage_members", "object": "bin_a"}
 MEASURES = {"capability": "member_measures", "object": "bin_a", "method": "post", "ok": (302,)}
 
 STAFF_ENTRIES = {
     "members_staff:list": {**VIEW_MEMBERS, "kwargs": _bin},
+    # Sign-ups from outside every BIN: the zone's administrators decide.
+    "members_staff:address_requests": {
+        "capability": "manage_members",
+        "object": "zone",
+        "kwargs": lambda ctx: {"zone_slug": ctx.zone.slug},
+    },
+    "members_staff:address_request": {
+        "capability": "manage_members",
+        "object": "zone",
+        "kwargs": _address_request,
+    },
     "members_staff:member": {**VIEW_MEMBERS, "kwargs": _member_of_a},
     # Exporting asks for the password again first: a redirect to allauth's reauthentication.
     "members_staff:export": {
