@@ -5,6 +5,8 @@ import io
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.test import TestCase
 from django.utils import translation
 from pypdf import PdfReader
 
@@ -13,7 +15,8 @@ from nabuur.evaluation import reports, services
 from nabuur.evaluation.models import CharterState, CharterVersion, Payer
 from nabuur.lib.languages import LanguageRegime
 from nabuur.messaging.plans import save_plan
-from nabuur.staff.models import Role
+from nabuur.staff import services as staff_services
+from nabuur.staff.models import Role, RoleAssignment, ScreeningResult
 
 from . import factories
 
@@ -254,3 +257,233 @@ def test_the_charter_page_shows_the_draft_and_signs_by_post(client, bin_a, partn
     assert response.status_code == 302
     assert charter.budget.get().item == "Straatborden"
     assert charter.signatures.count() == 0
+
+
+# --- The exchange with the FOD ----------------------------------------------------------------
+
+FOD_URL = "/nl/staff/evaluation/charter/centrum/1/fod/"
+FOD_FORM = {
+    "sent_to_fod_on": "2025-03-01",
+    "fod_answered_on": "2025-04-02",
+    "fod_answer": "Ontvangen, in orde.",
+}
+
+
+@pytest.fixture
+def charter_in_force(bin_a, partners):
+    charter = services.start_charter(bin_a, partners["officer"])
+    for person in partners.values():
+        charter = services.sign_charter(charter, person)
+    return charter
+
+
+def log_in(client, user):
+    TOTP.activate(user, generate_totp_secret())
+    client.force_login(user)
+
+
+def fod_exchange(charter):
+    charter.refresh_from_db()
+    return (charter.sent_to_fod_on, charter.fod_answered_on, charter.fod_answer)
+
+
+def test_a_zone_admin_records_the_fod_exchange_without_being_able_to_sign(
+    client, charter_in_force, zone_admin
+):
+    import datetime
+
+    log_in(client, zone_admin)
+    page = client.get("/nl/staff/evaluation/charter/centrum/")
+    assert page.status_code == 200
+    assert f'action="{FOD_URL}"' in page.text
+    assert "/nl/staff/evaluation/charter/centrum/start/" not in page.text
+    assert "/budget/" not in page.text
+    response = client.post(FOD_URL, FOD_FORM)
+    assert response.status_code == 302
+    assert response["Location"] == "/nl/staff/evaluation/charter/centrum/"
+    assert fod_exchange(charter_in_force) == (
+        datetime.date(2025, 3, 1),
+        datetime.date(2025, 4, 2),
+        "Ontvangen, in orde.",
+    )
+    entry = AuditEntry.objects.get(action="evaluation.charter_fod")
+    assert (entry.actor_id, entry.object_type, entry.object_id) == (
+        zone_admin.pk,
+        "evaluation.charterversion",
+        str(charter_in_force.pk),
+    )
+    assert "Ontvangen, in orde." in client.get("/nl/staff/evaluation/charter/centrum/").text
+    # Recording the exchange gives no right to sign or start a version.
+    assert client.post("/nl/staff/evaluation/charter/centrum/start/").status_code == 403
+    assert client.post("/nl/staff/evaluation/charter/centrum/1/sign/").status_code == 403
+
+
+def test_an_outsider_cannot_record_the_fod_exchange(client, charter_in_force, coordinator_b):
+    log_in(client, coordinator_b)
+    assert client.post(FOD_URL, FOD_FORM).status_code == 404
+    assert fod_exchange(charter_in_force) == (None, None, "")
+    assert not AuditEntry.objects.filter(action="evaluation.charter_fod").exists()
+    with pytest.raises(PermissionDenied):
+        services.record_fod(
+            charter_in_force, coordinator_b, sent_on=None, answered_on=None, answer=""
+        )
+
+
+def test_the_coordinator_still_records_the_fod_exchange(client, charter_in_force, partners):
+    import datetime
+
+    log_in(client, partners["coordinator"])
+    assert f'action="{FOD_URL}"' in client.get("/nl/staff/evaluation/charter/centrum/").text
+    assert client.post(FOD_URL, {"sent_to_fod_on": "2025-03-01"}).status_code == 302
+    assert fod_exchange(charter_in_force) == (datetime.date(2025, 3, 1), None, "")
+    entry = AuditEntry.objects.get(action="evaluation.charter_fod")
+    assert entry.actor_id == partners["coordinator"].pk
+
+
+def test_a_member_sees_no_fod_form_and_cannot_record(client, charter_in_force, member_a):
+    log_in(client, member_a)
+    assert client.post(FOD_URL, FOD_FORM).status_code == 404
+    assert fod_exchange(charter_in_force) == (None, None, "")
+
+
+# --- The charter follows role and plan changes at once ---------------------------------------
+
+
+def charter_mails():
+    """The recipients of the charter e-mails sent, sorted."""
+    return sorted(m.to[0] for m in mail.outbox if "/staff/evaluation/charter/" in m.body)
+
+
+def test_inviting_a_new_officer_starts_a_new_version_at_once_and_tells_the_partners(
+    bin_a, partners, charter_in_force, zone_admin
+):
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assignment, _link = staff_services.invite(
+            zone_admin, "nieuwe.agent@example.be", Role.OFFICER, network=bin_a
+        )
+    latest = services.latest_charter(bin_a)
+    assert (latest.version, latest.state, latest.reason) == (2, CharterState.DRAFT, "contacts")
+    assert [(c["party"], c["user"]) for c in latest.contacts] == [
+        ("coordinator", partners["coordinator"].pk),
+        ("officer", partners["officer"].pk),
+        ("officer", assignment.user_id),
+        ("municipality", partners["municipality"].pk),
+    ]
+    assert charter_mails() == sorted(
+        [*(p.email for p in partners.values()), "nieuwe.agent@example.be"]
+    )
+    charter_in_force.refresh_from_db()
+    assert charter_in_force.state == CharterState.IN_FORCE
+    # Nothing is left for the hourly job.
+    assert services.refresh_charters() == 0
+
+
+def test_ending_a_role_updates_the_draft_at_once_and_drops_its_signatures(
+    bin_a, partners, zone_admin
+):
+    charter = services.start_charter(bin_a, partners["officer"])
+    services.sign_charter(charter, partners["coordinator"])
+    officer_role = RoleAssignment.objects.get(user=partners["officer"])
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        staff_services.end_role(zone_admin, officer_role)
+    charter.refresh_from_db()
+    assert (charter.version, charter.reason) == (1, "contacts")
+    assert [c["party"] for c in charter.contacts] == ["coordinator", "municipality"]
+    assert charter.signatures.count() == 0
+    assert CharterVersion.objects.count() == 1
+    assert charter_mails() == sorted(
+        [partners["coordinator"].email, partners["municipality"].email]
+    )
+
+
+def test_a_coordinator_joins_the_charter_once_screened_and_confirmed_adult(
+    bin_a, partners, charter_in_force
+):
+    officer = partners["officer"]
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assignment, _link = staff_services.invite(
+            officer, "nieuwe.coordinator@example.be", Role.CO_COORDINATOR, network=bin_a
+        )
+    assert services.latest_charter(bin_a).version == 1
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        staff_services.record_screening(officer, assignment, ScreeningResult.POSITIVE)
+    assert services.latest_charter(bin_a).version == 1
+    assert charter_mails() == []
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert staff_services.confirm_adult(assignment.user) == 1
+    latest = services.latest_charter(bin_a)
+    assert (latest.version, latest.reason) == (2, "contacts")
+    assert assignment.user_id in [c["user"] for c in latest.contacts]
+    assert charter_mails() == sorted(
+        [*(p.email for p in partners.values()), "nieuwe.coordinator@example.be"]
+    )
+
+
+def test_a_new_municipality_contact_refreshes_every_charter_of_the_municipality(
+    bin_a, bin_b, partners, charter_in_force, zone_admin
+):
+    services.start_charter(bin_b, partners["municipality"])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assignment, _link = staff_services.invite(
+            zone_admin,
+            "schepen@example.be",
+            Role.MUNICIPALITY_CONTACT,
+            municipality=bin_a.municipality,
+        )
+    for network, version in ((bin_a, 2), (bin_b, 1)):
+        latest = services.latest_charter(network)
+        assert (latest.version, latest.reason) == (version, "contacts"), network.slug
+        assert assignment.user_id in [c["user"] for c in latest.contacts], network.slug
+
+
+def test_a_new_zone_admin_leaves_the_charters_alone(bin_a, charter_in_force, zone_admin):
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        staff_services.invite(
+            zone_admin, "beheerder@example.be", Role.ZONE_ADMIN, zone=bin_a.municipality.zone
+        )
+    assert CharterVersion.objects.count() == 1
+    assert charter_mails() == []
+
+
+def test_saving_the_plan_updates_the_draft_at_once_and_tells_the_partners(bin_a, partners):
+    charter = services.start_charter(bin_a, partners["officer"])
+    services.sign_charter(charter, partners["officer"])
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        save_plan(
+            bin_a,
+            partners["officer"],
+            police_direct_to_members=True,
+            coordinator_needs_approval=False,
+            allowed_kinds={},
+        )
+    charter.refresh_from_db()
+    assert (charter.version, charter.plan_version, charter.reason) == (1, 1, "plan")
+    assert charter.signatures.count() == 0
+    assert charter_mails() == sorted(p.email for p in partners.values())
+    assert services.refresh_charters() == 0
+
+
+def test_a_plan_saved_in_a_transaction_that_rolls_back_changes_no_charter(bin_a, partners):
+    from django.db import transaction
+
+    charter = services.start_charter(bin_a, partners["officer"])
+    with (
+        TestCase.captureOnCommitCallbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        save_plan(
+            bin_a,
+            partners["officer"],
+            police_direct_to_members=True,
+            coordinator_needs_approval=False,
+            allowed_kinds={},
+        )
+        raise RuntimeError("rolled back")
+    charter.refresh_from_db()
+    assert charter.plan_version == 0

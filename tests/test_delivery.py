@@ -236,3 +236,61 @@ def test_backoff_doubles_up_to_an_hour():
         60,
         60,
     ]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_relay_accepts_no_e_mail_while_an_earlier_one_is_unrecorded(settings, sink, bin_a):
+    # On PostgreSQL the worker overlaps recording a sent row with the next e-mail's SMTP
+    # commands. A lock held elsewhere on the first row stalls its UPDATE: the relay must then
+    # not receive the end of the second e-mail before the lock is gone and the first recorded.
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    for _ in range(4):
+        factories.MembershipFactory(network=bin_a)
+    message = make_message(bin_a)
+    add_variant(message)
+    queue_message(message, now=NOW)
+    settings.MAILERS = sink.mailers()
+    unrecorded, locked = [], threading.Event()
+
+    def hold_lock(message_id):
+        with transaction.atomic():
+            Delivery.objects.select_for_update().get(message_id_header=message_id)
+            locked.set()
+            time.sleep(0.5)
+        connections.close_all()
+
+    def check(received):
+        # aiosmtpd's thread has a database connection of its own: it sees only commits.
+        earlier = [envelope.message_id.strip("<>") for envelope in sink.envelopes[:-1]]
+        recorded = set(
+            Delivery.objects.filter(
+                message_id_header__in=earlier, state=DeliveryState.SENT
+            ).values_list("message_id_header", flat=True)
+        )
+        unrecorded.extend(sorted(set(earlier) - recorded))
+        if len(sink.envelopes) == 1:
+            threading.Thread(target=hold_lock, args=[received.message_id.strip("<>")]).start()
+            locked.wait(5)
+        connections.close_all()
+
+    sink.handler.after_accept = check
+    with clock.frozen_at(NOW):
+        assert deliver_due() == 4
+
+    assert len(sink.envelopes) == 4
+    assert locked.is_set()
+    assert unrecorded == []
+    assert states() == [DeliveryState.SENT] * 4
+
+
+def test_dot_stuffed_doubles_leading_dots_and_ends_the_data():
+    from nabuur.messaging.delivery import dot_stuffed
+
+    assert dot_stuffed(b"Subject: x\r\n\r\n.hidden\r\nline.\r\n..two") == (
+        b"Subject: x\r\n\r\n..hidden\r\nline.\r\n...two\r\n.\r\n"
+    )

@@ -15,9 +15,15 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from nabuur.evaluation import reports, services
-from nabuur.evaluation.models import Evaluation, SurveyAnswer, SurveyInvitation
+from nabuur.evaluation.models import (
+    Evaluation,
+    EvaluationState,
+    SurveyAnswer,
+    SurveyInvitation,
+)
 from nabuur.lib import clock
 from nabuur.lib.languages import LanguageRegime
+from nabuur.messaging.models import Feedback
 from nabuur.operations.jobs import registered_jobs
 from nabuur.staff.models import Role
 
@@ -257,3 +263,71 @@ def test_the_dashboard_links_a_zone_admin_to_last_years_overview(client, zone_ad
 def test_a_coordinator_gets_no_zone_overview_link(client, coordinator_a):
     log_in(client, coordinator_a)
     assert "/staff/evaluation/overview/zone/" not in client.get("/nl/staff/").text
+
+
+def busy_bin(municipality, index):
+    """A BIN with a member, a message, an e-mail with feedback in 2025; its evaluation open
+    (over its own period), signed, or not opened, by turns."""
+    network = factories.NetworkFactory(municipality=municipality)
+    membership = factories.MembershipFactory(
+        network=network, approved_at=datetime.datetime(2025, 3, 1, 9, tzinfo=UTC)
+    )
+    message = factories.MessageFactory(
+        targets=[network], queued_at=datetime.datetime(2025, 4, 1, 9, tzinfo=UTC)
+    )
+    delivery = factories.DeliveryFactory(message=message, user=membership.user)
+    Feedback.objects.create(delivery=delivery, useful=True)
+    if index % 3 == 1:
+        services.open_evaluation(
+            network, 2025, period_start=datetime.date(2025, 1, index), period_end=None
+        )
+    elif index % 3 == 2:
+        evaluation = services.open_evaluation(network, 2025)
+        for role in (Role.OFFICER, Role.COORDINATOR):
+            signer = factories.RoleFactory(role=role, network=network).user
+            evaluation = services.sign_evaluation(evaluation, signer)
+    return network
+
+
+def overview_queries(client, url):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context.captured_queries), response
+
+
+OVERVIEW_URLS = [
+    "/nl/staff/evaluation/overview/zone/pz-test/2025/",
+    "/nl/staff/evaluation/overview/zone/pz-test/2025/overview.csv",
+    "/nl/staff/evaluation/overview/municipality/11013/2025/",
+    "/nl/staff/evaluation/overview/municipality/11013/2025/overview.csv",
+]
+
+
+@pytest.mark.parametrize("url", OVERVIEW_URLS)
+def test_the_overview_needs_as_many_queries_for_six_bins_as_for_two(
+    client, municipality, zone_admin, url
+):
+    for index in range(2):
+        busy_bin(municipality, index)
+    log_in(client, zone_admin)
+    two, response = overview_queries(client, url)
+    if url.endswith(".csv"):
+        assert len(response.content.decode().splitlines()) == 1 + 2
+    for index in range(2, 6):
+        busy_bin(municipality, index)
+    six, response = overview_queries(client, url)
+    if url.endswith(".csv"):
+        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        # Each BIN: 1 member at the end, 1 joined, 1 message, 1 useful vote, all delivered.
+        assert [row[3:10] for row in rows[1:]] == [["1", "1", "0", "1", "1", "0", "1"]] * 6
+        with translation.override("nl"):
+            states = {
+                translation.gettext("not opened"),
+                str(EvaluationState.OPEN.label),
+                str(EvaluationState.SIGNED.label),
+            }
+        assert {row[-1] for row in rows[1:]} == states
+    else:
+        assert response.text.count('<th scope="row">') == 6
+    assert six == two

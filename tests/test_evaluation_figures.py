@@ -198,3 +198,92 @@ def test_the_csv_lists_every_figure(year):
     assert {key: int(by_key[key]) for key in EXPECTED} == EXPECTED
     assert by_key["delivery_rate"] == "60.0"
     assert by_key["decision_hours"] == "15.0"
+
+
+# --- The overview counts many BINs at once: the same numbers as each BIN's figures ------------
+
+
+def overview_values(networks, year):
+    from nabuur.evaluation import reports
+
+    return {
+        row["network"].slug: dict(zip(reports.OVERVIEW_COLUMNS, row["values"], strict=True))
+        | {"growth": row["growth"], "delivery_rate": row["delivery_rate"]}
+        for row in reports.overview_rows(networks, year)
+    }
+
+
+def expected_row(result):
+    from nabuur.evaluation import reports
+
+    rates = figures.rates(result)
+    return {key: result[key]["value"] for key in reports.OVERVIEW_COLUMNS} | {
+        "growth": rates["growth"],
+        "delivery_rate": rates["delivery_rate"],
+    }
+
+
+def test_the_overview_counts_what_the_figures_of_each_bin_count(year, bin_a, bin_b):
+    # A member of both BINs gets a message to both; one of A rejoined (two memberships).
+    both = member(bin_a, at(2024, 1, 1, 9))
+    factories.MembershipFactory(
+        user=both.user, network=bin_b, approved_at=at(2025, 6, 1, 9), confirmed_at=None
+    )
+    again = member(bin_a, at(2024, 2, 1, 9), left=at(2024, 3, 1, 9))
+    factories.MembershipFactory(
+        user=again.user, network=bin_a, approved_at=at(2025, 1, 5, 9), confirmed_at=None
+    )
+    message = factories.MessageFactory(targets=[bin_a, bin_b], queued_at=at(2025, 6, 2))
+    Feedback.objects.create(
+        delivery=factories.DeliveryFactory(message=message, user=both.user), useful=False
+    )
+    factories.DeliveryFactory(message=message, user=again.user, state="bounced")
+    # B's evaluation covers another period than A's.
+    evaluation_b = services.open_evaluation(
+        bin_b,
+        2025,
+        period_start=datetime.date(2025, 3, 1),
+        period_end=datetime.date(2025, 9, 30),
+    )
+    expected = {
+        "centrum": expected_row(figures.compute(year["evaluation"])),
+        "elsdonk": expected_row(figures.compute(evaluation_b)),
+    }
+    assert overview_values([bin_a, bin_b], 2025) == expected
+    assert expected["centrum"] == {
+        "members_start": 3,
+        "members_end": 4,
+        "joins": 3,
+        "leaves": 2,
+        "messages": 4,
+        "feedback_useful": 2,
+        "feedback_not_useful": 2,
+        "growth": 1,
+        "delivery_rate": 57.1,
+    }
+    assert expected["elsdonk"]["members_end"] == 2
+    # The grouped counts give every figure they cover as compute() does.
+    periods = {
+        figures.bounds(year["evaluation"]): [bin_a.pk],
+        figures.bounds(evaluation_b): [bin_b.pk],
+    }
+    counts = figures.overview_counts(periods)
+    for network, evaluation in ((bin_a, year["evaluation"]), (bin_b, evaluation_b)):
+        result = figures.compute(evaluation)
+        assert {key: counts[network.pk][key]["value"] for key in figures.OVERVIEW_KEYS} == {
+            key: result[key]["value"] for key in figures.OVERVIEW_KEYS
+        }, network.slug
+
+
+def test_the_overview_shows_the_frozen_figures_of_a_signed_evaluation(
+    year, bin_a, bin_b, officer_a, coordinator_a
+):
+    evaluation = services.sign_evaluation(year["evaluation"], officer_a)
+    services.sign_evaluation(evaluation, coordinator_a)
+    before = overview_values([bin_a, bin_b], 2025)
+    member(bin_a, at(2025, 6, 1, 9))
+    member(bin_b, at(2025, 6, 1, 9))
+    after = overview_values([bin_a, bin_b], 2025)
+    assert after["centrum"] == before["centrum"] == expected_row(evaluation.figures)
+    assert after["centrum"]["joins"] == EXPECTED["joins"]
+    assert (before["elsdonk"]["joins"], after["elsdonk"]["joins"]) == (1, 2)

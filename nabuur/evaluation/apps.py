@@ -6,5 +6,6 @@ class EvaluationConfig(AppConfig):
     label = "evaluation"
 
     def ready(self):
-        # The evaluation panel on the staff dashboard.
-        from . import panels  # noqa: F401
+        # The evaluation panel on the staff dashboard; the receivers that refresh a charter at
+        # once after a role or plan change (signals of staff and messaging).
+        from . import panels, receivers  # noqa: F401

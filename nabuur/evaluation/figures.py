@@ -8,11 +8,13 @@ Rates and durations are derived from the counts (and, for the forwarding time, t
 """
 
 import datetime
+import functools
+import operator
 import statistics
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -340,3 +342,113 @@ def grouped(values):
             groups.append((figure.group, []))
         groups[-1][1].append((figure, values.get(figure.key, {}).get("value", 0)))
     return groups
+
+
+# --- The overview: a few figures of many BINs at once -----------------------------------------
+# The zone and municipality overview puts these figures of every BIN side by side. Counted BIN
+# by BIN they would cost queries in proportion to the BINs; here each group is counted for all
+# BINs in one grouped query, each BIN over its own period. They count exactly the rows the
+# figures above count (tests/test_evaluation_figures.py holds the two together).
+
+OVERVIEW_KEYS = [
+    "members_start",
+    "members_end",
+    "joins",
+    "leaves",
+    "messages",
+    "deliveries",
+    "deliveries_sent",
+    "deliveries_bounced",
+    "feedback_useful",
+    "feedback_not_useful",
+]
+
+
+def _any_period(periods, condition):
+    """Q: the row matches `condition(network ids, (start, end))` for one of the periods."""
+    return functools.reduce(
+        operator.or_, (condition(ids, period) for period, ids in periods.items())
+    )
+
+
+def _member_at(moment):
+    def condition(ids, period):
+        at = period[moment]
+        return Q(network__in=ids, approved_at__lt=at) & (
+            Q(left_at__isnull=True) | Q(left_at__gte=at)
+        )
+
+    return condition
+
+
+def _in_period(network, field, **extra):
+    def condition(ids, period):
+        start, end = period
+        return Q(**{f"{network}__in": ids, f"{field}__gte": start, f"{field}__lt": end, **extra})
+
+    return condition
+
+
+def overview_counts(periods):
+    """{network id: {key: {"value": n}}} for the OVERVIEW_KEYS, live, of the BINs in `periods`
+    ({(start, end) as in bounds(): [network ids]}). Three queries whatever the number of BINs."""
+    ids = [pk for network_ids in periods.values() for pk in network_ids]
+    if not ids:
+        return {}
+    counts = {pk: dict.fromkeys(OVERVIEW_KEYS, 0) for pk in ids}
+    members = (
+        Membership.objects.filter(network__in=ids)
+        .order_by()
+        .values("network")
+        .annotate(
+            members_start=Count("pk", filter=_any_period(periods, _member_at(0))),
+            members_end=Count("pk", filter=_any_period(periods, _member_at(1))),
+            joins=Count("pk", filter=_any_period(periods, _in_period("network", "approved_at"))),
+            leaves=Count(
+                "pk",
+                filter=_any_period(
+                    periods, _in_period("network", "left_at", approved_at__isnull=False)
+                ),
+            ),
+        )
+    )
+    # One row per message and BIN it went to, released in that BIN's period.
+    released = Message.targets.through.objects.filter(
+        _any_period(periods, _in_period("network", "message__queued_at")),
+        message__state__in=RELEASED,
+    )
+    messages = released.values("network").annotate(messages=Count("message", distinct=True))
+    # Only the e-mails to the BIN's own members, as in _deliveries(); the filter and the counts
+    # share their joins, so each count sees only those e-mails.
+    delivery = "message__deliveries"
+    deliveries = (
+        released.filter(**{f"{delivery}__user__memberships__network": F("network")})
+        .values("network")
+        .annotate(
+            deliveries=Count(delivery, distinct=True),
+            deliveries_sent=Count(
+                delivery, distinct=True, filter=Q(**{f"{delivery}__state": DeliveryState.SENT})
+            ),
+            deliveries_bounced=Count(
+                delivery, distinct=True, filter=Q(**{f"{delivery}__state": DeliveryState.BOUNCED})
+            ),
+            feedback_useful=Count(
+                f"{delivery}__feedback",
+                distinct=True,
+                filter=Q(**{f"{delivery}__feedback__useful": True}),
+            ),
+            feedback_not_useful=Count(
+                f"{delivery}__feedback",
+                distinct=True,
+                filter=Q(**{f"{delivery}__feedback__useful": False}),
+            ),
+        )
+    )
+    for rows in (members, messages, deliveries):
+        for row in rows:
+            network_id = row.pop("network")
+            counts[network_id].update(row)
+    return {
+        pk: {key: {"value": value} for key, value in values.items()}
+        for pk, values in counts.items()
+    }

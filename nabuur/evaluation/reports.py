@@ -1,6 +1,7 @@
 """What the pages, PDFs and CSV files of the evaluation show: figures, rates, survey, charts."""
 
 import csv
+import datetime
 import io
 import statistics
 
@@ -182,27 +183,37 @@ OVERVIEW_COLUMNS = [
 
 
 def overview_rows(networks, year):
-    """One row per BIN for `year`: its figures (frozen where signed) and evaluation state."""
-    import datetime
-
+    """One row per BIN for `year`: its figures and evaluation state. The figures are the frozen
+    ones where the evaluation was signed, else counted live for all BINs at once (a fixed number
+    of queries, however many BINs)."""
     evaluations = {
         e.network_id: e for e in Evaluation.objects.filter(network__in=networks, year=year)
     }
+    periods = {}
+    for network in networks:
+        if network.pk not in evaluations:
+            # Not opened (yet): the calendar year, counted live.
+            evaluations[network.pk] = Evaluation(
+                network=network,
+                year=year,
+                period_start=datetime.date(year, 1, 1),
+                period_end=datetime.date(year, 12, 31),
+            )
+        evaluation = evaluations[network.pk]
+        if evaluation.figures is None:
+            periods.setdefault(figures.bounds(evaluation), []).append(network.pk)
+    live = figures.overview_counts(periods)
     rows = []
     for network in networks:
-        evaluation = evaluations.get(network.pk) or Evaluation(
-            network=network,
-            year=year,
-            period_start=datetime.date(year, 1, 1),
-            period_end=datetime.date(year, 12, 31),
-        )
-        values = figures.figures_of(evaluation)
+        evaluation = evaluations[network.pk]
+        values = evaluation.figures if evaluation.figures is not None else live[network.pk]
+        rates = figures.rates(values)
         rows.append(
             {
                 "network": network,
                 "values": [values[key]["value"] for key in OVERVIEW_COLUMNS],
-                "growth": figures.rates(values)["growth"],
-                "delivery_rate": figures.rates(values)["delivery_rate"],
+                "growth": rates["growth"],
+                "delivery_rate": rates["delivery_rate"],
                 "state": (evaluation.get_state_display() if evaluation.pk else _("not opened")),
                 "signed": evaluation.state == EvaluationState.SIGNED and evaluation.pk,
             }

@@ -231,8 +231,11 @@ def sign_charter(charter, actor):
 
 
 def record_fod(charter, actor, *, sent_on, answered_on, answer):
-    """Note when the signed charter went to the FOD Binnenlandse Zaken and what it answered."""
-    if not can(actor, Capability.SIGN_CHARTER, charter.network):
+    """Note when the signed charter went to the FOD Binnenlandse Zaken and what it answered.
+
+    Whoever may record the exchange (the partners and the zone administrator, who usually sends
+    the copy) may do so; PermissionDenied otherwise, Refused for a draft."""
+    if not can(actor, Capability.RECORD_FOD_EXCHANGE, charter.network):
         raise PermissionDenied
     if charter.is_draft:
         raise Refused(_("Only a signed charter goes to the FOD."))
@@ -252,45 +255,54 @@ def _partners(contacts):
     return list(User.objects.filter(pk__in=ids, is_active=True, email__isnull=False).order_by("pk"))
 
 
-def refresh_charters(now=None):
-    """For each BIN with a charter: if its contacts or its plan changed since the latest
-    version, start a new version (or bring the draft up to date, dropping its signatures) and
-    tell the partners. Returns how many BINs changed."""
-    changed = 0
-    networks = Network.objects.filter(charters__isnull=False).distinct().order_by("pk")
-    for network in networks:
+def refresh_charter(network):
+    """If the BIN's contacts or its plan changed since its latest charter version, start a new
+    version (or bring the draft up to date, dropping its signatures) and, once committed, tell
+    the partners. Returns True if a version changed; False without a change or a charter.
+
+    Called right after a role or plan change (see receivers.py) and by the hourly job; the
+    network row is locked so that two refreshes of one BIN never write two versions.
+    """
+    with transaction.atomic():
+        Network.objects.select_for_update().filter(pk=network.pk).first()
         latest = latest_charter(network)
+        if latest is None:
+            return False
         contacts = current_contacts(network)
         plan_version = current_plan(network).version
         contacts_changed = _contact_keys(contacts) != _contact_keys(latest.contacts)
         plan_changed = plan_version != latest.plan_version
         if not (contacts_changed or plan_changed):
-            continue
+            return False
         reason = "contacts" if contacts_changed else "plan"
-        with transaction.atomic():
-            if latest.is_draft:
-                latest.contacts = contacts
-                latest.plan_version = plan_version
-                latest.reason = reason
-                latest.save(update_fields=["contacts", "plan_version", "reason"])
-                _drop_signatures(latest, None, reason)
-                charter = latest
-            else:
-                charter = _new_version(network, None, reason, latest)
-            record(
-                None,
-                "evaluation.charter_changed",
-                target=charter,
-                details={"network": network.pk, "version": charter.version, "why": reason},
+        if latest.is_draft:
+            latest.contacts = contacts
+            latest.plan_version = plan_version
+            latest.reason = reason
+            latest.save(update_fields=["contacts", "plan_version", "reason"])
+            _drop_signatures(latest, None, reason)
+            charter = latest
+        else:
+            charter = _new_version(network, None, reason, latest)
+        record(
+            None,
+            "evaluation.charter_changed",
+            target=charter,
+            details={"network": network.pk, "version": charter.version, "why": reason},
+        )
+        for person in _partners(contacts):
+            transaction.on_commit(
+                lambda person=person, charter=charter: emails.send_charter_changed(person, charter)
             )
-            for person in _partners(contacts):
-                transaction.on_commit(
-                    lambda person=person, charter=charter: emails.send_charter_changed(
-                        person, charter
-                    )
-                )
-        changed += 1
-    return changed
+    return True
+
+
+def refresh_charters(now=None):
+    """The hourly safety net behind the immediate refreshes: `refresh_charter` for each BIN
+    with a charter (a role that ends on a later date, a change made without a service).
+    Returns how many BINs changed."""
+    networks = Network.objects.filter(charters__isnull=False).distinct().order_by("pk")
+    return sum(refresh_charter(network) for network in networks)
 
 
 # --- Evaluation -------------------------------------------------------------------------------

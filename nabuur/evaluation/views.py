@@ -83,6 +83,7 @@ def charter(request, slug):
         "may_sign": may_sign,
         "party": party,
         "has_signed": draft is not None and any(s.party == party for s in draft.signatures.all()),
+        "may_record_fod": can(request.user, C.RECORD_FOD_EXCHANGE, network),
         "fod_form": FodForm(
             initial={
                 "sent_to_fod_on": in_force.sent_to_fod_on,
@@ -173,7 +174,7 @@ def charter_sign(request, slug, version):
 @login_required
 @require_POST
 def charter_fod(request, slug, version):
-    charter = get_charter_for(request.user, C.SIGN_CHARTER, slug, version)
+    charter = get_charter_for(request.user, C.RECORD_FOD_EXCHANGE, slug, version)
     form = FodForm(request.POST)
     if form.is_valid():
         try:

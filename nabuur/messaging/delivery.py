@@ -20,6 +20,8 @@ import datetime
 import email
 import email.policy
 import os
+import re
+import select
 import smtplib
 import socket
 import time
@@ -28,7 +30,7 @@ from collections import OrderedDict
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, mailers
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 
 from nabuur.lib import clock
@@ -42,6 +44,7 @@ BATCH_SIZE = 100
 BACKOFF_BASE = datetime.timedelta(minutes=1)
 BACKOFF_CAP = datetime.timedelta(hours=1)
 RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 def parse_rate(value):
@@ -146,10 +149,42 @@ class SmtpSender:
             self.connection.login(options["username"], options.get("password") or "")
         self.mail_options = ["BODY=8BITMIME"] if self.connection.has_extn("8bitmime") else []
 
-    def send(self, sender, recipient, data):
+    def send(self, sender, recipient, data, before_accept=None):
+        """smtplib's sendmail, step by step, so that `before_accept` runs between the relay's
+        354 and the end of the data: until then the relay has accepted nothing."""
         if self.connection is None:
             self.open()
-        self.connection.sendmail(sender, [recipient], data, mail_options=self.mail_options)
+        smtp = self.connection
+        code, reply = smtp.mail(sender, self.mail_options)
+        if code != 250:
+            self._reset()
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        code, reply = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            self._reset()
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+        smtp.putcmd("data")
+        code, reply = smtp.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        if before_accept is not None:
+            try:
+                before_accept()
+            except BaseException:
+                # Mid-data, the only way not to hand the e-mail over is to hang up.
+                self.connection.close()
+                self.connection = None
+                raise
+        smtp.send(dot_stuffed(data))
+        code, reply = smtp.getreply()
+        if code != 250:
+            raise smtplib.SMTPDataError(code, reply)
+
+    def _reset(self):
+        try:
+            self.connection.rset()
+        except smtplib.SMTPServerDisconnected:
+            self.connection = None
 
     def close(self):
         if self.connection is not None:
@@ -158,6 +193,14 @@ class SmtpSender:
             except (smtplib.SMTPException, OSError):
                 self.connection.close()
             self.connection = None
+
+
+def dot_stuffed(data):
+    """The DATA section of RFC 5321 (4.5.2): lines starting with a dot get a second one."""
+    data = LEADING_DOT.sub(b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
 
 
 class RawEmail(EmailMessage):
@@ -177,7 +220,9 @@ class MailerSender:
     def open(self):
         pass
 
-    def send(self, sender, recipient, data):
+    def send(self, sender, recipient, data, before_accept=None):
+        if before_accept is not None:
+            before_accept()
         mailers.default.send_messages([RawEmail(sender, recipient, data)])
 
     def close(self):
@@ -205,7 +250,12 @@ def classify(error):
 
 
 class Recorder:
-    """Writes each result at once, in autocommit: a crash loses at most the one in flight."""
+    """Writes each result at once, in autocommit: a crash loses at most the one in flight.
+
+    `sent` may leave its write travelling while the next e-mail starts (see the PostgreSQL
+    recorder); `settle()` waits for it. `send_batch` settles before the relay can accept the
+    next e-mail, and before any other query.
+    """
 
     def __init__(self):
         table = connection.ops.quote_name(Delivery._meta.db_table)
@@ -219,6 +269,9 @@ class Recorder:
             cursor.execute(
                 self.sent_sql, [DeliveryState.SENT.value, adapt_datetime(now), row["id"]]
             )
+
+    def settle(self):
+        pass
 
     def failed(self, row, now, permanent, text):
         if permanent or row["attempts"] >= max_attempts():
@@ -244,6 +297,62 @@ class Recorder:
         )
 
 
+class PostgresRecorder(Recorder):
+    """Overlaps the write of a sent row with the next e-mail's MAIL, RCPT and DATA commands.
+
+    A round trip to PostgreSQL costs about half of what an e-mail costs on a local relay, and
+    nothing needs to wait for it until the relay is about to accept the next e-mail: `sent`
+    hands the UPDATE to the server as one simple-protocol query (its own transaction in
+    autocommit) and returns; `settle`, called before the next e-mail's data ends, reads its
+    result. So, as with the plain recorder, at most one e-mail the relay accepted is not yet
+    recorded when the worker dies.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.table = connection.ops.quote_name(Delivery._meta.db_table)
+        self.pending = False
+
+    def sent(self, row, now):
+        self.settle()
+        connection.ensure_connection()
+        # Only integers and a timestamp in its ISO form go into the text: nothing to escape.
+        query = (
+            f"UPDATE {self.table} SET state = '{DeliveryState.SENT.value}', "  # noqa: S608
+            f"sent_at = '{now.isoformat()}', claimed_by = '', last_error = '' "
+            f"WHERE id = {int(row['id'])}"
+        )
+        connection.connection.pgconn.send_query(query.encode())
+        self.pending = True
+
+    def settle(self):
+        if not self.pending:
+            return
+        import psycopg
+        from psycopg import pq
+
+        self.pending = False
+        pgconn = connection.connection.pgconn
+        failure = None
+        try:
+            # Wait in select(), not in libpq: a blocking libpq call would hold the GIL.
+            pgconn.flush()
+            while pgconn.is_busy():
+                select.select([pgconn.socket], [], [])
+                pgconn.consume_input()
+            while (result := pgconn.get_result()) is not None:
+                if result.status != pq.ExecStatus.COMMAND_OK and failure is None:
+                    failure = result.get_error_field(pq.DiagnosticField.MESSAGE_PRIMARY) or b"?"
+        except psycopg.Error as error:
+            raise DatabaseError(str(error)) from error
+        if failure is not None:
+            raise DatabaseError(failure.decode(errors="replace"))
+
+
+def make_recorder():
+    return PostgresRecorder() if connection.vendor == "postgresql" else Recorder()
+
+
 class TemplateCache:
     """The rendered (message, languages) templates of this worker; a few messages at a time."""
 
@@ -251,9 +360,11 @@ class TemplateCache:
         self.size = size
         self.templates = OrderedDict()
 
-    def get(self, message_id, languages, now):
+    def get(self, message_id, languages, now, before_query=None):
         key = (message_id, languages)
         if key not in self.templates:
+            if before_query is not None:
+                before_query()
             message = Message.objects.prefetch_related(
                 "variants", "targets__municipality__zone"
             ).get(pk=message_id)
@@ -267,13 +378,18 @@ def send_batch(rows, now, sender, cache, recorder):
     """Send the claimed rows over `sender`; record every result. Returns how many were tried."""
     tried = 0
     for index, row in enumerate(rows):
-        template = cache.get(row["message_id"], row["languages"], now)
+        template = cache.get(row["message_id"], row["languages"], now, before_query=recorder.settle)
         data = template.personalise(
             to=row["email"], message_id_header=row["message_id_header"], token=row["token"]
         )
         try:
-            sender.send(bounce_address(row["token"]), row["email"], data)
+            sender.send(
+                bounce_address(row["token"]), row["email"], data, before_accept=recorder.settle
+            )
+        except DatabaseError:
+            raise
         except Exception as error:  # noqa: BLE001 - every failure is recorded on the row
+            recorder.settle()
             permanent, lost, text = classify(error)
             recorder.failed(row, clock.now(), permanent, text)
             tried += 1
@@ -286,6 +402,7 @@ def send_batch(rows, now, sender, cache, recorder):
             continue
         recorder.sent(row, clock.now())
         tried += 1
+    recorder.settle()
     return tried
 
 
@@ -313,7 +430,7 @@ def deliver_due(*, worker=None, batch_size=BATCH_SIZE, max_seconds=30.0):
     release_stale_claims(clock.now())
     sender = make_sender()
     cache = TemplateCache()
-    recorder = Recorder()
+    recorder = make_recorder()
     try:
         while time.monotonic() - started < max_seconds:
             now = clock.now()

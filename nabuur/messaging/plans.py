@@ -2,12 +2,17 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.dispatch import Signal
 
 from nabuur.audit.services import record
 from nabuur.lib import clock
 from nabuur.staff.permissions import Capability, can
 
 from .models import DEFAULT_ALLOWED_KINDS, AuthorSide, CommunicationPlan
+
+# Sent inside save_plan's transaction with `plan`, the version just written, for the apps
+# above messaging (evaluation refreshes the charter); receivers act with transaction.on_commit.
+plan_saved = Signal()
 
 
 def default_plan(network):
@@ -65,4 +70,5 @@ def save_plan(
             target=plan,
             details={"network": network.pk, "version": plan.version},
         )
+        plan_saved.send(CommunicationPlan, plan=plan)
     return plan

@@ -32,6 +32,7 @@ class Capability(models.TextChoices):
     VIEW_NETWORKS = "view_networks", _("view BINs")
     MANAGE_NETWORKS = "manage_networks", _("create, edit, merge and stop BINs; area segments")
     SIGN_CHARTER = "sign_charter", _("sign the charter")
+    RECORD_FOD_EXCHANGE = "record_fod_exchange", _("record the charter's exchange with the FOD")
     EDIT_EVALUATION = "edit_evaluation", _("edit and sign the evaluation")
     VIEW_EVALUATION = "view_evaluation", _("view the evaluation")
     VIEW_FIGURES = "view_figures", _("figures and overview")
@@ -102,6 +103,13 @@ MATRIX = {
         K.COORDINATOR: R.OWN_BINS,
         K.OFFICER: R.OWN_BINS,
         K.MUNICIPALITY_CONTACT: R.MUNICIPALITY,
+    },
+    # The zone administrator usually sends the signed copy to the FOD, without signing.
+    Capability.RECORD_FOD_EXCHANGE: {
+        K.COORDINATOR: R.OWN_BINS,
+        K.OFFICER: R.OWN_BINS,
+        K.MUNICIPALITY_CONTACT: R.MUNICIPALITY,
+        K.ZONE_ADMIN: R.ZONE,
     },
     Capability.EDIT_EVALUATION: {K.COORDINATOR: R.OWN_BINS, K.OFFICER: R.OWN_BINS},
     Capability.VIEW_EVALUATION: {

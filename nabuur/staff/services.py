@@ -5,6 +5,7 @@ Each writes the audit log inside its own transaction.
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.dispatch import Signal
 
 from nabuur.accounts.models import User, normalize_email_address
 from nabuur.accounts.services import create_invitation, send_invitation
@@ -14,6 +15,13 @@ from nabuur.lib import clock
 from . import emails
 from .models import COORDINATOR_ROLES, Role, RoleAssignment, ScreeningResult
 from .permissions import Capability, can, forget_scopes
+
+# --- Role changes, for the apps above staff (evaluation refreshes its charters) -------------
+# Sent inside the service's transaction with `assignments`, the RoleAssignment rows just given,
+# screened, confirmed or ended. Receivers act with transaction.on_commit. Staff cannot import
+# the apps above it (docs/architecture.md), so they connect to this signal instead.
+roles_changed = Signal()
+# ----------------------------------------------------------------------------------------------
 
 # Which capability an inviter needs to invite into each role.
 INVITE_CAPABILITY = {
@@ -88,6 +96,7 @@ def invite(
             subjects=[user],
             details={"role": role.value, "screening": assignment.screening_result},
         )
+        roles_changed.send(RoleAssignment, assignments=[assignment])
         if send and invitation is not None:
             transaction.on_commit(lambda: send_invitation(invitation, link))
     forget_scopes(user)
@@ -134,6 +143,7 @@ def record_screening(actor, assignment, result, screened_on=None):
             subjects=[assignment.user_id],
             details={"result": result.value},
         )
+        roles_changed.send(RoleAssignment, assignments=[assignment])
         if result == ScreeningResult.POSITIVE and not was_positive:
             transaction.on_commit(lambda: emails.send_screening_positive(assignment))
     forget_scopes(assignment.user)
@@ -172,6 +182,8 @@ def confirm_adult(user):
                 target=assignment,
                 subjects=[user],
             )
+        if roles:
+            roles_changed.send(RoleAssignment, assignments=roles)
     forget_scopes(user)
     return len(roles)
 
@@ -190,5 +202,6 @@ def end_role(actor, assignment, ended_on=None):
             subjects=[assignment.user_id],
             details={"role": assignment.role, "ended_on": ended_on.isoformat()},
         )
+        roles_changed.send(RoleAssignment, assignments=[assignment])
     forget_scopes(assignment.user)
     return assignment

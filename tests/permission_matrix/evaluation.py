@@ -32,6 +32,20 @@ def draft_charter_of_a(ctx):
     return {"slug": ctx.bin_a.slug, "version": charter.version}
 
 
+def charter_in_force_of_a(ctx):
+    from nabuur.evaluation import services
+    from nabuur.evaluation.models import CharterState, CharterVersion
+
+    charter = CharterVersion.objects.create(
+        network=ctx.bin_a,
+        version=1,
+        state=CharterState.IN_FORCE,
+        contacts=services.current_contacts(ctx.bin_a),
+        plan_version=0,
+    )
+    return {"slug": ctx.bin_a.slug, "version": charter.version}
+
+
 def survey_link(ctx):
     from nabuur.evaluation import services
     from nabuur.evaluation.models import Evaluation, SurveyInvitation
@@ -69,8 +83,9 @@ ENTRIES = {
         "kwargs": draft_charter_of_a,
     },
     "evaluation:charter_sign": _post(C.SIGN_CHARTER, draft_charter_of_a),
+    # The zone administrator records the exchange with the FOD without signing.
     "evaluation:charter_fod": _post(
-        C.SIGN_CHARTER, draft_charter_of_a, {"sent_to_fod_on": "2025-03-01"}
+        C.RECORD_FOD_EXCHANGE, charter_in_force_of_a, {"sent_to_fod_on": "2025-03-01"}
     ),
     "evaluation:charter_pdf": {
         "capability": C.VIEW_EVALUATION,
