@@ -207,7 +207,11 @@ def request_address_check(
     language="",
     documents=(),
 ):
-    """Queue a sign-up whose address lies outside every BIN, for the zone's police to assign."""
+    """Queue a sign-up whose address lies outside every BIN, for the zone's police to assign.
+
+    The request keeps a language the zone may write in (the form asks only where there is a
+    choice), and the person gets an e-mail in it saying that the police will look at it.
+    """
     with transaction.atomic():
         address_request = AddressRequest.objects.create(
             zone=zone,
@@ -221,7 +225,7 @@ def request_address_check(
             postcode=postcode,
             basis=basis,
             enterprise_number=enterprise_number if basis == Basis.BUSINESS else "",
-            language=language,
+            language=_zone_language(zone, language),
             requested_at=clock.now(),
         )
         address_request.documents.set(documents)
@@ -229,19 +233,58 @@ def request_address_check(
     return address_request
 
 
+def _zone_language(zone, language):
+    """`language` if the zone may write in it, else the zone's first language."""
+    allowed = zone.public_languages or (settings.LANGUAGE_CODE,)
+    return language if language in allowed else allowed[0]
+
+
 class AlreadyHandled(Exception):
     """Someone else assigned or closed this address request a moment ago."""
 
 
-def _forget_address_request(address_request, actor, action, **details):
-    """Close the request and keep no personal data on it: the membership (if any) holds it."""
-    address_request.first_name = address_request.last_name = ""
-    address_request.email = address_request.phone = address_request.enterprise_number = ""
-    address_request.handled_at = clock.now()
-    address_request.save()
+# What a handled request keeps: no name, contact or street address (the membership, if any,
+# holds them); the postcode stays, so the zone can see where sign-ups fall outside every BIN.
+_FORGOTTEN_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "enterprise_number",
+    "street_name",
+    "house_number",
+    "box",
+)
+
+
+def _check_may_handle(actor, address_request, network=None):
+    # The views check too; the service refuses on its own so no caller can skip the rule.
+    if not can(actor, Capability.MANAGE_MEMBERS, address_request.zone):
+        raise PermissionDenied("This person does not handle the zone's sign-ups.")
+    if network is not None and network.municipality.zone_id != address_request.zone_id:
+        raise PermissionDenied("The BIN lies outside the request's zone.")
+
+
+def _lock_open_request(address_request):
+    locked = (
+        AddressRequest.objects.select_for_update(of=("self",))
+        .select_related("zone")
+        .get(pk=address_request.pk)
+    )
+    if locked.status != AddressRequestStatus.OPEN:
+        raise AlreadyHandled
+    return locked
+
+
+def _forget_address_request(address_request, actor, action, *, subjects=(), **details):
+    """Mark the request handled and keep no personal data on it; record who did it."""
     from nabuur.audit.services import record
 
-    record(actor, action, target=address_request, details=details)
+    for name in _FORGOTTEN_FIELDS:
+        setattr(address_request, name, "")
+    address_request.handled_at = clock.now()
+    address_request.save(update_fields=[*_FORGOTTEN_FIELDS, "status", "network", "handled_at"])
+    record(actor, action, target=address_request, subjects=subjects, details=details)
 
 
 def assign_address_request(
@@ -251,13 +294,14 @@ def assign_address_request(
 
     The person gets a pending membership with the details and consents of their request, and
     the usual confirmation e-mail. Returns the membership, or None when the person or address is
-    permanently suspended in the zone. Raises AlreadyHandled, or MembershipExists when the person
-    is already a member of `network`.
+    permanently suspended in the zone (the request is handled all the same). Raises
+    PermissionDenied (the actor does not manage the zone's members, or `network` lies in another
+    zone), AlreadyHandled (assigned or closed meanwhile), MembershipExists (the person is
+    already a member of `network`) or the mailer's error; then the request stays open.
     """
+    _check_may_handle(actor, address_request, network)
     with transaction.atomic():
-        locked = AddressRequest.objects.select_for_update().get(pk=address_request.pk)
-        if locked.status != AddressRequestStatus.OPEN:
-            raise AlreadyHandled
+        locked = _lock_open_request(address_request)
         membership = request_membership(
             network=network,
             street=street,
@@ -282,6 +326,7 @@ def assign_address_request(
             locked,
             actor,
             "members.address_request_assign",
+            subjects=(membership.user,) if membership else (),
             network=network.pk,
             membership=membership.pk if membership else None,
         )
@@ -289,12 +334,16 @@ def assign_address_request(
 
 
 def close_address_request(actor, address_request, *, reason=""):
-    """No BIN fits the address: tell the person, in their language, and close the request."""
+    """No BIN fits the address: tell the person, in their language, and close the request.
+
+    Raises PermissionDenied, AlreadyHandled or the mailer's error (then the request stays open).
+    """
+    _check_may_handle(actor, address_request)
     with transaction.atomic():
-        locked = AddressRequest.objects.select_for_update().get(pk=address_request.pk)
-        if locked.status != AddressRequestStatus.OPEN:
-            raise AlreadyHandled
-        emails.send_address_request_closed(locked, reason)
+        locked = _lock_open_request(address_request)
+        # Requests from before the language was always kept: write in the zone's language.
+        locked.language = _zone_language(locked.zone, locked.language)
+        emails.send_address_request_closed(locked, reason.strip())
         locked.status = AddressRequestStatus.CLOSED
         _forget_address_request(locked, actor, "members.address_request_close")
     return locked
@@ -441,7 +490,9 @@ def approve_membership(actor, membership):
 def decline_membership(actor, membership, reason=""):
     """A coordinator refuses a pending membership. Idempotent: True if it changed.
 
-    Raises PermissionDenied when `actor` may not manage the BIN's members.
+    The person (if they have an e-mail address) is told by e-mail, with `reason` when one is
+    given; the reason is also kept in the audit entry. Raises PermissionDenied when `actor` may
+    not manage the BIN's members.
     """
     _check_may_manage(actor, membership)
     with transaction.atomic():
@@ -458,6 +509,7 @@ def decline_membership(actor, membership, reason=""):
         membership.left_at = now
         membership.status_changed_at = now
         membership.save(update_fields=["status", "end_reason", "left_at", "status_changed_at"])
+        reason = reason.strip()
         _record(actor, "members.decline", membership, {"reason": reason})
         if membership.user.email:
             emails.send_declined(membership, reason)

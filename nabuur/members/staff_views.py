@@ -7,6 +7,7 @@ the person's scope, 403 inside it without the capability), then calls a service.
 
 import smtplib
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,6 +16,7 @@ from django.db.models import Count, Q, Window
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -30,6 +32,7 @@ from . import services
 from .addresses import locate
 from .export import member_list_csv, member_list_xlsx
 from .forms import (
+    AccessibleForm,
     AssignAddressForm,
     CloseAddressForm,
     MeasureForm,
@@ -209,17 +212,53 @@ def approve(request, slug, membership_id):
     return redirect("members_staff:list", slug=network.slug)
 
 
-@require_POST
+class DeclineForm(AccessibleForm):
+    """The coordinator's optional reason for declining a request, told to the person."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "At most 500 characters. The person reads it in the e-mail that tells them their "
+            "request is declined; it is also kept in the audit log."
+        ),
+    )
+
+    def __init__(self, *args, by_email=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["reason"]
+        # maxlength would cut a pasted text short without a word; the error summary says why.
+        field.widget.attrs.pop("maxlength", None)
+        if not by_email:
+            field.help_text = _(
+                "At most 500 characters. This person has no e-mail address, so nobody tells "
+                "them: the reason is only kept in the audit log."
+            )
+
+
 @staff_page
 def decline(request, slug, membership_id):
+    """Decline a waiting request: the GET shows who and asks for a reason, the POST declines."""
     network = get_network_for(request.user, Capability.MANAGE_MEMBERS, slug)
     membership = _get_membership(network, membership_id)
-    reason = request.POST.get("reason", "")[:500]
-    if services.decline_membership(request.user, membership, reason):
-        messages.success(request, _("The request was declined."))
-    else:
+    if membership.status != MembershipStatus.PENDING:
         messages.info(request, _("This request was already handled."))
-    return redirect("members_staff:list", slug=network.slug)
+        return redirect("members_staff:list", slug=network.slug)
+    form = DeclineForm(
+        request.POST if request.method == "POST" else None,
+        by_email=bool(membership.user.email),
+    )
+    if form.is_valid():
+        if services.decline_membership(request.user, membership, form.cleaned_data["reason"]):
+            messages.success(request, _("The request was declined."))
+        else:
+            messages.info(request, _("This request was already handled."))
+        return redirect("members_staff:list", slug=network.slug)
+    audit_view(request, "members.view_member", [membership.user], target=membership)
+    context = {"network": network, "membership": membership, "form": form}
+    return render(request, "members/staff/decline.html", context)
 
 
 @staff_page
@@ -460,7 +499,11 @@ def address_requests(request, zone_slug):
 def address_request(request, zone_slug, pk):
     """One sign-up from outside every BIN: suggest a BIN, assign it, or close the request."""
     zone = get_zone_for(request.user, Capability.MANAGE_MEMBERS, zone_slug)
-    item = get_object_or_404(_open_requests(zone), pk=pk)
+    # Another zone's request looks missing; a handled one of this zone says so (a double click).
+    item = get_object_or_404(AddressRequest.objects.select_related("zone"), zone=zone, pk=pk)
+    if item.status != AddressRequestStatus.OPEN:
+        messages.info(request, _("This request was already handled."))
+        return redirect("members_staff:address_requests", zone_slug=zone.slug)
     action = request.POST.get("action") if request.method == "POST" else None
     assign_form = AssignAddressForm(
         request.POST if action == "assign" else None,
@@ -470,36 +513,12 @@ def address_request(request, zone_slug, pk):
     )
     close_form = CloseAddressForm(request.POST if action == "close" else None)
     if action == "assign" and assign_form.is_valid():
-        data = assign_form.cleaned_data
-        try:
-            services.assign_address_request(
-                request.user,
-                item,
-                network=data["network"],
-                street=data["street"],
-                house_number=data["house_number"],
-                house_number_suffix=data["house_number_suffix"],
-            )
-        except services.AlreadyHandled:
-            messages.error(request, _("Someone else handled this request a moment ago."))
-        except MembershipExists:
-            assign_form.add_error("network", _("This person is already a member of that BIN."))
-        else:
-            messages.success(
-                request,
-                _("The person is asked by e-mail to confirm their membership of %(name)s.")
-                % {"name": data["network"].name},
-            )
-            return redirect("members_staff:address_requests", zone_slug=zone.slug)
-    if action == "close" and close_form.is_valid():
-        try:
-            services.close_address_request(
-                request.user, item, reason=close_form.cleaned_data["reason"]
-            )
-        except services.AlreadyHandled:
-            messages.error(request, _("Someone else handled this request a moment ago."))
-        else:
-            messages.success(request, _("The request is closed and the person told."))
+        handled = _assign(request, item, assign_form)
+    elif action == "close" and close_form.is_valid():
+        handled = _close(request, item, close_form)
+    else:
+        handled = False
+    if handled:
         return redirect("members_staff:address_requests", zone_slug=zone.slug)
     found = find_networks(f"{item.street_name} {item.house_number}, {item.postcode}")
     audit_view(request, "members.address_request_viewed", [], target=item)
@@ -514,3 +533,60 @@ def address_request(request, zone_slug, pk):
             "close_form": close_form,
         },
     )
+
+
+def _assign(request, item, form):
+    """Put the request's person in the chosen BIN; False when the form gets an error to show."""
+    data = form.cleaned_data
+    try:
+        membership = services.assign_address_request(
+            request.user,
+            item,
+            network=data["network"],
+            street=data["street"],
+            house_number=data["house_number"],
+            house_number_suffix=data["house_number_suffix"],
+        )
+    except services.AlreadyHandled:
+        messages.error(request, _("Someone else handled this request a moment ago."))
+    except MembershipExists:
+        form.add_error("network", _("This person is already a member of that BIN."))
+        return False
+    except (OSError, smtplib.SMTPException):
+        form.add_error(
+            None, _("We could not send the confirmation e-mail just now. Please try again later.")
+        )
+        return False
+    else:
+        if membership is None:
+            messages.warning(
+                request,
+                _("This person was permanently suspended in this zone and cannot join again."),
+            )
+        else:
+            messages.success(
+                request,
+                _("The person is asked by e-mail to confirm their membership of %(name)s.")
+                % {"name": data["network"].name},
+            )
+    return True
+
+
+def _close(request, item, form):
+    """Close the request and tell the person; False when the form gets an error to show."""
+    try:
+        services.close_address_request(request.user, item, reason=form.cleaned_data["reason"])
+    except services.AlreadyHandled:
+        messages.error(request, _("Someone else handled this request a moment ago."))
+    except (OSError, smtplib.SMTPException):
+        form.add_error(
+            None,
+            _(
+                "We could not send the e-mail to the person just now. The request stays open: "
+                "try again later."
+            ),
+        )
+        return False
+    else:
+        messages.success(request, _("The request is closed and the person told."))
+    return True

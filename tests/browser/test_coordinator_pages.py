@@ -1,10 +1,10 @@
-"""The coordinator's member list in a browser: search, filter, approve, add by hand, a member's
-page, a written reprimand, unsubscribing on request; in Dutch, and the list in French.
+"""The coordinator's member list in a browser: search, filter, approve, decline, add by hand, a
+member's page, a written reprimand, unsubscribing on request; in Dutch, and the list in French.
 
-The coordinator is screened and has an authenticator app, as the staff pages require. Approving
-and adding by hand use the keyboard only. Every page visited passes axe (WCAG 2.1 AA) and the Nu
-HTML checker. The reflow check is left out: a member list is a data table, which WCAG 1.4.10
-lets scroll sideways on a phone.
+The coordinator is screened and has an authenticator app, as the staff pages require. Approving,
+declining (through its confirmation page) and adding by hand use the keyboard only. Every page
+visited passes axe (WCAG 2.1 AA) and the Nu HTML checker. The reflow check is left out: a member
+list is a data table, which WCAG 1.4.10 lets scroll sideways on a phone.
 """
 
 import re
@@ -80,7 +80,8 @@ def member(network, first, last, street, number, **fields):
 @pytest.fixture
 def coordinator_data(transactional_db):
     """Politiezone Rand: BIN Centrum in Edegem (Dutch only; a coordinator approves new members)
-    with four members and one request to approve; BIN Stokkel in Sint-Pieters-Woluwe (Dutch or
+    with four members and two waiting requests, one to approve (its e-mail is confirmed) and one
+    to decline (not confirmed yet); BIN Stokkel in Sint-Pieters-Woluwe (Dutch or
     French per person) with one member. Each BIN has its screened coordinator."""
     zone = factories.ZoneFactory(slug="pz-rand", name="Politiezone Rand")
     edegem = factories.MunicipalityFactory(
@@ -122,6 +123,16 @@ def coordinator_data(transactional_db):
         "marie": member(
             centrum, "Marie", "Claes-D'Hondt", kerkstraat, 20, status=MembershipStatus.PENDING
         ),
+        "tom": member(
+            centrum,
+            "Tom",
+            "Peeters",
+            kerkstraat,
+            40,
+            status=MembershipStatus.PENDING,
+            confirmed_at=None,
+            approved_at=None,
+        ),
         "sophie": member(stokkel, "Sophie", "Dubois", orban, 14, user__language="fr"),
         "coordinator": coordinator,
         "stokkel_coordinator": factories.RoleFactory(role=Role.COORDINATOR, network=stokkel).user,
@@ -149,7 +160,13 @@ def test_a_coordinator_works_the_member_list_in_dutch(
 
     page.goto(list_url)
     checks.check(list_title)
-    assert listed(page) == ["Aerts, Els", "Claes, Jan", "Claes-D'Hondt, Marie", "Zegers, Wim"]
+    assert listed(page) == [
+        "Aerts, Els",
+        "Claes, Jan",
+        "Claes-D'Hondt, Marie",
+        "Peeters, Tom",
+        "Zegers, Wim",
+    ]
 
     # Search, then filter by status.
     fill_by_keyboard(page, "q", "claes")
@@ -162,7 +179,7 @@ def test_a_coordinator_works_the_member_list_in_dutch(
     page.get_by_role("button", name=nl("Search"), exact=True).click()
     page.wait_for_url(re.compile(r"status=pending"))
     checks.check(list_title)
-    assert listed(page) == ["Claes-D'Hondt, Marie"]
+    assert listed(page) == ["Claes-D'Hondt, Marie", "Peeters, Tom"]
 
     # Approve the waiting request, with the keyboard.
     approve = nl("Approve %(name)s", name="Marie Claes-D'Hondt")
@@ -174,6 +191,45 @@ def test_a_coordinator_works_the_member_list_in_dutch(
         in page.locator("main [role=status]").all_inner_texts()[0]
     )
     assert state(data["marie"]) == (MembershipStatus.ACTIVE, "")
+
+    # Decline the other request, with the keyboard: a page shows who it is and asks to confirm.
+    decline = nl("Decline %(name)s", name="Tom Peeters")
+    decline_url = f"{list_url}{data['tom'].pk}/decline/"
+    decline_title = nl("Decline the request of %(name)s", name="Tom Peeters")
+    press_tab_to_and_enter(page, lambda element: element.name == decline)
+    page.wait_for_url(decline_url)
+    checks.check(decline_title)
+    assert page.locator(".facts dd").all_inner_texts()[:2] == ["Tom Peeters", "Kerkstraat 40, 2650"]
+    # Cancel leaves the request as it was.
+    press_tab_to_and_enter(page, lambda element: element.text == nl("Cancel"))
+    page.wait_for_url(list_url)
+    checks.check(list_title)
+    assert state(data["tom"]) == (MembershipStatus.PENDING, "")
+    press_tab_to_and_enter(page, lambda element: element.name == decline)
+    page.wait_for_url(decline_url)
+    checks.check(decline_title)
+    # A reason over 500 characters comes back with the error summary, in Dutch.
+    tab_to(page, lambda element: element.name == "reason")
+    page.keyboard.insert_text("Te lang. " * 60)
+    press_tab_to_and_enter(page, lambda element: element.text == nl("Decline"))
+    page.locator(".error-summary").wait_for()
+    checks.check(decline_title)
+    assert page.title().startswith(nl("Error") + ": ")
+    assert page.locator(".error-summary a").get_attribute("href") == "#id_reason"
+    assert page.locator("#id_reason").get_attribute("aria-invalid") == "true"
+    assert state(data["tom"]) == (MembershipStatus.PENDING, "")
+    tab_to(page, lambda element: element.name == "reason")
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("Woont buiten het BIN")
+    press_tab_to_and_enter(page, lambda element: element.text == nl("Decline"))
+    page.wait_for_url(list_url)
+    checks.check(list_title)
+    assert (
+        nl("The request was declined.") in page.locator("main [role=status]").all_inner_texts()[0]
+    )
+    assert state(data["tom"]) == (MembershipStatus.LEFT, EndReason.DECLINED)
+    [declined] = [message for message in mail.outbox if message.to == ["tom.peeters@example.org"]]
+    assert f"{nl('The reason given:')} Woont buiten het BIN" in declined.body
 
     # Add a member from a paper form, with the keyboard; a first try without any data.
     press_tab_to_and_enter(page, lambda element: element.href == "/nl/staff/members/centrum/add/")

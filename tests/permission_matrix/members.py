@@ -39,6 +39,14 @@ def _member_of_a(ctx):
     return {"slug": ctx.bin_a.slug, "membership_id": MembershipFactory(network=ctx.bin_a).pk}
 
 
+def _waiting_request_in_a(ctx):
+    from nabuur.members.models import MembershipStatus
+    from tests.factories import MembershipFactory
+
+    membership = MembershipFactory(network=ctx.bin_a, status=MembershipStatus.PENDING)
+    return {"slug": ctx.bin_a.slug, "membership_id": membership.pk}
+
+
 def _proposed_measure(ctx):
     from nabuur.members.models import Measure, MeasureKind
     from tests.factories import MembershipFactory
@@ -99,12 +107,8 @@ STAFF_ENTRIES = {
         "method": "post",
         "ok": (302,),
     },
-    "members_staff:decline": {
-        **MANAGE_MEMBERS,
-        "kwargs": _member_of_a,
-        "method": "post",
-        "ok": (302,),
-    },
+    # The GET asks to confirm; the POST that declines is tested in tests/test_member_list.py.
+    "members_staff:decline": {**MANAGE_MEMBERS, "kwargs": _waiting_request_in_a},
     "members_staff:take_measure": {**MEASURES, "kwargs": _member_of_a},
     "members_staff:decide_measure": {**MEASURES, "kwargs": _proposed_measure},
 }
