@@ -398,6 +398,38 @@ def test_ending_a_role_updates_the_draft_at_once_and_drops_its_signatures(
     )
 
 
+def test_removing_a_coordinator_by_measure_updates_the_draft_at_once(bin_a, partners, zone_admin):
+    from nabuur.lib import clock
+    from nabuur.networks import services as network_services
+    from nabuur.networks.models import MeasureKind
+
+    charter = services.start_charter(bin_a, partners["officer"])
+    role = RoleAssignment.objects.get(user=partners["coordinator"])
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        network_services.record_measure(
+            zone_admin,
+            role,
+            MeasureKind.DEFINITIVE_REMOVAL,
+            decided_on=clock.today(),
+            decided_by="De korpschef",
+            reasons="Herhaaldelijk berichten met persoonsgegevens doorgestuurd.",
+        )
+    charter.refresh_from_db()
+    assert [c["party"] for c in charter.contacts] == ["officer", "municipality"]
+    assert charter_mails() == sorted([partners["officer"].email, partners["municipality"].email])
+
+
+def test_stopping_a_bin_ends_its_roles_and_updates_the_draft_at_once(bin_a, partners, zone_admin):
+    from nabuur.networks import services as network_services
+
+    charter = services.start_charter(bin_a, partners["officer"])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        network_services.stop_network(zone_admin, bin_a)
+    charter.refresh_from_db()
+    assert [c["party"] for c in charter.contacts] == ["municipality"]
+
+
 def test_a_coordinator_joins_the_charter_once_screened_and_confirmed_adult(
     bin_a, partners, charter_in_force
 ):

@@ -16,7 +16,7 @@ from nabuur.members.models import CURRENT_STATUSES, EndReason, Membership
 from nabuur.members.services import leave_membership
 from nabuur.staff.models import COORDINATOR_ROLES, Role, RoleAssignment
 from nabuur.staff.permissions import forget_scopes
-from nabuur.staff.services import end_role, invite
+from nabuur.staff.services import end_role, invite, roles_changed
 
 from . import emails
 from .models import (
@@ -239,6 +239,8 @@ def _end_roles(network, today):
         assignment.save(update_fields=["ended_on"])
         forget_scopes(assignment.user)
         ended.append(assignment)
+    if ended:
+        roles_changed.send(RoleAssignment, assignments=ended)
     return ended
 
 
@@ -392,6 +394,7 @@ def record_measure(actor, assignment, kind, *, decided_on, decided_by, reasons="
                 assignment.ended_on = decided_on
                 assignment.save(update_fields=["ended_on"])
         measure.save()
+        roles_changed.send(RoleAssignment, assignments=[assignment])
         record(
             actor,
             "networks.coordinator_measure",
