@@ -208,3 +208,28 @@ def test_the_partners_make_sign_and_send_a_charter_by_keyboard(
             new_officer.user.email,
         ]
     )
+
+
+def test_the_zone_overview_is_accessible_with_its_charts(
+    page, live_server, partners, assert_valid_html
+):
+    zone_admin = partners["zone_admin"]
+    other = factories.NetworkFactory(
+        municipality=partners["coordinator"].roles.get().network.municipality,
+        name="BIN Noord",
+        slug="noord",
+    )
+    for network in (partners["coordinator"].roles.get().network, other):
+        for _ in range(3):
+            factories.MembershipFactory(network=network)
+    log_in_browser(page.context, live_server, zone_admin, second_factor=True)
+    year = datetime.date.today().year
+    page.goto(f"{live_server.url}/nl/staff/evaluation/overview/zone/pz-rand/{year}/")
+    check(
+        page,
+        assert_valid_html,
+        heading=nl("BINs of %(place)s in %(year)s", place="Politiezone Rand", year=year),
+    )
+    assert page.locator("figure svg").count() >= 1
+    table = page.locator("table").first.inner_text()
+    assert "BIN Centrum" in table and "BIN Noord" in table
