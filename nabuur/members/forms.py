@@ -376,6 +376,32 @@ class AssignAddressForm(AccessibleForm):
         )
 
 
+class DeclineForm(AccessibleForm):
+    """The coordinator's optional reason for declining a request, told to the person."""
+
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "At most 500 characters. The person reads it in the e-mail that tells them their "
+            "request is declined; it is also kept in the audit log."
+        ),
+    )
+
+    def __init__(self, *args, by_email=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["reason"]
+        # maxlength would cut a pasted text short without a word; the error summary says why.
+        field.widget.attrs.pop("maxlength", None)
+        if not by_email:
+            field.help_text = _(
+                "At most 500 characters. This person has no e-mail address, so nobody tells "
+                "them: the reason is only kept in the audit log."
+            )
+
+
 class CloseAddressForm(AccessibleForm):
     reason = forms.CharField(
         label=_("Message to the person (optional)"),

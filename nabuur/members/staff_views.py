@@ -7,7 +7,6 @@ the person's scope, 403 inside it without the capability), then calls a service.
 
 import smtplib
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,7 +15,6 @@ from django.db.models import Count, Q, Window
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -32,9 +30,9 @@ from . import services
 from .addresses import locate
 from .export import member_list_csv, member_list_xlsx
 from .forms import (
-    AccessibleForm,
     AssignAddressForm,
     CloseAddressForm,
+    DeclineForm,
     MeasureForm,
     MemberByHandForm,
     MemberEditForm,
@@ -210,32 +208,6 @@ def approve(request, slug, membership_id):
     else:
         messages.info(request, _("This request was already handled."))
     return redirect("members_staff:list", slug=network.slug)
-
-
-class DeclineForm(AccessibleForm):
-    """The coordinator's optional reason for declining a request, told to the person."""
-
-    reason = forms.CharField(
-        label=gettext_lazy("Reason (optional)"),
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy(
-            "At most 500 characters. The person reads it in the e-mail that tells them their "
-            "request is declined; it is also kept in the audit log."
-        ),
-    )
-
-    def __init__(self, *args, by_email=True, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["reason"]
-        # maxlength would cut a pasted text short without a word; the error summary says why.
-        field.widget.attrs.pop("maxlength", None)
-        if not by_email:
-            field.help_text = _(
-                "At most 500 characters. This person has no e-mail address, so nobody tells "
-                "them: the reason is only kept in the audit log."
-            )
 
 
 @staff_page

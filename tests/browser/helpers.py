@@ -137,3 +137,25 @@ def tab_to(page, matches, limit=60):
             return element
         seen.append(str(element))
     raise AssertionError(f"Tab never reached the wanted element on {page.url}; saw: {seen}")
+
+
+def press_tab_to_and_enter(page, matches):
+    """Tab to the element `matches` picks, check its focus is visible, press Enter."""
+    element = tab_to(page, matches)
+    assert element.visible, f"focus is not visible on {element}"
+    page.keyboard.press("Enter")
+    return element
+
+
+def press_and_wait(page, matches):
+    """press_tab_to_and_enter, for a link or button that loads another page."""
+    with page.expect_navigation():
+        return press_tab_to_and_enter(page, matches)
+
+
+def check_page(page, assert_valid_html, heading):
+    """The page has loaded with this h1, its HTML is valid and axe finds nothing."""
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == heading, page.url
+    assert_valid_html(page.content(), where=page.url)
+    assert_accessible(page)

@@ -13,7 +13,7 @@ from nabuur.staff.models import Role
 from tests import factories
 from tests.i18n import nl
 
-from .helpers import assert_accessible, tab_to
+from .helpers import check_page, press_and_wait, tab_to
 from .test_resident_path import log_in_browser
 
 CHARTER = "/nl/staff/evaluation/charter/centrum/"
@@ -40,18 +40,7 @@ def partners(transactional_db):
 
 
 def check(page, assert_valid_html, heading=None):
-    page.wait_for_load_state()
-    heading = heading or nl("Charter of %(name)s", name="BIN Centrum")
-    assert page.locator("h1").inner_text() == heading, page.url
-    assert_valid_html(page.content(), where=page.url)
-    assert_accessible(page)
-
-
-def press(page, matches):
-    element = tab_to(page, matches)
-    assert element.visible, f"focus is not visible on {element}"
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    check_page(page, assert_valid_html, heading or nl("Charter of %(name)s", name="BIN Centrum"))
 
 
 def messages(page):
@@ -82,19 +71,19 @@ def test_the_partners_make_sign_and_send_a_charter_by_keyboard(
     log_in_browser(page.context, live_server, partners["coordinator"], second_factor=True)
     page.goto(live_server.url + "/nl/staff/evaluation/")
     check(page, assert_valid_html, nl("Charter and evaluation"))
-    press(page, lambda element: element.text == nl("No charter yet"))
+    press_and_wait(page, lambda element: element.text == nl("No charter yet"))
     check(page, assert_valid_html)
     assert page.url == live_server.url + CHARTER
 
     # Start it: a draft with the partners' contacts and the area.
-    press(page, lambda element: element.text == nl("Start the charter"))
+    press_and_wait(page, lambda element: element.text == nl("Start the charter"))
     check(page, assert_valid_html)
     draft = nl("Version %(version)s: draft", version=1)
     assert page.locator("#draft-heading").inner_text() == draft
     assert "Kerkstraat" in page.locator("main").inner_text()
 
     # The budget plan.
-    press(page, lambda element: element.text == nl("Edit the budget plan"))
+    press_and_wait(page, lambda element: element.text == nl("Edit the budget plan"))
     budget_heading = nl("Budget plan of %(name)s", name="BIN Centrum")
     check(page, assert_valid_html, budget_heading)
     tab_to(page, lambda element: element.name == "lines-0-item")
@@ -106,23 +95,23 @@ def test_the_partners_make_sign_and_send_a_charter_by_keyboard(
     assert page.locator("select[name=lines-0-paid_by]").input_value() == "municipality"
     tab_to(page, lambda element: element.name == "member_contribution")
     page.keyboard.type("gratis")
-    press(page, lambda element: element.text == nl("Save the budget plan"))
+    press_and_wait(page, lambda element: element.text == nl("Save the budget plan"))
     check(page, assert_valid_html)
     assert nl("The budget plan has been saved.") in messages(page)
     assert "Straatborden" in page.locator("main").inner_text()
 
     # A line with an amount but no item nor payer stays on the form with both errors.
-    press(page, lambda element: element.text == nl("Edit the budget plan"))
+    press_and_wait(page, lambda element: element.text == nl("Edit the budget plan"))
     tab_to(page, lambda element: element.name == "lines-1-amount")
     page.keyboard.type("12")
-    press(page, lambda element: element.text == nl("Save the budget plan"))
+    press_and_wait(page, lambda element: element.text == nl("Save the budget plan"))
     check(page, assert_valid_html, budget_heading)
     line = page.locator("fieldset").nth(1)
     assert line.locator(".error").count() == 2
     assert page.locator("fieldset").nth(0).locator(".error").count() == 0
     page.goto(live_server.url + CHARTER)
 
-    press(page, sign_as("coordinator"))
+    press_and_wait(page, sign_as("coordinator"))
     check(page, assert_valid_html)
     assert nl("Your signature has been recorded.") in messages(page)
     assert nl("Your side has signed this version.") in page.locator("main").inner_text()
@@ -131,13 +120,13 @@ def test_the_partners_make_sign_and_send_a_charter_by_keyboard(
     log_in_browser(page.context, live_server, partners["officer"], second_factor=True)
     page.goto(live_server.url + CHARTER)
     check(page, assert_valid_html)
-    press(page, sign_as("mandated officer"))
+    press_and_wait(page, sign_as("mandated officer"))
     check(page, assert_valid_html)
 
     log_in_browser(page.context, live_server, partners["municipality"], second_factor=True)
     page.goto(live_server.url + CHARTER)
     check(page, assert_valid_html)
-    press(page, sign_as("municipality contact"))
+    press_and_wait(page, sign_as("municipality contact"))
     check(page, assert_valid_html)
     assert nl("Every partner has signed: the charter is in force.") in messages(page)
     charter = CharterVersion.objects.get()
@@ -161,7 +150,7 @@ def test_the_partners_make_sign_and_send_a_charter_by_keyboard(
     assert main.locator("a[href$='/budget/']").count() == 0
 
     # Without a date the form says what is missing.
-    press(page, lambda element: element.text == nl("Save the exchange with the FOD"))
+    press_and_wait(page, lambda element: element.text == nl("Save the exchange with the FOD"))
     check(page, assert_valid_html)
     assert page.locator(".message--error").count() == 1
 
@@ -171,7 +160,7 @@ def test_the_partners_make_sign_and_send_a_charter_by_keyboard(
     page.keyboard.type(answered.strftime(order))
     tab_to(page, lambda element: element.name == "fod_answer")
     page.keyboard.type("Ontvangen, in orde.")
-    press(page, lambda element: element.text == nl("Save the exchange with the FOD"))
+    press_and_wait(page, lambda element: element.text == nl("Save the exchange with the FOD"))
     check(page, assert_valid_html)
     assert nl("The exchange with the FOD has been recorded.") in messages(page)
     assert "Ontvangen, in orde." in main.inner_text()

@@ -30,8 +30,8 @@ from nabuur.zones.documents import publish_house_rules, publish_privacy_notice
 from tests import factories
 from tests.i18n import nl
 
-from .helpers import assert_accessible, tab_to
-from .test_resident_path import fill_by_keyboard, log_in_browser, press_tab_to_and_enter
+from .helpers import assert_accessible, press_tab_to_and_enter, tab_to
+from .test_resident_path import fill_by_keyboard, log_in_browser
 
 
 def fr(msgid, **values):

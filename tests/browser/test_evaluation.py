@@ -9,7 +9,7 @@ from tests import factories
 from tests.i18n import nl
 from tests.test_evaluation_figures import persona_year
 
-from .helpers import assert_accessible, tab_to
+from .helpers import check_page, press_and_wait, tab_to
 from .test_resident_path import log_in_browser
 
 
@@ -29,56 +29,42 @@ def bin_year(transactional_db):
     return {"network": network, "coordinator": coordinator, "officer": officer}
 
 
-def check(page, assert_valid_html, heading):
-    page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == heading, page.url
-    assert_valid_html(page.content(), where=page.url)
-    assert_accessible(page)
-
-
-def press(page, matches):
-    element = tab_to(page, matches)
-    assert element.visible, f"focus is not visible on {element}"
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-
-
 def test_officer_and_coordinator_fill_in_and_sign_an_evaluation_by_keyboard(
     page, live_server, bin_year, assert_valid_html
 ):
     heading = nl("Evaluation %(year)s of %(name)s", year=2025, name="BIN Centrum")
     log_in_browser(page.context, live_server, bin_year["officer"], second_factor=True)
     page.goto(live_server.url + "/nl/staff/evaluation/")
-    check(page, assert_valid_html, nl("Charter and evaluation"))
-    press(page, lambda element: element.text == "2025")
-    check(page, assert_valid_html, heading)
+    check_page(page, assert_valid_html, nl("Charter and evaluation"))
+    press_and_wait(page, lambda element: element.text == "2025")
+    check_page(page, assert_valid_html, heading)
 
     # A figure leads to the rows it counts.
-    press(page, lambda element: element.href.endswith("/figures/joins/"))
-    check(page, assert_valid_html, nl("joined").capitalize())
+    press_and_wait(page, lambda element: element.href.endswith("/figures/joins/"))
+    check_page(page, assert_valid_html, nl("joined").capitalize())
     assert page.locator("tbody tr").count() == 2
     page.go_back()
 
-    press(page, lambda element: element.text == nl("Fill in the evaluation"))
-    check(
+    press_and_wait(page, lambda element: element.text == nl("Fill in the evaluation"))
+    check_page(
         page,
         assert_valid_html,
         nl("Fill in the evaluation %(year)s of %(name)s", year=2025, name="BIN Centrum"),
     )
     tab_to(page, lambda element: element.name == "compliance")
     page.keyboard.type("Het plan werd gevolgd.")
-    press(page, lambda element: element.tag == "button")
-    check(page, assert_valid_html, heading)
+    press_and_wait(page, lambda element: element.tag == "button")
+    check_page(page, assert_valid_html, heading)
     assert "Het plan werd gevolgd." in page.locator("main").inner_text()
 
-    press(page, lambda element: element.text == nl("Sign the evaluation"))
-    check(page, assert_valid_html, heading)
+    press_and_wait(page, lambda element: element.text == nl("Sign the evaluation"))
+    check_page(page, assert_valid_html, heading)
 
     log_in_browser(page.context, live_server, bin_year["coordinator"], second_factor=True)
     page.goto(live_server.url + "/nl/staff/evaluation/bin/centrum/2025/")
-    check(page, assert_valid_html, heading)
-    press(page, lambda element: element.text == nl("Sign the evaluation"))
-    check(page, assert_valid_html, heading)
+    check_page(page, assert_valid_html, heading)
+    press_and_wait(page, lambda element: element.text == nl("Sign the evaluation"))
+    check_page(page, assert_valid_html, heading)
     evaluation = Evaluation.objects.get()
     assert evaluation.state == "signed"
     assert evaluation.compliance == "Het plan werd gevolgd."

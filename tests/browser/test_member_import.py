@@ -21,9 +21,9 @@ from nabuur.zones.documents import publish_house_rules, publish_privacy_notice
 from tests import factories
 from tests.i18n import nl
 
-from .helpers import tab_to
+from .helpers import press_tab_to_and_enter, tab_to
 from .test_coordinator_pages import PageChecks, fr
-from .test_resident_path import log_in_browser, press_tab_to_and_enter
+from .test_resident_path import log_in_browser
 
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 # Semicolons, Dutch headers and Windows-1252, as Excel saves a CSV file in Belgium.

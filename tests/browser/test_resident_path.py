@@ -22,7 +22,13 @@ from tests import factories
 from tests.i18n import nl
 from tests.sessions import mark_recently_authenticated
 
-from .helpers import assert_accessible, assert_no_horizontal_scroll, nu_errors, tab_to
+from .helpers import (
+    assert_accessible,
+    assert_no_horizontal_scroll,
+    nu_errors,
+    press_tab_to_and_enter,
+    tab_to,
+)
 
 MAILBOX = {"default": {"BACKEND": "nabuur.mailbox.backend.MailboxBackend"}}
 RESIDENT_EMAIL = "marie.claes@example.org"
@@ -129,13 +135,6 @@ def log_in_browser(context, live_server, user, second_factor=False):
     context.add_cookies(
         [{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
     )
-
-
-def press_tab_to_and_enter(page, matches):
-    element = tab_to(page, matches)
-    assert element.visible, f"focus is not visible on {element}"
-    page.keyboard.press("Enter")
-    return element
 
 
 def fill_by_keyboard(page, name, text):

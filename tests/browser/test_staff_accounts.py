@@ -32,7 +32,7 @@ from tests import factories
 from tests.i18n import nl
 from tests.sessions import mark_recently_authenticated
 
-from .helpers import assert_accessible, tab_to
+from .helpers import assert_accessible, press_tab_to_and_enter, tab_to
 
 PASSWORD = "Kerkstraat-lantaarn-2026"
 # The password tests/factories.py gives every user.
@@ -87,13 +87,6 @@ class Checked:
         assert page.locator("h1").inner_text() == h1, page.url
         self.assert_valid_html(self.document.text(), where=page.url)
         assert_accessible(page)
-
-
-def press_tab_to_and_enter(page, matches):
-    element = tab_to(page, matches)
-    assert element.visible, f"focus is not visible on {element}"
-    page.keyboard.press("Enter")
-    return element
 
 
 def fill_by_keyboard(page, name, text):

@@ -18,7 +18,7 @@ from nabuur.staff.models import Role
 from tests import factories
 from tests.i18n import nl
 
-from .helpers import assert_accessible, tab_to
+from .helpers import assert_accessible, check_page, tab_to
 from .test_resident_path import log_in_browser
 
 
@@ -37,13 +37,6 @@ def newsroom(transactional_db):
     return {"network": network, "coordinator": coordinator, "officer": officer}
 
 
-def check(page, assert_valid_html, heading):
-    page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == heading, page.url
-    assert_valid_html(page.content(), where=page.url)
-    assert_accessible(page)
-
-
 def type_into(page, name, text):
     tab_to(page, lambda element: element.name == name)
     page.keyboard.type(text)
@@ -54,7 +47,7 @@ def test_a_coordinator_writes_and_sends_a_message_by_keyboard(
 ):
     log_in_browser(page.context, live_server, newsroom["coordinator"], second_factor=True)
     page.goto(live_server.url + "/nl/staff/messages/new/")
-    check(page, assert_valid_html, nl("Write a message"))
+    check_page(page, assert_valid_html, nl("Write a message"))
 
     tab_to(page, lambda element: element.name == "networks")
     page.keyboard.press("Space")
@@ -69,13 +62,13 @@ def test_a_coordinator_writes_and_sends_a_message_by_keyboard(
 
     message = Message.objects.get()
     assert message.kind == MessageKind.PREVENTION
-    check(page, assert_valid_html, "Fietsdiefstallen aan het station")
+    check_page(page, assert_valid_html, "Fietsdiefstallen aan het station")
     assert page.locator(".preview strong").inner_text() == "ook voor even"
 
     tab_to(page, lambda element: element.text == nl("Send the message"))
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    check(page, assert_valid_html, "Fietsdiefstallen aan het station")
+    check_page(page, assert_valid_html, "Fietsdiefstallen aan het station")
     message.refresh_from_db()
     assert message.state == MessageState.QUEUED
     assert Delivery.objects.filter(message=message).count() == 3
@@ -96,21 +89,21 @@ def test_the_officer_writes_and_the_coordinator_forwards(
 
     log_in_browser(page.context, live_server, newsroom["coordinator"], second_factor=True)
     page.goto(live_server.url + "/nl/staff/messages/")
-    check(page, assert_valid_html, nl("Messages"))
+    check_page(page, assert_valid_html, nl("Messages"))
     page.get_by_role("link", name="Terugkoppeling inbraak").first.click()
-    check(page, assert_valid_html, "Terugkoppeling inbraak")
+    check_page(page, assert_valid_html, "Terugkoppeling inbraak")
 
     type_into(page, "note", "Goed nieuws voor onze straat.")
     tab_to(page, lambda element: element.text == nl("Forward to the members"))
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    check(page, assert_valid_html, "Terugkoppeling inbraak")
+    check_page(page, assert_valid_html, "Terugkoppeling inbraak")
     waiting.refresh_from_db()
     assert waiting.state == MessageState.QUEUED
     assert waiting.forward_note == "Goed nieuws voor onze straat."
 
     page.goto(live_server.url + "/nl/staff/messages/plan/centrum/")
-    check(page, assert_valid_html, nl("Communication plan of %(name)s", name="BIN Centrum"))
+    check_page(page, assert_valid_html, nl("Communication plan of %(name)s", name="BIN Centrum"))
 
 
 def test_from_the_coordinators_draft_to_the_members_unsubscribe(
@@ -150,7 +143,7 @@ def test_from_the_coordinators_draft_to_the_members_unsubscribe(
     page.context.clear_cookies()
     log_in_browser(page.context, live_server, newsroom["officer"], second_factor=True)
     page.goto(live_server.url + f"/nl/staff/messages/{message.pk}/")
-    check(page, assert_valid_html, "Brandveiligheid in de winter")
+    check_page(page, assert_valid_html, "Brandveiligheid in de winter")
     tab_to(page, lambda element: element.text == nl("Approve and send"))
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -168,7 +161,7 @@ def test_from_the_coordinators_draft_to_the_members_unsubscribe(
 
     page.context.clear_cookies()
     page.goto(live_server.url + useful)
-    check(page, assert_valid_html, nl("Was this useful?"))
+    check_page(page, assert_valid_html, nl("Was this useful?"))
     with translation.override("nl"):
         yes = pgettext("answer to: was this useful?", "Yes")
     tab_to(page, lambda element: element.text == yes)
@@ -177,7 +170,7 @@ def test_from_the_coordinators_draft_to_the_members_unsubscribe(
     assert Feedback.objects.get(delivery__user=member).useful is True
 
     page.goto(live_server.url + unsubscribe)
-    check(page, assert_valid_html, nl("Unsubscribe"))
+    check_page(page, assert_valid_html, nl("Unsubscribe"))
     tab_to(page, lambda element: element.text == nl("Unsubscribe and leave"))
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -210,9 +203,11 @@ def test_the_zone_admin_places_a_sign_up_from_outside_every_bin(
     admin = factories.RoleFactory(role=Role.ZONE_ADMIN, zone=zone).user
     log_in_browser(page.context, live_server, admin, second_factor=True)
     page.goto(live_server.url + f"/nl/staff/members/zone/{zone.slug}/requests/")
-    check(page, assert_valid_html, nl("Sign-ups from outside every BIN"))
+    check_page(page, assert_valid_html, nl("Sign-ups from outside every BIN"))
     page.get_by_role("link", name="Peeters, Ann").click()
-    check(page, assert_valid_html, nl("Sign-up of %(first)s %(last)s", first="Ann", last="Peeters"))
+    check_page(
+        page, assert_valid_html, nl("Sign-up of %(first)s %(last)s", first="Ann", last="Peeters")
+    )
 
     tab_to(page, lambda element: element.name == "network")
     page.keyboard.press("ArrowDown")
@@ -221,7 +216,7 @@ def test_the_zone_admin_places_a_sign_up_from_outside_every_bin(
     tab_to(page, lambda element: element.text == nl("Put in this BIN"))
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    check(page, assert_valid_html, nl("Sign-ups from outside every BIN"))
+    check_page(page, assert_valid_html, nl("Sign-ups from outside every BIN"))
     item.refresh_from_db()
     assert (item.status, item.network) == (AddressRequestStatus.ASSIGNED, network)
     membership = network.memberships.get(user__email="ann.peeters@example.org")
