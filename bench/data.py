@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from nabuur.accounts.models import User
 from nabuur.lib.languages import LanguageRegime
-from nabuur.members.models import Membership, MembershipStatus
+from nabuur.members.models import Membership, MembershipStatus, person_keys
 from nabuur.messaging.bulk import adapt_datetime, insert_rows
 from nabuur.messaging.models import Message, MessageKind, MessageVariant
 from nabuur.networks.models import BinType, Network, NetworkStatus
@@ -120,6 +120,9 @@ def create_members(count, *, networks=4, tag="bench"):
             "confirmed_at",
             "approved_at",
             "status_changed_at",
+            "last_name_key",
+            "first_name_key",
+            "search_text",
         ),
         (
             (
@@ -137,6 +140,7 @@ def create_members(count, *, networks=4, tag="bench"):
                 stamp,
                 stamp,
                 stamp,
+                *person_keys("Bench", str(n), f"member{n}@{tag}.example").values(),
             )
             for n in range(count)
         ),

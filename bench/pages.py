@@ -192,6 +192,7 @@ def message_log_load(network, coordinator):
     from django.db.models import F
     from django.utils import timezone
 
+    from nabuur.messaging.delivery import finish_messages
     from nabuur.messaging.models import (
         DeliveryState,
         Message,
@@ -230,10 +231,13 @@ def message_log_load(network, coordinator):
     for message in messages[:LOG_SENT]:
         queue_message(message, now=message.created_at)
         message.deliveries.update(state=DeliveryState.SENT, sent_at=F("next_attempt_at"))
-    Message.objects.filter(pk__in=[m.pk for m in messages[:LOG_SENT]]).update(
-        state=MessageState.SENT
-    )
+    # The older messages went out before these members joined: released, without deliveries.
     Message.objects.filter(pk__in=[m.pk for m in messages[LOG_SENT:]]).update(
+        state=MessageState.QUEUED, queued_at=F("created_at")
+    )
+    # As the worker ends each message: sent, with its delivery totals stored.
+    finish_messages([m.pk for m in messages], now)
+    assert not Message.objects.filter(pk__in=[m.pk for m in messages]).exclude(
         state=MessageState.SENT
     )
     log(f"  {LOG_MESSAGES} messages, {LOG_SENT} e-mailed: {time.perf_counter() - started:.0f} s")

@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "nabuur.accounts.middleware.slide_session_expiry",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -298,7 +299,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("NABUUR_SESSION_AGE", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # the session expires after inactivity, not after login
+# The session expires after inactivity, not after login: accounts.middleware.slide_session_expiry
+# moves its expiry on while it is used, with one write a minute rather than one per page.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = env_bool("NABUUR_SSL_REDIRECT", PRODUCTION)
 SECURE_HSTS_SECONDS = env_int("NABUUR_HSTS_SECONDS", 31536000 if PRODUCTION else 0)

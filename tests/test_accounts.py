@@ -3,11 +3,13 @@ import datetime
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.utils import translation
 
+from nabuur.accounts import middleware
 from nabuur.accounts.models import Invitation, User
 from nabuur.accounts.services import allow_demo_persona_without_mfa, exempt_from_mfa_in_demo
 from nabuur.audit.models import AuditEntry
@@ -119,6 +121,37 @@ def test_staff_with_a_second_factor_see_their_dashboard(client, coordinator_a, b
     response = client.get("/en/staff/")
     assert response.status_code == 200
     assert [n.slug for n in response.context["networks"]] == ["centrum"]
+
+
+def test_a_used_session_moves_its_expiry_on_at_most_once_a_minute(
+    client, coordinator_a, monkeypatch
+):
+    client.force_login(with_totp(coordinator_a))
+    key = client.session.session_key
+
+    def stored():
+        session = Session.objects.get(pk=key)
+        return session.get_decoded().get(middleware.SESSION_TOUCHED_KEY), session.expire_date
+
+    now = 1_900_000_000
+    monkeypatch.setattr(middleware.time, "time", lambda: now)
+    assert client.get("/en/staff/").status_code == 200
+    touched, expires = stored()
+    assert touched == now
+    assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == settings.SESSION_COOKIE_AGE
+
+    now += 59
+    client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] = ""
+    assert client.get("/en/staff/").status_code == 200
+    assert stored() == (touched, expires)
+    assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == ""
+
+    now += 1
+    assert client.get("/en/staff/").status_code == 200
+    touched, later = stored()
+    assert touched == now
+    assert later > expires
+    assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == settings.SESSION_COOKIE_AGE
 
 
 def test_a_member_is_not_staff(client, member_a):

@@ -8,7 +8,8 @@ from django.core.management import call_command
 
 from nabuur.lib import clock
 from nabuur.messaging.bounces import parse_bounce, process_raw
-from nabuur.messaging.models import Delivery, DeliveryState
+from nabuur.messaging.delivery import finish_messages
+from nabuur.messaging.models import Delivery, DeliveryState, Message, MessageState
 from nabuur.messaging.services import queue_message
 from nabuur.staff.models import Role
 
@@ -67,6 +68,29 @@ def test_a_hard_bounce_marks_the_delivery_bounced(sent):
     assert delivery.last_error.startswith("5.1.1 550 5.1.1")
     sent.refresh_from_db()
     assert sent.email_undeliverable_at is None  # one bounce is below the limit
+
+
+@pytest.mark.django_db
+def test_a_hard_bounce_after_sending_moves_the_stored_totals(sent):
+    message = Message.objects.get()
+    finish_messages([message.pk], NOW)
+    message.refresh_from_db()
+    assert (message.state, message.delivery_totals) == (MessageState.SENT, {"sent": 1})
+
+    process_raw(sample("postfix-rfc3464-user-unknown.eml"))
+
+    message.refresh_from_db()
+    assert message.delivery_totals == {"bounced": 1}
+
+
+@pytest.mark.django_db
+def test_a_bounce_while_the_message_is_being_sent_is_counted_when_it_ends(sent):
+    process_raw(sample("postfix-rfc3464-user-unknown.eml"))
+    message = Message.objects.get()
+    assert message.delivery_totals is None
+    finish_messages([message.pk], NOW)
+    message.refresh_from_db()
+    assert message.delivery_totals == {"bounced": 1}
 
 
 @pytest.mark.django_db

@@ -62,6 +62,7 @@ def test_deliver_due_sends_every_queued_row_once(settings, sink, queued):
     )
     queued.refresh_from_db()
     assert (queued.state, queued.sent_at) == (MessageState.SENT, NOW)
+    assert queued.delivery_totals == {"sent": 3}
 
 
 @pytest.mark.django_db

@@ -56,6 +56,8 @@ def test_the_checker_sees_the_models_it_must(db):
         "user → user",
         "house_number",
         "house_number_suffix",
+        "last_name_key",
+        "first_name_key",
     ]
     assert "email" in personal_data_reasons(AddressRequest)
     assert personal_data_reasons(Municipality) == []

@@ -1,5 +1,7 @@
-"""Staff must enrol a second factor before they open any staff page (/<lang>/staff/…)."""
+"""Sessions that expire after inactivity; staff must enrol a second factor before they open
+any staff page (/<lang>/staff/…)."""
 
+import time
 from urllib.parse import urlencode
 
 from django.shortcuts import redirect
@@ -8,6 +10,10 @@ from django.urls import reverse
 from nabuur.staff.permissions import scopes_for
 
 from .services import exempt_from_mfa_in_demo, has_second_factor
+
+# A session used again after this many seconds is saved with a new expiry (see below).
+SESSION_TOUCH_SECONDS = 60
+SESSION_TOUCHED_KEY = "nabuur_touched"
 
 # The URL areas that only staff use; other apps' staff pages should live under /<lang>/staff/.
 STAFF_AREAS = {"staff"}
@@ -36,5 +42,31 @@ def require_second_factor(get_response):
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('mfa_activate_totp')}?{query}")
         return get_response(request)
+
+    return middleware
+
+
+def mark_session_touched(sender, request, **kwargs):
+    """On user_logged_in: the sign-in saves the session, so the next minute's pages need not."""
+    if hasattr(request, "session"):
+        request.session[SESSION_TOUCHED_KEY] = int(time.time())
+
+
+def slide_session_expiry(get_response):
+    """Keep a session alive while it is used: a request a minute or more after the last save
+    saves it again, which moves its expiry (NABUUR_SESSION_AGE) on from now.
+
+    Django's SESSION_SAVE_EVERY_REQUEST would write the session row on every page, three of a
+    staff page's queries; a minute's slack on a half-hour inactivity timeout changes nothing.
+    """
+
+    def middleware(request):
+        response = get_response(request)
+        session = request.session
+        if session.accessed and not session.modified and session.session_key:
+            now = int(time.time())
+            if now - session.get(SESSION_TOUCHED_KEY, 0) >= SESSION_TOUCH_SECONDS:
+                session[SESSION_TOUCHED_KEY] = now
+        return response
 
     return middleware

@@ -27,6 +27,7 @@ from nabuur.members.models import (
     EndReason,
     Membership,
     MembershipStatus,
+    person_keys,
 )
 from nabuur.networks.models import NetworkStatus
 
@@ -251,4 +252,5 @@ def generate(networks, addresses, total):
             "password": unusable,
             "date_joined": place["requested_at"],
         }
+        place.update(person_keys(first_name, last_name, person["email"]))
         yield person, place

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nabuur.members.models import Measure, MeasureKind, MeasureState, Membership
 from nabuur.messaging.models import (
+    RELEASED_STATES,
     AuthorSide,
     CommunicationPlan,
     Delivery,
@@ -32,9 +33,6 @@ from nabuur.messaging.models import (
 )
 
 from .models import CharterVersion, SurveyAnswer
-
-# A message counts once it was released to the members (queued for delivery).
-RELEASED = [MessageState.QUEUED, MessageState.SENDING, MessageState.SENT]
 
 
 @dataclass(frozen=True)
@@ -104,7 +102,7 @@ def _messages(**filters):
         start, end = period
         return Message.objects.filter(
             targets=evaluation.network,
-            state__in=RELEASED,
+            state__in=RELEASED_STATES,
             queued_at__gte=start,
             queued_at__lt=end,
             **filters,
@@ -415,7 +413,7 @@ def overview_counts(periods):
     # One row per message and BIN it went to, released in that BIN's period.
     released = Message.targets.through.objects.filter(
         _any_period(periods, _in_period("network", "message__queued_at")),
-        message__state__in=RELEASED,
+        message__state__in=RELEASED_STATES,
     )
     messages = released.values("network").annotate(messages=Count("message", distinct=True))
     # Only the e-mails to the BIN's own members, as in _deliveries(); the filter and the counts

@@ -7,4 +7,8 @@ class MembersConfig(AppConfig):
 
     def ready(self):
         # The coordinator's panel on the staff dashboard.
-        from . import panels  # noqa: F401
+        # The member list's copies of the person's name and e-mail follow the person.
+        from . import (
+            panels,  # noqa: F401
+            receivers,  # noqa: F401
+        )

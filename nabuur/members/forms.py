@@ -227,10 +227,10 @@ class MemberSearchForm(forms.Form):
     """The member list's search, filters and sort; every field optional (GET)."""
 
     SORTS = {
-        "name": ("user__last_name", "user__first_name", "pk"),
+        "name": ("last_name_key", "first_name_key", "pk"),
         "street": ("street__name_nl", "street__name_fr", "house_number", "pk"),
         "joined": ("-requested_at", "-pk"),
-        "status": ("status", "user__last_name", "pk"),
+        "status": ("status", "last_name_key", "first_name_key", "pk"),
     }
 
     q = forms.CharField(label=_("Search by name, e-mail or street"), required=False, max_length=100)

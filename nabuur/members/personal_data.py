@@ -53,6 +53,11 @@ def erase_memberships(user):
         quiet_from=None,
         quiet_to=None,
         end_reason=EndReason.ERASED,
+        # The member list's copies of the name and e-mail (members.receivers also clears them
+        # when the person row is anonymised; this does not depend on the order of the two).
+        last_name_key="",
+        first_name_key="",
+        search_text="",
     )
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from nabuur.accounts.decorators import require_recent_login
 from nabuur.audit.services import audit_view
 from nabuur.lib.languages import regime_languages
+from nabuur.lib.text import fold
 from nabuur.networks.finder import find_networks
 from nabuur.staff.access import get_network_for, get_zone_for
 from nabuur.staff.permissions import Capability, can
@@ -86,9 +87,14 @@ def _get_membership(network, membership_id):
 
 
 def filtered_members(network, data):
-    """(form, queryset) for the list's search, filters and sort; the query stays one query."""
+    """(form, queryset) for the list's search, filters and sort; the query stays one query.
+
+    A search word matches the person's folded name or e-mail (Membership.search_text, so 'maes'
+    finds 'Maës') or a street of the BIN by any of its names; the streets are the ones the form
+    lists, so matching them costs no query.
+    """
     street_ids = Membership.objects.filter(network=network).values("street_id")
-    streets = Street.objects.filter(pk__in=street_ids).only("name_nl", "name_fr", "name_de")
+    streets = list(Street.objects.filter(pk__in=street_ids).only("name_nl", "name_fr", "name_de"))
     form = MemberSearchForm(data, streets=streets)
     form.is_valid()
     options = getattr(form, "cleaned_data", {})
@@ -103,16 +109,12 @@ def filtered_members(network, data):
     )
     if options.get("street"):
         members = members.filter(street_id=options["street"])
-    text = (options.get("q") or "").strip()
-    for word in text.split():
-        members = members.filter(
-            Q(user__first_name__icontains=word)
-            | Q(user__last_name__icontains=word)
-            | Q(user__email__icontains=word)
-            | Q(street__name_nl__icontains=word)
-            | Q(street__name_fr__icontains=word)
-            | Q(street__name_de__icontains=word)
-        )
+    street_names = {street.pk: [fold(name) for name in street.names()] for street in streets}
+    for word in map(fold, (options.get("q") or "").split()):
+        if not word:
+            continue  # punctuation alone ("-", "&") folds to nothing and matches everything
+        on_street = [pk for pk, names in street_names.items() if any(word in n for n in names)]
+        members = members.filter(Q(search_text__contains=word) | Q(street_id__in=on_street))
     sort = options.get("sort") or "name"
     return form, members.order_by(*MemberSearchForm.SORTS[sort])
 
@@ -137,11 +139,11 @@ def _page_number(value):
 def member_page(members, page_number, total=None):
     """One page of `members` (a Paginator's Page) in two queries, whatever the BIN's size.
 
-    The first finds the page's ids: sorting by name joins every current member of the BIN to
-    their person, so it reads only the ids (the "members_list" index holds them) and, without a
-    `total`, counts the rows in the same pass with COUNT(*) OVER (): counting a search costs as
-    much as finding its page. The second reads the page's 50 rows by id. A page past the end
-    shows the last page, as Paginator.get_page does.
+    The first finds the page's ids, in the order of an index when it sorts by name
+    ("members_current_by_name", "members_list") and, without a `total`, counts the rows in the
+    same pass with COUNT(*) OVER (): counting a search costs as much as finding its page. The
+    second reads the page's 50 rows by id. A page past the end shows
+    the last page, as Paginator.get_page does.
     """
     paginator = Paginator(members, PAGE_SIZE)
     number = _page_number(page_number)

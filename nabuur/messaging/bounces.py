@@ -33,6 +33,7 @@ from django.utils import translation
 
 from nabuur.lib import clock
 
+from .delivery import recount_deliveries
 from .models import Delivery, DeliveryState
 
 VERP = re.compile(r"bounces\+([0-9a-f]{32})@", re.IGNORECASE)
@@ -173,6 +174,7 @@ def record_bounce(bounce, *, now=None):
     Delivery.objects.filter(pk=delivery.pk).update(
         state=DeliveryState.BOUNCED, last_error=text, claimed_by=""
     )
+    recount_deliveries(delivery.message_id)
     bounced = Delivery.objects.filter(
         email__iexact=delivery.email, state=DeliveryState.BOUNCED
     ).count()

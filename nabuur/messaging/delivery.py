@@ -31,13 +31,13 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, mailers
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
+from django.db.models import Count, F
 
 from nabuur.lib import clock
 
 from .bulk import adapt_datetime
 from .emails import bounce_address, render_message
-from .models import WAITING_STATES, Delivery, DeliveryState, Message, MessageState
+from .models import RELEASED_STATES, WAITING_STATES, Delivery, DeliveryState, Message, MessageState
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 BATCH_SIZE = 100
@@ -406,19 +406,61 @@ def send_batch(rows, now, sender, cache, recorder):
     return tried
 
 
+def count_deliveries(message_ids):
+    """{message id: {delivery state: count}} for several messages, in one query."""
+    counts = {pk: {} for pk in message_ids}
+    rows = (
+        Delivery.objects.filter(message_id__in=message_ids)
+        .values("message_id", "state")
+        .annotate(total=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        counts[row["message_id"]][row["state"]] = row["total"]
+    return counts
+
+
+def delivery_totals(messages):
+    """{message id: {delivery state: count}}: what a sent message stored, else counted now."""
+    totals = {m.pk: m.delivery_totals for m in messages if m.delivery_totals is not None}
+    live = [m.pk for m in messages if m.pk not in totals and m.state in RELEASED_STATES]
+    totals |= count_deliveries(live) if live else {}
+    return {m.pk: totals.get(m.pk, {}) for m in messages}
+
+
 def finish_messages(message_ids, now):
-    """Mark messages sending, and sent once none of their rows waits any more."""
+    """Mark messages sending, and sent once none of their rows waits any more.
+
+    A message becomes sent together with its delivery totals, under a lock on its row that
+    recount_deliveries takes too: a bounce recorded meanwhile is counted either here or there.
+    """
     Message.objects.filter(pk__in=message_ids, state=MessageState.QUEUED).update(
         state=MessageState.SENDING
     )
     for message_id in message_ids:
-        waiting = Delivery.objects.filter(
-            message_id=message_id, state__in=[*WAITING_STATES, DeliveryState.SENDING]
-        ).exists()
-        if not waiting:
-            Message.objects.filter(pk=message_id, state=MessageState.SENDING).update(
-                state=MessageState.SENT, sent_at=now
+        with transaction.atomic():
+            sending = Message.objects.select_for_update().filter(
+                pk=message_id, state=MessageState.SENDING
             )
+            if not sending.exists():
+                continue
+            waiting = Delivery.objects.filter(
+                message_id=message_id, state__in=[*WAITING_STATES, DeliveryState.SENDING]
+            ).exists()
+            if not waiting:
+                sending.update(
+                    state=MessageState.SENT,
+                    sent_at=now,
+                    delivery_totals=count_deliveries([message_id])[message_id],
+                )
+
+
+def recount_deliveries(message_id):
+    """Store a sent message's delivery totals again, after one of its deliveries bounced."""
+    with transaction.atomic():
+        sent = Message.objects.select_for_update().filter(pk=message_id, state=MessageState.SENT)
+        if sent.exists():
+            sent.update(delivery_totals=count_deliveries([message_id])[message_id])
 
 
 def deliver_due(*, worker=None, batch_size=BATCH_SIZE, max_seconds=30.0):

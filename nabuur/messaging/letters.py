@@ -13,11 +13,6 @@ from nabuur.lib import clock
 from nabuur.members.emails import person_language
 from nabuur.members.models import Membership, MembershipStatus
 
-from .models import MessageState
-
-# A letter goes out once the message goes to members by e-mail.
-RELEASED_STATES = {MessageState.QUEUED, MessageState.SENDING, MessageState.SENT}
-
 
 def letter_recipients(message, networks):
     """The active members without an e-mail address, one per person, in those of the message's

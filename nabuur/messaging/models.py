@@ -86,6 +86,11 @@ class Message(models.Model):
     forward_note = models.TextField(_("note from the coordinator"), blank=True)
     # The police author's written reason to send despite guardrail findings (also audited).
     override_justification = models.TextField(_("justification for sending anyway"), blank=True)
+    # {delivery state: count}, stored when the message is sent (delivery.finish_messages) and
+    # stored again when a bounce changes one of its deliveries (delivery.recount_deliveries):
+    # the message log shows 25 sent messages without counting their 250,000 rows on each
+    # visit. None until then; pages count the rows of a message that is still being sent.
+    delivery_totals = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("message")
@@ -131,6 +136,10 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", _("failed")
     BOUNCED = "bounced", _("bounced")
 
+
+# A message in these states has gone to its members: services.queue_message wrote its
+# deliveries, and its letters go out.
+RELEASED_STATES = [MessageState.QUEUED, MessageState.SENDING, MessageState.SENT]
 
 # Rows a worker may claim once their next_attempt_at has come.
 WAITING_STATES = [DeliveryState.QUEUED, DeliveryState.DEFERRED]

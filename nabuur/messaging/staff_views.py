@@ -21,10 +21,11 @@ from nabuur.staff.permissions import Capability, can, networks_where
 
 from . import compose, letters
 from .access import get_message_for
+from .delivery import delivery_totals
 from .models import (
+    RELEASED_STATES,
     AuthorSide,
     CommunicationPlan,
-    Delivery,
     DeliveryState,
     Feedback,
     Message,
@@ -46,19 +47,6 @@ C = Capability
 PAGE_SIZE = 25
 # While a message is in these states its page shows the sending progress live.
 IN_FLIGHT = {MessageState.QUEUED, MessageState.SENDING}
-
-
-def delivery_counts(message_ids):
-    """{message id: {state: count}} for several messages, in one query."""
-    counts = {pk: {} for pk in message_ids}
-    rows = (
-        Delivery.objects.filter(message_id__in=message_ids)
-        .values("message_id", "state")
-        .annotate(total=Count("id"))
-    )
-    for row in rows:
-        counts[row["message_id"]][row["state"]] = row["total"]
-    return counts
 
 
 def progress_summary(counts):
@@ -94,7 +82,7 @@ def message_list(request):
     )
     page = Paginator(log, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    counts = delivery_counts([message.pk for message in rows])
+    counts = delivery_totals(rows)
     language = request.LANGUAGE_CODE
     for message in rows:
         message.subject = _subject(message, language)
@@ -190,8 +178,8 @@ def _detail(request, message, *, status=200, **forms):
     may_cancel = message.state in compose.CANCELLABLE_STATES and (
         is_author or all(can(user, C.COMPOSE_MESSAGES, n) for n in targets)
     )
-    released = message.state in letters.RELEASED_STATES
-    counts = delivery_counts([message.pk])[message.pk] if released else {}
+    released = message.state in RELEASED_STATES
+    counts = delivery_totals([message])[message.pk]
     feedback = Feedback.objects.filter(delivery__message=message)
     votes = feedback.aggregate(
         yes=Count("id", filter=Q(useful=True)), no=Count("id", filter=Q(useful=False))
@@ -241,7 +229,7 @@ def message_detail(request, pk):
 def message_progress(request, pk):
     """The sending progress as JSON, polled by static/js/message-progress.js."""
     message = get_message_for(request.user, C.VIEW_FIGURES, pk)
-    counts = delivery_counts([message.pk])[message.pk]
+    counts = delivery_totals([message])[message.pk]
     return JsonResponse(
         {
             "state": message.state,

@@ -1,0 +1,21 @@
+"""Keep the member list's copies of a person's name and e-mail in step with the person.
+
+Membership.last_name_key, first_name_key and search_text copy the person's name and e-mail (see
+person_keys). The accounts app sits below this one and cannot call it, so a saved person reaches
+here as a signal: a changed name, a new e-mail address and an erasure all go through User.save()."""
+
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from .models import Membership, person_keys
+
+PERSON_FIELDS = {"first_name", "last_name", "email"}
+
+
+@receiver(post_save, sender=get_user_model(), dispatch_uid="members.copy_person_keys")
+def copy_person_keys(sender, instance, created, update_fields, **kwargs):
+    if created or (update_fields is not None and not PERSON_FIELDS & set(update_fields)):
+        return
+    keys = person_keys(instance.first_name, instance.last_name, instance.email)
+    Membership.objects.filter(user=instance).exclude(**keys).update(**keys)
