@@ -9,7 +9,8 @@ from django import forms
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection, connections
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.translation import gettext
 
@@ -27,6 +28,7 @@ from nabuur.members.models import (
 from nabuur.members.personal_data import export_address_requests
 from nabuur.members.services import request_address_check
 from nabuur.staff.models import Role
+from nabuur.zones.documents import publish_privacy_notice
 
 from . import factories
 from .i18n import nl
@@ -134,6 +136,11 @@ def test_the_zone_admin_sees_the_waiting_sign_ups(client, zone_admin, waiting):
     assert response.status_code == 200
     assert [item.pk for item in response.context["waiting"]] == [waiting.pk]
     assert f'href="{QUEUE}{waiting.pk}/"' in response.text
+    deleted_on = response.context["waiting"][0].deleted_on
+    assert deleted_on == waiting.requested_at + datetime.timedelta(days=30)
+    with translation.override("nl"):
+        local = timezone.localtime(deleted_on)
+        assert f"<td>{date_format(local, 'SHORT_DATE_FORMAT')}</td>" in response.text
     entry = AuditEntry.objects.get(action="members.address_requests_viewed")
     assert (entry.actor_id, entry.details["requests"]) == (zone_admin.pk, [waiting.pk])
 
@@ -570,3 +577,79 @@ def test_closing_an_older_request_without_a_language_writes_in_the_zones(french_
 
     [message] = mail.outbox
     assert message.subject == fr("No neighbourhood information network covers your address yet")
+
+
+# --- Retention --------------------------------------------------------------------------------
+
+
+def test_a_request_nobody_handled_is_deleted_after_the_zones_days_and_the_person_told(zone):
+    zone.retention_address_requests_days = 10
+    zone.save(update_fields=["retention_address_requests_days"])
+    old = ask(zone)
+    young = ask(zone, email="bert@example.org")
+    AddressRequest.objects.filter(pk=old.pk).update(
+        requested_at=clock.now() - datetime.timedelta(days=10, minutes=1)
+    )
+    AddressRequest.objects.filter(pk=young.pk).update(
+        requested_at=clock.now() - datetime.timedelta(days=9, hours=23)
+    )
+
+    assert services.expire_address_requests() == 1
+    assert services.expire_address_requests() == 0
+
+    assert kept(old) == NOTHING
+    assert (old.status, old.postcode, old.handled_at is not None) == (
+        AddressRequestStatus.CLOSED,
+        "2650",
+        True,
+    )
+    assert kept(young)["email"] == "bert@example.org"
+    assert young.status == AddressRequestStatus.OPEN
+    [message] = mail.outbox
+    assert message.to == ["ann.peeters@example.org"]
+    assert message.subject == nl("Your request to join a neighbourhood information network")
+    assert "10" in message.body and "info@pz-test.example" in message.body
+    assert "112 BE" in message.body
+    entry = AuditEntry.objects.get(action="members.address_request_expire")
+    assert (entry.actor_id, entry.object_id, entry.subjects, entry.details) == (
+        None,
+        str(old.pk),
+        [],
+        {"days": 10, "told": True},
+    )
+
+
+def test_the_deletion_happens_even_when_the_email_cannot_leave(settings, zone):
+    old = ask(zone)
+    AddressRequest.objects.filter(pk=old.pk).update(
+        requested_at=clock.now() - datetime.timedelta(days=zone.retention_address_requests_days + 1)
+    )
+    sink = SmtpSink().start()
+    try:
+        settings.MAILERS = sink.mailers()
+        sink.fail_next(1, "554 5.7.1 refused")
+        assert services.expire_address_requests() == 1
+    finally:
+        sink.stop()
+
+    assert kept(old) == NOTHING
+    assert old.status == AddressRequestStatus.CLOSED
+    entry = AuditEntry.objects.get(action="members.address_request_expire")
+    assert entry.details == {"days": 30, "told": False}
+
+
+def test_the_privacy_notice_names_the_days_a_request_waits(client, zone):
+    zone.retention_address_requests_days = 45
+    zone.save(update_fields=["retention_address_requests_days"])
+    publish_privacy_notice(zone)
+    response = client.get("/nl/privacy/")
+    assert response.status_code == 200
+    with translation.override("nl"):
+        sentence = translation.ngettext(
+            "A sign-up from an address outside every BIN waits for the police to place it; if "
+            "nobody has done so after %(days)s day, we delete it and tell you by e-mail.",
+            "A sign-up from an address outside every BIN waits for the police to place it; if "
+            "nobody has done so after %(days)s days, we delete it and tell you by e-mail.",
+            45,
+        ) % {"days": 45}
+    assert sentence in " ".join(response.text.split())

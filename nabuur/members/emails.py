@@ -106,6 +106,13 @@ def send_address_request_closed(address_request, reason):
     _send("address_request_closed", address_request.email, language, context)
 
 
+def send_address_request_expired(address_request, days):
+    """Nobody placed the sign-up within the zone's retention: its details are deleted now."""
+    language = address_request.language or settings.LANGUAGE_CODE
+    context = {"request": address_request, "zone": address_request.zone, "days": days}
+    _send("address_request_expired", address_request.email, language, context)
+
+
 def send_login_link(user, token):
     language = person_language(user)
     context = {

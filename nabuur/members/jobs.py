@@ -32,3 +32,8 @@ def end_suspensions(now):
 @periodic("members.delete_expired_blocks", every=timedelta(hours=6))
 def delete_expired_blocks(now):
     return services.delete_expired_blocks(now)
+
+
+@periodic("members.expire_address_requests", every=timedelta(hours=6))
+def expire_address_requests(now):
+    return services.expire_address_requests(now)

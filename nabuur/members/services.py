@@ -6,7 +6,9 @@ Views, commands and jobs call these; nothing else writes memberships, consents o
 import enum
 import hashlib
 import hmac
+import logging
 import secrets
+import smtplib
 from datetime import timedelta
 from functools import partial
 
@@ -44,6 +46,8 @@ from .models import (
 
 CONFIRM_SALT = "nabuur.members.confirm"
 LOGIN_LINK_LIFETIME = timedelta(hours=1)
+
+logger = logging.getLogger(__name__)
 
 
 class MembershipExists(Exception):
@@ -347,6 +351,41 @@ def close_address_request(actor, address_request, *, reason=""):
         locked.status = AddressRequestStatus.CLOSED
         _forget_address_request(locked, actor, "members.address_request_close")
     return locked
+
+
+def expire_address_requests(now=None):
+    """Close the open requests nobody handled within their zone's retention; return how many.
+
+    The privacy notice promises the deletion, so it happens even when the e-mail that tells the
+    person cannot go out (the audit entry says whether it did).
+    """
+    now = now or clock.now()
+    expired = 0
+    candidates = AddressRequest.objects.filter(status=AddressRequestStatus.OPEN).select_related(
+        "zone"
+    )
+    for address_request in candidates.iterator():
+        days = address_request.zone.retention_address_requests_days
+        if address_request.requested_at > now - timedelta(days=days):
+            continue
+        with transaction.atomic():
+            try:
+                locked = _lock_open_request(address_request)
+            except AlreadyHandled:
+                continue
+            locked.language = _zone_language(locked.zone, locked.language)
+            try:
+                emails.send_address_request_expired(locked, days)
+                told = True
+            except (OSError, smtplib.SMTPException):
+                logger.exception("Could not tell %s that it expired.", locked)
+                told = False
+            locked.status = AddressRequestStatus.CLOSED
+            _forget_address_request(
+                locked, None, "members.address_request_expire", days=days, told=told
+            )
+        expired += 1
+    return expired
 
 
 # --- Double opt-in ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ the person's scope, 403 inside it without the capability), then calls a service.
 """
 
 import smtplib
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -177,6 +178,10 @@ def member_list(request, slug):
         total = counts.get(status, 0) if status else sum(counts.get(s, 0) for s in CURRENT_STATUSES)
     page = member_page(members, request.GET.get("page"), total)
     rows = page.object_list
+    # get_status_display() rebuilds the choices on every call; once per page is enough.
+    labels = dict(MembershipStatus.choices)
+    for row in rows:
+        row.status_label = labels[row.status]
     audit_view(
         request,
         "members.view_list",
@@ -457,6 +462,10 @@ def address_requests(request, zone_slug):
     """The sign-ups whose address lies outside every BIN, oldest first."""
     zone = get_zone_for(request.user, Capability.MANAGE_MEMBERS, zone_slug)
     waiting = list(_open_requests(zone).order_by("requested_at", "pk"))
+    # services.expire_address_requests deletes a request nobody handled after these days.
+    keep = timedelta(days=zone.retention_address_requests_days)
+    for item in waiting:
+        item.deleted_on = item.requested_at + keep
     audit_view(
         request,
         "members.address_requests_viewed",

@@ -55,6 +55,9 @@ class Zone(models.Model):
     retention_unconfirmed_days = models.PositiveIntegerField(
         _("days to keep unconfirmed sign-ups"), default=7
     )
+    retention_address_requests_days = models.PositiveIntegerField(
+        _("days to keep a sign-up from outside every BIN that nobody handled"), default=30
+    )
     retention_measures_days = models.PositiveIntegerField(
         _("days to keep the record of a permanent suspension"), default=5 * 365
     )
