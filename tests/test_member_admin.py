@@ -204,8 +204,11 @@ def test_unsubscribe_on_request_records_the_reason(client, bin_a, coordinator_a,
     assert (response.status_code, again.status_code) == (302, 302)
     membership.refresh_from_db()
     assert (membership.status, membership.end_reason) == (MembershipStatus.LEFT, EndReason.LEFT)
+    assert membership.end_note == "Telefonisch gevraagd op 5 mei"
     entry = AuditEntry.objects.get(action="members.unsubscribe")
-    assert entry.details == {"reason": "Telefonisch gevraagd op 5 mei"}
+    assert entry.details == {"with_note": True}
+    page = client.get(f"/nl/staff/members/centrum/{membership.pk}/")
+    assert "Telefonisch gevraagd op 5 mei" in page.text
     assert [m.to for m in mailoutbox] == [["jan@example.org"], [coordinator_a.email]]
     assert mailoutbox[0].subject == nl("You left %(name)s", name="BIN Centrum")
 

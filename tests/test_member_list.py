@@ -358,7 +358,7 @@ def test_declining_first_shows_who_and_asks_for_a_reason(
     assert f"<dd>{requested}</dd>" in response.text
     help_text = nl(
         "At most 500 characters. The person reads it in the e-mail that tells them their "
-        "request is declined; it is also kept in the audit log."
+        "request is declined; it is also kept with the request until their data is deleted."
     )
     assert f'<p class="hint" id="id_reason_hint">{escape(help_text)}</p>' in response.text
     assert 'aria-describedby="id_reason_hint"' in response.text
@@ -394,8 +394,9 @@ def test_declining_with_a_reason_tells_the_person_by_email(
         coordinator_a.pk,
         str(marie.pk),
         [marie.user_id],
-        {"reason": "Adres ligt buiten het BIN"},
+        {"with_note": True},
     )
+    assert marie.end_note == "Adres ligt buiten het BIN"
     [message] = mailoutbox
     assert message.to == ["marie.claes@example.org"]
     assert message.subject == nl("Your request to join %(name)s", name="BIN Centrum")
@@ -412,7 +413,8 @@ def test_declining_without_a_reason_sends_the_email_without_one(
     assert response.status_code == 302
     marie.refresh_from_db()
     assert (marie.status, marie.end_reason) == (MembershipStatus.LEFT, "declined")
-    assert AuditEntry.objects.get(action="members.decline").details == {"reason": ""}
+    assert AuditEntry.objects.get(action="members.decline").details == {"with_note": False}
+    assert marie.end_note == ""
     [message] = mailoutbox
     assert message.to == ["marie.claes@example.org"]
     assert nl("The reason given:") not in message.body
@@ -445,7 +447,9 @@ def test_a_reason_over_500_characters_is_refused_in_the_users_language(
 
     exactly = client.post(decline_url(bin_a, marie), {"reason": "y" * 500})
     assert exactly.status_code == 302
-    assert AuditEntry.objects.get(action="members.decline").details == {"reason": "y" * 500}
+    assert AuditEntry.objects.get(action="members.decline").details == {"with_note": True}
+    marie.refresh_from_db()
+    assert marie.end_note == "y" * 500
 
 
 def test_a_person_without_an_email_address_is_declined_without_one(
@@ -457,7 +461,7 @@ def test_a_person_without_an_email_address_is_declined_without_one(
     page = client.get(decline_url(bin_a, marie))
     help_text = nl(
         "At most 500 characters. This person has no e-mail address, so nobody tells them: the "
-        "reason is only kept in the audit log."
+        "reason is only kept with the request until their data is deleted."
     )
     assert f'<p class="hint" id="id_reason_hint">{escape(help_text)}</p>' in page.text
     response = client.post(decline_url(bin_a, marie), {"reason": "Onbekend adres"})
@@ -487,8 +491,10 @@ def test_a_request_handled_meanwhile_says_so_and_changes_nothing(
         nl("This request was already handled."),
     ]
     assert [e.details for e in AuditEntry.objects.filter(action="members.decline")] == [
-        {"reason": "Eerste keer"}
+        {"with_note": True}
     ]
+    marie.refresh_from_db()
+    assert marie.end_note == "Eerste keer"
     assert mailoutbox == []
 
 

@@ -153,6 +153,7 @@ def test_erasing_the_account_keeps_only_anonymous_figures(
     logged_in, resident, coordinator_a, mailoutbox
 ):
     membership = resident.memberships.get()
+    Membership.objects.filter(pk=membership.pk).update(end_note="Vroeger eens afgemeld")
     response = logged_in.post("/nl/me/erase/")
     assert response.status_code == 200
     person = User.objects.get(pk=resident.pk)
@@ -168,6 +169,7 @@ def test_erasing_the_account_keeps_only_anonymous_figures(
         "erased",
         0,
     )
+    assert membership.end_note == ""
     assert (membership.last_name_key, membership.first_name_key, membership.search_text) == (
         "",
         "",

@@ -386,7 +386,7 @@ class DeclineForm(AccessibleForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
             "At most 500 characters. The person reads it in the e-mail that tells them their "
-            "request is declined; it is also kept in the audit log."
+            "request is declined; it is also kept with the request until their data is deleted."
         ),
     )
 
@@ -398,7 +398,7 @@ class DeclineForm(AccessibleForm):
         if not by_email:
             field.help_text = _(
                 "At most 500 characters. This person has no e-mail address, so nobody tells "
-                "them: the reason is only kept in the audit log."
+                "them: the reason is only kept with the request until their data is deleted."
             )
 
 

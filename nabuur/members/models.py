@@ -96,6 +96,10 @@ class Membership(models.Model):
     # Folded copies of the person's name and e-mail (person_keys): the member list sorts and
     # searches a BIN of 10,000 members on these without joining each member to their person.
     # save() fills them; members.receivers keeps them in step when the person changes.
+    # The coordinator's words on why it ended (a declined request, an unsubscription on the
+    # member's request). Kept here, not in the audit log, which can never be erased: the
+    # person's erasure clears it with the rest of the membership (personal_data.py).
+    end_note = models.TextField(_("note on the ending"), blank=True, max_length=500)
     last_name_key = models.CharField(max_length=NAME_KEY_LENGTH, blank=True, editable=False)
     first_name_key = models.CharField(max_length=NAME_KEY_LENGTH, blank=True, editable=False)
     search_text = models.CharField(max_length=SEARCH_TEXT_LENGTH, blank=True, editable=False)

@@ -33,6 +33,7 @@ def export_memberships(user):
             "quiet_from": _iso(membership.quiet_from),
             "quiet_to": _iso(membership.quiet_to),
             "left": _iso(membership.left_at),
+            "end_note": membership.end_note,
         }
         for membership in user.memberships.select_related("network", "street").order_by("pk")
     ]
@@ -53,6 +54,7 @@ def erase_memberships(user):
         quiet_from=None,
         quiet_to=None,
         end_reason=EndReason.ERASED,
+        end_note="",
         # The member list's copies of the name and e-mail (members.receivers also clears them
         # when the person row is anonymised; this does not depend on the order of the two).
         last_name_key="",

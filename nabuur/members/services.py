@@ -530,8 +530,9 @@ def decline_membership(actor, membership, reason=""):
     """A coordinator refuses a pending membership. Idempotent: True if it changed.
 
     The person (if they have an e-mail address) is told by e-mail, with `reason` when one is
-    given; the reason is also kept in the audit entry. Raises PermissionDenied when `actor` may
-    not manage the BIN's members.
+    given; the reason is kept on the membership (end_note), and the audit entry says only
+    whether there was one. Raises PermissionDenied when `actor` may not manage the BIN's
+    members.
     """
     _check_may_manage(actor, membership)
     with transaction.atomic():
@@ -547,9 +548,12 @@ def decline_membership(actor, membership, reason=""):
         membership.end_reason = EndReason.DECLINED
         membership.left_at = now
         membership.status_changed_at = now
-        membership.save(update_fields=["status", "end_reason", "left_at", "status_changed_at"])
         reason = reason.strip()
-        _record(actor, "members.decline", membership, {"reason": reason})
+        membership.end_note = reason
+        membership.save(
+            update_fields=["status", "end_reason", "left_at", "status_changed_at", "end_note"]
+        )
+        _record(actor, "members.decline", membership, {"with_note": bool(reason)})
         if membership.user.email:
             emails.send_declined(membership, reason)
     return True
@@ -907,12 +911,20 @@ def edit_member(actor, membership, *, first_name, last_name, email, phone, box):
 
 
 def unsubscribe_on_request(actor, membership, reason):
-    """End a membership because the member asked a coordinator (e.g. "asked by phone")."""
+    """End a membership because the member asked a coordinator (e.g. "asked by phone").
+
+    The reason is kept on the membership (end_note); the audit entry says only whether there
+    was one.
+    """
     _check_may_manage(actor, membership)
     with transaction.atomic():
         changed = leave_membership(membership, reason=EndReason.LEFT)
         if changed:
-            _record(actor, "members.unsubscribe", membership, {"reason": reason.strip()})
+            membership.end_note = reason.strip()
+            membership.save(update_fields=["end_note"])
+            _record(
+                actor, "members.unsubscribe", membership, {"with_note": bool(membership.end_note)}
+            )
     return changed
 
 

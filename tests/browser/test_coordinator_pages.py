@@ -313,9 +313,8 @@ def test_a_coordinator_works_the_member_list_in_dutch(
     )
     assert "Claes, Jan" not in listed(page)
     assert state(data["jan"]) == (MembershipStatus.LEFT, EndReason.LEFT)
-    assert AuditEntry.objects.get(action="members.unsubscribe").details == {
-        "reason": "Telefonisch gevraagd op 3 mei"
-    }
+    assert AuditEntry.objects.get(action="members.unsubscribe").details == {"with_note": True}
+    assert Membership.objects.get(pk=data["jan"].pk).end_note == "Telefonisch gevraagd op 3 mei"
 
 
 def test_a_brussels_coordinator_reads_the_member_list_in_french(
