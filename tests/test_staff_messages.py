@@ -540,3 +540,17 @@ def test_a_scheduled_message_waits(client, coordinator_a, bin_a, members):
     client.post(f"/nl/staff/messages/{message.pk}/submit/")
     message.refresh_from_db()
     assert message.state == MessageState.SCHEDULED
+
+
+@pytest.mark.django_db
+def test_a_message_to_several_of_the_persons_bins_is_one_row_of_the_log(
+    client, zone_admin, bin_a, bin_b
+):
+    message = compose.create_draft(
+        zone_admin, kind=MessageKind.PREVENTION, networks=[bin_a, bin_b], variants=TEXT
+    )
+    response = staff(client, zone_admin).get("/nl/staff/messages/")
+    assert [row.pk for row in response.context["rows"]] == [message.pk]
+    assert response.context["page"].paginator.count == 1
+    only_b = client.get(f"/nl/staff/messages/?bin={bin_b.slug}")
+    assert [row.pk for row in only_b.context["rows"]] == [message.pk]
