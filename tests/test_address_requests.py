@@ -396,6 +396,26 @@ def test_the_form_explains_a_missing_choice(client, zone_admin, bin_a, waiting):
     assert AddressRequest.objects.get().status == AddressRequestStatus.OPEN
 
 
+def test_a_street_of_another_municipality_is_refused_for_the_bin(
+    client, zone, zone_admin, bin_a, waiting
+):
+    elsewhere = factories.MunicipalityFactory(zone=zone, name_nl="Mortsel", name_fr="Mortsel")
+    street = factories.StreetFactory(municipality=elsewhere, name_nl="Veldstraat", postcode="2650")
+    response = staff(client, zone_admin).post(f"{QUEUE}{waiting.pk}/", assign_data(bin_a, street))
+
+    assert response.status_code == 200
+    assert response.context["assign_form"].errors["street"] == [
+        nl(
+            "%(street)s lies in %(municipality)s, outside the municipality of %(bin)s.",
+            street="Veldstraat",
+            municipality="Mortsel",
+            bin="BIN Centrum",
+        )
+    ]
+    assert Membership.objects.count() == 0
+    assert AddressRequest.objects.get().status == AddressRequestStatus.OPEN
+
+
 def test_a_person_already_in_the_bin_is_explained(
     client, zone_admin, bin_a, veldstraat, waiting, member_a
 ):
@@ -429,7 +449,7 @@ def test_a_permanently_suspended_person_is_not_placed_and_the_admin_is_told(
     assert Membership.objects.count() == 0
     assert mail.outbox == []
     waiting.refresh_from_db()
-    assert waiting.status == AddressRequestStatus.ASSIGNED
+    assert (waiting.status, waiting.network) == (AddressRequestStatus.CLOSED, None)
     assert kept(waiting) == NOTHING
     entry = AuditEntry.objects.get(action="members.address_request_assign")
     assert (entry.subjects, entry.details) == ([], {"network": bin_a.pk, "membership": None})

@@ -375,6 +375,21 @@ class AssignAddressForm(AccessibleForm):
             f"{street.name}, {street.postcode} {street.municipality.name}"
         )
 
+    def clean(self):
+        data = super().clean()
+        network, street = data.get("network"), data.get("street")
+        if network and street and street.municipality_id != network.municipality_id:
+            self.add_error(
+                "street",
+                _("%(street)s lies in %(municipality)s, outside the municipality of %(bin)s.")
+                % {
+                    "street": street.name,
+                    "municipality": street.municipality.name,
+                    "bin": network.name,
+                },
+            )
+        return data
+
 
 class DeclineForm(AccessibleForm):
     """The coordinator's optional reason for declining a request, told to the person."""

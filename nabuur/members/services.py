@@ -324,8 +324,13 @@ def assign_address_request(
             channel=ConsentChannel.WEB,
             source_note="sign-up outside every BIN, assigned by the police",
         )
-        locked.status = AddressRequestStatus.ASSIGNED
-        locked.network = network
+        # A permanently suspended person joins no BIN: the request ends closed, not assigned,
+        # so the zone's figures of placed sign-ups stay true.
+        if membership is None:
+            locked.status = AddressRequestStatus.CLOSED
+        else:
+            locked.status = AddressRequestStatus.ASSIGNED
+            locked.network = network
         _forget_address_request(
             locked,
             actor,
