@@ -115,8 +115,9 @@ class Membership(models.Model):
             )
         ]
         indexes = [
-            # The member list reads a BIN's current members, their people (to sort by name)
-            # and the ids that break ties from this index alone (staff_views.member_page).
+            # The member list finds a page of a BIN's members in name order, with the ids that
+            # break ties, from these indexes alone (staff_views.member_page): one for a status
+            # filter, the partial one for the current members that the list shows by default.
             models.Index(
                 fields=["network", "status", "last_name_key", "first_name_key", "id"],
                 name="members_list",

@@ -143,8 +143,8 @@ def member_page(members, page_number, total=None):
     The first finds the page's ids, in the order of an index when it sorts by name
     ("members_current_by_name", "members_list") and, without a `total`, counts the rows in the
     same pass with COUNT(*) OVER (): counting a search costs as much as finding its page. The
-    second reads the page's 50 rows by id. A page past the end shows
-    the last page, as Paginator.get_page does.
+    second reads the page's 50 rows by id. A page past the end shows the last page, as
+    Paginator.get_page does.
     """
     paginator = Paginator(members, PAGE_SIZE)
     number = _page_number(page_number)
