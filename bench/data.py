@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from nabuur.accounts.models import User
 from nabuur.lib.languages import LanguageRegime
-from nabuur.members.models import Membership, MembershipStatus, person_keys
+from nabuur.members.models import Membership, MembershipStatus, person_keys, street_key
 from nabuur.messaging.bulk import adapt_datetime, insert_rows
 from nabuur.messaging.models import Message, MessageKind, MessageVariant
 from nabuur.networks.models import BinType, Network, NetworkStatus
@@ -123,6 +123,7 @@ def create_members(count, *, networks=4, tag="bench"):
             "last_name_key",
             "first_name_key",
             "search_text",
+            "street_key",
         ),
         (
             (
@@ -141,6 +142,7 @@ def create_members(count, *, networks=4, tag="bench"):
                 stamp,
                 stamp,
                 *person_keys("Bench", str(n), f"member{n}@{tag}.example").values(),
+                street_key(street.name_nl),
             )
             for n in range(count)
         ),

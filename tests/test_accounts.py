@@ -7,6 +7,8 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from nabuur.accounts import middleware
@@ -121,6 +123,28 @@ def test_staff_with_a_second_factor_see_their_dashboard(client, coordinator_a, b
     response = client.get("/en/staff/")
     assert response.status_code == 200
     assert [n.slug for n in response.context["networks"]] == ["centrum"]
+
+
+def test_a_session_remembers_the_second_factor_until_an_authenticator_is_removed(
+    client, coordinator_a, bin_a
+):
+    client.force_login(with_totp(coordinator_a))
+    assert client.get("/en/staff/").status_code == 200
+    assert client.session[middleware.SECOND_FACTOR_KEY] == coordinator_a.pk
+    queries = CaptureQueriesContext(connection)
+    with queries:
+        assert client.get("/en/staff/").status_code == 200
+    assert not [q for q in queries.captured_queries if "mfa_authenticator" in q["sql"]]
+
+    # Removing the app needs the password again (allauth), then forgets the second factor.
+    response = client.post("/en/account/reauthenticate/", {"password": PASSWORD})
+    assert response.status_code == 302
+    response = client.post("/en/account/2fa/totp/deactivate/")
+    assert response.status_code == 302
+    assert middleware.SECOND_FACTOR_KEY not in client.session
+    response = client.get("/en/staff/")
+    assert response.status_code == 302
+    assert response["Location"] == "/en/account/2fa/totp/activate/?next=%2Fen%2Fstaff%2F"
 
 
 def test_a_used_session_moves_its_expiry_on_at_most_once_a_minute(

@@ -111,6 +111,7 @@ def queries_for(client):
 
 def test_the_query_count_does_not_grow_with_the_entries(admin_client):
     entries(1)
+    admin_client.get("/nl/staff/audit/")  # the first staff page of a session writes more
     one = queries_for(admin_client)
     entries(2)
     assert queries_for(admin_client) == one

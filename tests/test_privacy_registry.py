@@ -58,6 +58,7 @@ def test_the_checker_sees_the_models_it_must(db):
         "house_number_suffix",
         "last_name_key",
         "first_name_key",
+        "street_key",
     ]
     assert "email" in personal_data_reasons(AddressRequest)
     assert personal_data_reasons(Municipality) == []

@@ -24,10 +24,20 @@ def is_staff_page(path):
     return len(parts) > 2 and parts[2] in STAFF_AREAS
 
 
+# Set in a session once the person's second factor was found, so that later staff pages of
+# that session need not look for it again; removing an authenticator clears it.
+SECOND_FACTOR_KEY = "nabuur_second_factor"
+
+
 def second_factor_missing(request):
     """True if the person holds a role but has no second factor (and no demo exemption)."""
     user = request.user
-    if not (user.is_authenticated and scopes_for(user).is_staff) or has_second_factor(user):
+    if not (user.is_authenticated and scopes_for(user).is_staff):
+        return False
+    if request.session.get(SECOND_FACTOR_KEY) == user.pk:
+        return False
+    if has_second_factor(user):
+        request.session[SECOND_FACTOR_KEY] = user.pk
         return False
     if exempt_from_mfa_in_demo(user):
         request.mfa_demo_exempt = True
@@ -44,6 +54,13 @@ def require_second_factor(get_response):
         return get_response(request)
 
     return middleware
+
+
+def forget_second_factor(sender, request, **kwargs):
+    """On allauth's authenticator_removed: look again on the next staff page (it may be the
+    last one, and then the person must enrol a new one before going on)."""
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(SECOND_FACTOR_KEY, None)
 
 
 def mark_session_touched(sender, request, **kwargs):
@@ -63,9 +80,12 @@ def slide_session_expiry(get_response):
     def middleware(request):
         response = get_response(request)
         session = request.session
-        if session.accessed and not session.modified and session.session_key:
+        if session.accessed and session.session_key:
             now = int(time.time())
-            if now - session.get(SESSION_TOUCHED_KEY, 0) >= SESSION_TOUCH_SECONDS:
+            # A session saved anyway (it changed) counts as this minute's save too.
+            if session.modified or now - session.get(SESSION_TOUCHED_KEY, 0) >= (
+                SESSION_TOUCH_SECONDS
+            ):
                 session[SESSION_TOUCHED_KEY] = now
         return response
 

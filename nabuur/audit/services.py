@@ -24,9 +24,10 @@ def _user_id(person):
 
 
 def _locked_head():
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
-    if head is not None:
-        return head
+    try:
+        return AuditHead.objects.select_for_update().get(pk=1)
+    except AuditHead.DoesNotExist:
+        pass
     try:
         # A savepoint, so that losing the race to create the row leaves the caller's
         # transaction usable on PostgreSQL.

@@ -28,6 +28,7 @@ from nabuur.members.models import (
     Membership,
     MembershipStatus,
     person_keys,
+    street_key,
 )
 from nabuur.networks.models import NetworkStatus
 
@@ -50,6 +51,7 @@ _NOT_LOCAL_PART = re.compile(r"[^a-z0-9]+")
 @dataclass(frozen=True)
 class Address:
     street_id: int
+    street_key: str
     postcode: str
     house_number: int
     suffix: str
@@ -78,6 +80,11 @@ def read_sample_addresses(path, networks):
                     addresses[network.slug].append(
                         Address(
                             street_id=segment.street_id,
+                            street_key=street_key(
+                                segment.street.name_nl,
+                                segment.street.name_fr,
+                                segment.street.name_de,
+                            ),
                             postcode=row["postcode"],
                             house_number=house_number,
                             suffix=number.group(2).strip(),
@@ -213,6 +220,7 @@ def generate(networks, addresses, total):
         place = {
             "network_id": network.pk,
             "street_id": address.street_id,
+            "street_key": address.street_key,
             "house_number": address.house_number,
             "house_number_suffix": address.suffix,
             "box": address.box,

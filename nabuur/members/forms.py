@@ -228,7 +228,7 @@ class MemberSearchForm(forms.Form):
 
     SORTS = {
         "name": ("last_name_key", "first_name_key", "pk"),
-        "street": ("street__name_nl", "street__name_fr", "house_number", "pk"),
+        "street": ("street_key", "house_number", "pk"),
         "joined": ("-requested_at", "-pk"),
         "status": ("status", "last_name_key", "first_name_key", "pk"),
     }
@@ -249,10 +249,10 @@ class MemberSearchForm(forms.Form):
 
     def __init__(self, *args, streets=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # {street id: name in the active language}, also for the list's addresses.
+        self.street_names = {street.pk: street.name for street in streets}
         self.fields["status"].choices = [("", _("current members"))] + MembershipStatus.choices
-        self.fields["street"].choices = [("", _("all streets"))] + [
-            (street.pk, street.name) for street in streets
-        ]
+        self.fields["street"].choices = [("", _("all streets")), *self.street_names.items()]
 
 
 class MemberByHandForm(JoinForm):

@@ -56,7 +56,20 @@ def person_keys(first_name, last_name, email):
 # Folding can lengthen a name a little (the ligature 'ﬁ' becomes 'fi'); the keys are cut to fit.
 NAME_KEY_LENGTH = 150
 SEARCH_TEXT_LENGTH = 560
+STREET_KEY_LENGTH = 200
 PERSON_KEYS = ("last_name_key", "first_name_key", "search_text")
+
+
+def street_key(name_nl, name_fr="", name_de=""):
+    """The member list's copy of a street's name to sort by (Membership.street_key), folded:
+    the Dutch name as the list always sorted, else the French, else the German one."""
+    return fold(name_nl or name_fr or name_de)[:STREET_KEY_LENGTH]
+
+
+def address_line(street_name, house_number, house_number_suffix="", box=""):
+    """'Kerkstraat 12A bus 3', in the active language."""
+    box_part = f" {_('box')} {box}" if box else ""
+    return f"{street_name} {house_number}{house_number_suffix}{box_part}"
 
 
 class Membership(models.Model):
@@ -65,7 +78,10 @@ class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
-    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="memberships")
+    # Indexed by members_by_status below, which starts with the BIN.
+    network = models.ForeignKey(
+        Network, on_delete=models.PROTECT, related_name="memberships", db_index=False
+    )
     street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="+")
     house_number = models.PositiveIntegerField(_("house number"))
     house_number_suffix = models.CharField(_("letter"), max_length=8, blank=True)
@@ -93,16 +109,19 @@ class Membership(models.Model):
     # No messages between these times of day (both empty: no quiet hours).
     quiet_from = models.TimeField(_("quiet from"), null=True, blank=True)
     quiet_to = models.TimeField(_("quiet until"), null=True, blank=True)
-    # Folded copies of the person's name and e-mail (person_keys): the member list sorts and
-    # searches a BIN of 10,000 members on these without joining each member to their person.
-    # save() fills them; members.receivers keeps them in step when the person changes.
     # The coordinator's words on why it ended (a declined request, an unsubscription on the
     # member's request). Kept here, not in the audit log, which can never be erased: the
     # person's erasure clears it with the rest of the membership (personal_data.py).
     end_note = models.TextField(_("note on the ending"), blank=True, max_length=500)
+    # Folded copies of the person's name and e-mail (person_keys): the member list sorts and
+    # searches a BIN of 10,000 members on these without joining each member to their person.
+    # save() fills them; members.receivers keeps them in step when the person changes.
     last_name_key = models.CharField(max_length=NAME_KEY_LENGTH, blank=True, editable=False)
     first_name_key = models.CharField(max_length=NAME_KEY_LENGTH, blank=True, editable=False)
     search_text = models.CharField(max_length=SEARCH_TEXT_LENGTH, blank=True, editable=False)
+    # The same for the street (street_key): save() fills it, members.receivers follows a
+    # renamed street.
+    street_key = models.CharField(max_length=STREET_KEY_LENGTH, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("membership")
@@ -115,20 +134,41 @@ class Membership(models.Model):
             )
         ]
         indexes = [
-            # The member list finds a page of a BIN's members in name order, with the ids that
-            # break ties, from these indexes alone (staff_views.member_page): one for a status
-            # filter, the partial one for the current members that the list shows by default.
+            # The member list finds a page of a BIN's members, with the ids that break ties,
+            # from these indexes alone (staff_views.member_page): one for a status filter, the
+            # partial ones for the current members that the list shows by default, in name
+            # order or by date joined. Those two end with the search text and the street: after
+            # the unique id they change no order, but a search or a street filter over 10,000
+            # members then reads the index only. (INCLUDE would say so, but SQLite lacks it.)
             models.Index(
                 fields=["network", "status", "last_name_key", "first_name_key", "id"],
                 name="members_list",
             ),
             models.Index(
-                fields=["network", "last_name_key", "first_name_key", "id"],
+                fields=[
+                    "network",
+                    "last_name_key",
+                    "first_name_key",
+                    "id",
+                    "search_text",
+                    "street",
+                ],
                 condition=Q(status__in=CURRENT_STATUSES),
                 name="members_current_by_name",
             ),
+            models.Index(
+                fields=["network", "requested_at", "id", "search_text", "street"],
+                condition=Q(status__in=CURRENT_STATUSES),
+                name="members_current_by_joined",
+            ),
+            models.Index(
+                fields=["network", "street_key", "house_number", "id", "search_text", "street"],
+                condition=Q(status__in=CURRENT_STATUSES),
+                name="members_current_by_street",
+            ),
+            # The member list's counts per status read this narrow index only.
+            models.Index(fields=["network", "status"], name="members_by_status"),
             models.Index(fields=["status", "left_at"]),
-            # The coordinator's member list filters a BIN by street and sorts by date joined.
             models.Index(fields=["network", "street"], name="members_by_street"),
             models.Index(fields=["network", "requested_at"], name="members_by_joined"),
             # The worker looks for suspensions that end.
@@ -149,7 +189,12 @@ class Membership(models.Model):
             for field, value in person_keys(user.first_name, user.last_name, user.email).items():
                 setattr(self, field, value)
             if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, *PERSON_KEYS}
+                kwargs["update_fields"] = {*kwargs["update_fields"], *PERSON_KEYS}
+        if update_fields is None or "street" in update_fields:
+            street = self.street
+            self.street_key = street_key(street.name_nl, street.name_fr, street.name_de)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "street_key"}
         super().save(*args, **kwargs)
 
     @property
@@ -159,9 +204,7 @@ class Membership(models.Model):
 
     @property
     def address_line(self):
-        number = f"{self.house_number}{self.house_number_suffix}"
-        box = f" {_('box')} {self.box}" if self.box else ""
-        return f"{self.street.name} {number}{box}"
+        return address_line(self.street.name, self.house_number, self.house_number_suffix, self.box)
 
 
 class ConsentChannel(models.TextChoices):

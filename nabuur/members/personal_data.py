@@ -41,7 +41,8 @@ def export_memberships(user):
 
 def erase_memberships(user):
     # The rows stay for the BIN's member figures (joins, leaves); the address goes. The street
-    # stays: alone it names no one once the person row is anonymised.
+    # (and its sort key, street_key) stays: alone it names no one once the person row is
+    # anonymised.
     user.memberships.filter(status__in=CURRENT_STATUSES).update(
         status=MembershipStatus.LEFT, left_at=clock.now(), status_changed_at=clock.now()
     )

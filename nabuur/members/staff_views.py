@@ -15,6 +15,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, Window
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
+from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -27,6 +29,7 @@ from nabuur.networks.finder import find_networks
 from nabuur.staff.access import get_network_for, get_zone_for
 from nabuur.staff.permissions import Capability, can
 from nabuur.zones.models import Street
+from nabuur.zones.site import use_zone
 
 from . import services
 from .addresses import locate
@@ -50,12 +53,14 @@ from .models import (
     MeasureKind,
     Membership,
     MembershipStatus,
+    address_line,
 )
 from .services import EmailTaken, MeasureRefused, MembershipExists, PersonBlocked
 
 PAGE_SIZE = 50
 MEASURE_FORM_KEY = "members.measure_form"
-LIST_FIELDS = (
+# The export's columns (export.member_list_rows) …
+EXPORT_FIELDS = (
     "status",
     "requested_at",
     "confirmed_at",
@@ -71,6 +76,21 @@ LIST_FIELDS = (
     "street__name_nl",
     "street__name_fr",
     "street__name_de",
+)
+# … and the list page's, read as plain values: a page of 50 rows builds no model instances.
+ROW_FIELDS = (
+    "pk",
+    "user_id",
+    "status",
+    "requested_at",
+    "confirmed_at",
+    "street_id",
+    "house_number",
+    "house_number_suffix",
+    "box",
+    "user__first_name",
+    "user__last_name",
+    "user__email",
 )
 
 
@@ -99,11 +119,7 @@ def filtered_members(network, data):
     form = MemberSearchForm(data, streets=streets)
     form.is_valid()
     options = getattr(form, "cleaned_data", {})
-    members = (
-        Membership.objects.filter(network=network)
-        .select_related("user", "street")
-        .only(*LIST_FIELDS)
-    )
+    members = Membership.objects.filter(network=network)
     status = options.get("status")
     members = (
         members.filter(status=status) if status else members.filter(status__in=CURRENT_STATUSES)
@@ -118,6 +134,36 @@ def filtered_members(network, data):
         members = members.filter(Q(search_text__contains=word) | Q(street_id__in=on_street))
     sort = options.get("sort") or "name"
     return form, members.order_by(*MemberSearchForm.SORTS[sort])
+
+
+def list_rows(values, street_names):
+    """What the member list shows of each membership (dicts of ROW_FIELDS, in order)."""
+    # get_status_display() rebuilds the choices on every call; once per page is enough. The
+    # date is formatted as a date: the template's |date filter converts each time zone again.
+    labels = dict(MembershipStatus.choices)
+    rows = []
+    for value in values:
+        first, last = value["user__first_name"], value["user__last_name"]
+        rows.append(
+            {
+                "pk": value["pk"],
+                "user_id": value["user_id"],
+                "name": f"{last}, {first}",
+                "full_name": f"{first} {last}".strip(),
+                "email": value["user__email"],
+                "address": address_line(
+                    street_names[value["street_id"]],
+                    value["house_number"],
+                    value["house_number_suffix"],
+                    value["box"],
+                ),
+                "status": value["status"],
+                "status_label": labels[value["status"]],
+                "confirmed": value["confirmed_at"] is not None,
+                "joined": date_format(localdate(value["requested_at"]), "SHORT_DATE_FORMAT"),
+            }
+        )
+    return rows
 
 
 def status_counts(network):
@@ -138,13 +184,15 @@ def _page_number(value):
 
 
 def member_page(members, page_number, total=None):
-    """One page of `members` (a Paginator's Page) in two queries, whatever the BIN's size.
+    """One page of `members` as dicts of ROW_FIELDS (a Paginator's Page), whatever the size.
 
-    The first finds the page's ids, in the order of an index when it sorts by name
-    ("members_current_by_name", "members_list") and, without a `total`, counts the rows in the
-    same pass with COUNT(*) OVER (): counting a search costs as much as finding its page. The
-    second reads the page's 50 rows by id. A page past the end shows the last page, as
-    Paginator.get_page does.
+    The page's ids come from an index in the list's order ("members_current_by_name",
+    "members_list", …, which carry the search text and street), and only those 50 rows are
+    joined to their person and street. With a `total` (the status counts already hold it) that
+    is one query, the ids in a subquery. Without one (a search, a street), one pass finds the
+    page's ids and counts the matches with COUNT(*) OVER (), since counting a search costs as
+    much as finding its page, and a second query reads the rows. A page past the end shows the
+    last page, as Paginator.get_page does.
     """
     paginator = Paginator(members, PAGE_SIZE)
     number = _page_number(page_number)
@@ -160,14 +208,16 @@ def member_page(members, page_number, total=None):
         number, ids = paginator.num_pages, None
     if ids is None:
         offset = (number - 1) * PAGE_SIZE
-        ids = list(members.values_list("pk", flat=True)[offset : offset + PAGE_SIZE])
-    by_id = Membership.objects.select_related("user", "street").only(*LIST_FIELDS).in_bulk(ids)
-    return Page([by_id[pk] for pk in ids], number, paginator)
+        ids = members.values("pk")[offset : offset + PAGE_SIZE]
+    # The person's columns join only the page's rows, never the counting or the ids.
+    rows = members.filter(pk__in=ids).values(*ROW_FIELDS)
+    return Page(list(rows), number, paginator)
 
 
 @staff_page
 def member_list(request, slug):
     network = get_network_for(request.user, Capability.VIEW_MEMBERS, slug)
+    use_zone(request, network.municipality.zone)
     form, members = filtered_members(network, request.GET)
     counts = status_counts(network)
     options = getattr(form, "cleaned_data", {})
@@ -177,17 +227,13 @@ def member_list(request, slug):
         status = options.get("status")
         total = counts.get(status, 0) if status else sum(counts.get(s, 0) for s in CURRENT_STATUSES)
     page = member_page(members, request.GET.get("page"), total)
-    rows = page.object_list
-    # get_status_display() rebuilds the choices on every call; once per page is enough.
-    labels = dict(MembershipStatus.choices)
-    for row in rows:
-        row.status_label = labels[row.status]
+    rows = list_rows(page.object_list, form.street_names)
     audit_view(
         request,
         "members.view_list",
-        [row.user_id for row in rows],
+        [row["user_id"] for row in rows],
         target=network,
-        details={"page": page.number, "memberships": [row.pk for row in rows]},
+        details={"page": page.number, "memberships": [row["pk"] for row in rows]},
     )
     query = request.GET.copy()
     query.pop("page", None)
@@ -433,7 +479,7 @@ def export(request, slug, file_format):
 @require_recent_login
 def _export_after_reauthentication(request, network, file_format):
     _, members = filtered_members(network, request.GET)
-    rows = list(members)
+    rows = list(members.select_related("user", "street").only(*EXPORT_FIELDS))
     audit_view(
         request,
         "members.export_list",

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nabuur.accounts.decorators import require_recent_login
+from nabuur.networks.models import Network
 from nabuur.staff.access import get_network_for
 from nabuur.staff.permissions import Capability, can, networks_where
 
@@ -31,6 +32,7 @@ from .models import (
     Message,
     MessageKind,
     MessageState,
+    MessageVariant,
 )
 from .plans import current_plan, may_edit_plan, save_plan
 from .staff_forms import (
@@ -56,6 +58,32 @@ def progress_summary(counts):
     ) % {"sent": counts.get(DeliveryState.SENT, 0), "total": total}
 
 
+# What the log shows of a message; its subject comes from the variants, its BINs' names from
+# the targets: both prefetched with these columns only (not the bodies, not whole BINs).
+LOG_FIELDS = ("kind", "state", "author_side", "created_at", "delivery_totals")
+
+
+def _log_messages(messages):
+    return messages.only(*LOG_FIELDS).prefetch_related(
+        Prefetch(
+            "variants", queryset=MessageVariant.objects.only("message", "language", "subject")
+        ),
+        Prefetch("targets", queryset=Network.objects.only("name")),
+    )
+
+
+def _label_log_rows(messages, language):
+    """Set each message's subject in `language` and the labels of its class, state and side."""
+    # get_FOO_display() rebuilds its choices on every call; once per page is enough.
+    kinds, states = dict(MessageKind.choices), dict(MessageState.choices)
+    sides = dict(AuthorSide.choices)
+    for message in messages:
+        message.subject = _subject(message, language)
+        message.kind_label = kinds[message.kind]
+        message.state_label = states[message.state]
+        message.side_label = sides.get(message.author_side, "")
+
+
 def _subject(message, language):
     variants = {variant.language: variant for variant in message.variants.all()}
     variant = variants.get(language) or next(iter(variants.values()), None)
@@ -66,7 +94,10 @@ def _subject(message, language):
 def message_list(request):
     """The message log of the person's BINs, what waits for them first; filter by BIN."""
     visible = networks_where(request.user, C.VIEW_FIGURES).order_by("name")
-    networks = list(visible.only("name", "slug"))
+    # With the municipality's zone: may_edit_plan() asks whether each BIN lies in the scope.
+    networks = list(
+        visible.select_related("municipality").only("name", "slug", "municipality__zone")
+    )
     if not networks:
         raise PermissionDenied
     chosen = next((n for n in networks if n.slug == request.GET.get("bin")), None)
@@ -79,41 +110,31 @@ def message_list(request):
     log = Message.objects.filter(pk__in=targeted)
     if state in MessageState.values:
         log = log.filter(state=state)
-    log = (
-        log.select_related("author")
-        .prefetch_related("variants", "targets")
-        .order_by("-created_at", "-id")
-    )
+    log = _log_messages(log).order_by("-created_at", "-id")
     page = Paginator(log, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     counts = delivery_totals(rows)
     language = request.LANGUAGE_CODE
+    _label_log_rows(rows, language)
     for message in rows:
-        message.subject = _subject(message, language)
         message.sent_count = counts[message.pk].get(DeliveryState.SENT, 0)
         message.undelivered = sum(
             counts[message.pk].get(state, 0)
             for state in (DeliveryState.FAILED, DeliveryState.BOUNCED)
         )
-    waiting = (
-        Message.objects.filter(
-            Q(
-                state=MessageState.AWAITING_APPROVAL,
-                targets__in=networks_where(request.user, C.APPROVE_MESSAGES),
-            )
-            | Q(
-                state=MessageState.AWAITING_FORWARD,
-                targets__in=networks_where(request.user, C.FORWARD_POLICE_MESSAGES),
-            )
-            | Q(author=request.user, state__in=compose.EDITABLE_STATES)
+    waiting = Message.objects.filter(
+        Q(
+            state=MessageState.AWAITING_APPROVAL,
+            targets__in=networks_where(request.user, C.APPROVE_MESSAGES),
         )
-        .distinct()
-        .prefetch_related("variants", "targets")
-        .order_by("created_at")
+        | Q(
+            state=MessageState.AWAITING_FORWARD,
+            targets__in=networks_where(request.user, C.FORWARD_POLICE_MESSAGES),
+        )
+        | Q(author=request.user, state__in=compose.EDITABLE_STATES)
     )
-    waiting = list(waiting)
-    for message in waiting:
-        message.subject = _subject(message, language)
+    waiting = list(_log_messages(waiting.distinct()).order_by("created_at"))
+    _label_log_rows(waiting, language)
     query = "&".join(
         f"{key}={value}"
         for key, value in (("bin", chosen.slug if chosen else ""), ("state", state))

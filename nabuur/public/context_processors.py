@@ -3,7 +3,8 @@ from django.urls import reverse, translate_url
 from django.utils import translation
 
 from nabuur.mailbox.access import is_zone_admin, mailbox_enabled
-from nabuur.public.languages import page_languages, site_zone
+from nabuur.public.languages import page_languages
+from nabuur.zones.site import site_zone
 
 # Each language names itself, so a reader finds their own language whatever the page's is.
 NATIVE_NAMES = dict(settings.LANGUAGES)

@@ -16,25 +16,10 @@ from django.urls import translate_url
 from django.utils.translation import get_language
 
 from nabuur.lib.languages import PUBLIC_LANGUAGES, regime_languages
-from nabuur.zones.models import Zone
+from nabuur.zones.site import site_zone
 
 # Without any zone the site has nobody to speak for; Dutch is the project's default language.
 FALLBACK_LANGUAGES = ("nl",)
-
-
-def site_zone(request):
-    """The zone this site serves (the first one), fetched once per request.
-
-    A view that already holds the right zone (a BIN's page) stores it with `use_zone` first,
-    so the header and footer cost no extra query.
-    """
-    if not hasattr(request, "_nabuur_zone"):
-        request._nabuur_zone = Zone.objects.order_by("pk").first()
-    return request._nabuur_zone
-
-
-def use_zone(request, zone):
-    request._nabuur_zone = zone
 
 
 def ordered_union(regimes) -> tuple[str, ...]:

@@ -18,8 +18,9 @@ from django.views.decorators.cache import never_cache
 from nabuur.lib.languages import LanguageRegime
 from nabuur.networks.models import Network, NetworkStatus, Segment
 from nabuur.zones.models import Document, DocumentKind, Zone
+from nabuur.zones.site import site_zone, use_zone
 
-from .languages import serve_in, site_zone, use_zone, zone_languages, zone_page
+from .languages import serve_in, zone_languages, zone_page
 
 # The day the accessibility statement was last reviewed; update it with the statement.
 ACCESSIBILITY_STATEMENT_DATE = datetime.date(2026, 11, 28)

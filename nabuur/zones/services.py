@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.dispatch import Signal
 
 from nabuur.lib.text import fold
 
@@ -17,6 +18,10 @@ from .models import Municipality, Postcode, Street
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REFERENCE_FILE = DATA_DIR / "reference.json"
 SAMPLE_ADDRESS_FILE = DATA_DIR / "best-sample.csv"
+
+# Sent with `streets` (Street instances) after an import changed their names: apps that keep a
+# copy of a street's name (the member list's sort key) follow it.
+streets_renamed = Signal()
 
 # The header of BeSt Address CSV files (openaddress-be*.csv), in order.
 BEST_COLUMNS = (
@@ -290,6 +295,8 @@ def _save_streets(streets, municipalities, report):
             report.streets_unchanged += 1
     Street.objects.bulk_create(to_create, batch_size=500)
     Street.objects.bulk_update(to_update, fields, batch_size=500)
+    if to_update:
+        streets_renamed.send(sender=Street, streets=to_update)
     report.streets_created = len(to_create)
     report.streets_updated = len(to_update)
 
