@@ -415,11 +415,11 @@ def test_the_log_takes_the_same_queries_for_one_and_three_messages(
         )
     staff(client, coordinator_a)
     client.get("/nl/staff/messages/")
-    # Session, user, roles, the site's zone and languages, the BINs (with their municipality's
-    # zone, for the plans' editors), the page (count, rows, variants, targets), what waits
-    # (with variants and targets). The session remembers the second factor. Drafts have no
-    # deliveries to count.
-    with django_assert_num_queries(13):
+    # Session, user, roles, the site's zone, the BINs (with their municipality's zone, for the
+    # plans' editors), the page (count, rows, subjects, BIN names), what waits (with subjects
+    # and BIN names). The session remembers the second factor. Drafts have no deliveries to
+    # count.
+    with django_assert_num_queries(12):
         response = client.get("/nl/staff/messages/")
     assert len(response.context["rows"]) == count
     assert response.context["rows"][0].subject == "Inbraken in de wijk"

@@ -15,7 +15,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, Window
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.formats import date_format
+from django.urls import reverse
 from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from nabuur.accounts.decorators import require_recent_login
 from nabuur.audit.services import audit_view
+from nabuur.lib.dates import short_date
 from nabuur.lib.languages import regime_languages
 from nabuur.lib.text import fold
 from nabuur.networks.finder import find_networks
@@ -136,21 +137,27 @@ def filtered_members(network, data):
     return form, members.order_by(*MemberSearchForm.SORTS[sort])
 
 
-def list_rows(values, street_names):
-    """What the member list shows of each membership (dicts of ROW_FIELDS, in order)."""
+def list_rows(values, street_names, list_url):
+    """What the member list shows of each membership (dicts of ROW_FIELDS, in order).
+
+    A member's pages lie under the list's URL (members/staff_urls.py), so one reverse() of the
+    list serves every row.
+    """
     # get_status_display() rebuilds the choices on every call; once per page is enough. The
     # date is formatted as a date: the template's |date filter converts each time zone again.
     labels = dict(MembershipStatus.choices)
+    by_post = _("letters by post")
     rows = []
     for value in values:
         first, last = value["user__first_name"], value["user__last_name"]
         rows.append(
             {
                 "pk": value["pk"],
+                "url": f"{list_url}{value['pk']}/",
                 "user_id": value["user_id"],
                 "name": f"{last}, {first}",
                 "full_name": f"{first} {last}".strip(),
-                "email": value["user__email"],
+                "email": value["user__email"] or by_post,
                 "address": address_line(
                     street_names[value["street_id"]],
                     value["house_number"],
@@ -160,7 +167,7 @@ def list_rows(values, street_names):
                 "status": value["status"],
                 "status_label": labels[value["status"]],
                 "confirmed": value["confirmed_at"] is not None,
-                "joined": date_format(localdate(value["requested_at"]), "SHORT_DATE_FORMAT"),
+                "joined": short_date(localdate(value["requested_at"])),
             }
         )
     return rows
@@ -227,7 +234,8 @@ def member_list(request, slug):
         status = options.get("status")
         total = counts.get(status, 0) if status else sum(counts.get(s, 0) for s in CURRENT_STATUSES)
     page = member_page(members, request.GET.get("page"), total)
-    rows = list_rows(page.object_list, form.street_names)
+    list_url = reverse("members_staff:list", args=[network.slug])
+    rows = list_rows(page.object_list, form.street_names, list_url)
     audit_view(
         request,
         "members.view_list",

@@ -15,7 +15,8 @@ from django.shortcuts import redirect
 from django.urls import translate_url
 from django.utils.translation import get_language
 
-from nabuur.lib.languages import PUBLIC_LANGUAGES, regime_languages
+from nabuur.accounts.middleware import is_staff_page
+from nabuur.lib.languages import PUBLIC_LANGUAGES, STAFF_LANGUAGES, regime_languages
 from nabuur.zones.site import site_zone
 
 # Without any zone the site has nobody to speak for; Dutch is the project's default language.
@@ -43,9 +44,14 @@ def zone_languages(zone) -> tuple[str, ...]:
 
 
 def page_languages(request) -> tuple[str, ...]:
-    """The languages the current page allows; zone-wide ones unless a view said otherwise."""
+    """The languages the current page allows: every language of the interface on staff pages,
+    which serve the people working for the zone, not the public; elsewhere the zone's unless a
+    view said otherwise."""
     if not hasattr(request, "_nabuur_page_languages"):
-        request._nabuur_page_languages = zone_languages(site_zone(request))
+        if is_staff_page(request.path):
+            request._nabuur_page_languages = STAFF_LANGUAGES
+        else:
+            request._nabuur_page_languages = zone_languages(site_zone(request))
     return request._nabuur_page_languages
 
 
