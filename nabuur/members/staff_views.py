@@ -145,7 +145,7 @@ def list_rows(values, street_names, list_url):
     """
     # get_status_display() rebuilds the choices on every call; once per page is enough. The
     # date is formatted as a date: the template's |date filter converts each time zone again.
-    labels = dict(MembershipStatus.choices)
+    labels = {status: str(label) for status, label in MembershipStatus.choices}
     by_post = _("letters by post")
     rows = []
     for value in values:
