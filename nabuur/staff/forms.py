@@ -1,11 +1,14 @@
-"""Forms of the staff pages: the zone's staff, screenings and a coordinator's confirmation."""
+"""Forms of the staff pages: the zone's staff and settings, screenings and a coordinator's
+confirmation."""
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from nabuur.lib import clock
 from nabuur.networks.forms import Accessible, DateInput, PersonForm
-from nabuur.zones.models import Municipality
+from nabuur.zones.models import Municipality, Zone
+from nabuur.zones.services import ZONE_SETTINGS
 
 from .models import MUNICIPALITY_ROLES, Role, ScreeningResult
 
@@ -66,3 +69,87 @@ class ConfirmAdultForm(Accessible, forms.Form):
         label=_("I confirm that I am 18 years or older."),
         error_messages={"required": _("Tick the box to confirm that you are 18 or older.")},
     )
+
+
+# The bounds of each retention period, in days: long enough to handle a case, short enough to
+# keep no more than the privacy notice can justify.
+RETENTION_BOUNDS = {
+    "retention_unconfirmed_days": (1, 30),
+    "retention_left_days": (1, 365),
+    "retention_address_requests_days": (1, 90),
+    "retention_measures_days": (365, 3650),
+}
+PHONE_NUMBER = RegexValidator(
+    r"^\+?[0-9][0-9 ./]{1,15}$",
+    _("Enter the number as people dial it, for example 101 or 03 123 45 67."),
+)
+
+
+class ZoneSettingsForm(Accessible, forms.ModelForm):
+    """The zone's settings; the view saves them through zones.services.change_zone_settings."""
+
+    CONTACT = (
+        "name",
+        "number",
+        "postal_address",
+        "phone",
+        "email",
+        "website",
+        "non_emergency_number",
+        "emergency_number",
+        "accessibility_email",
+    )
+    CONTROLLER = (
+        "controller_kind",
+        "controller_name",
+        "controller_address",
+        "controller_email",
+        "dpo_name",
+        "dpo_email",
+    )
+    RETENTION = tuple(RETENTION_BOUNDS)
+
+    class Meta:
+        model = Zone
+        fields = ZONE_SETTINGS
+        widgets = {
+            "postal_address": forms.Textarea(attrs={"rows": 3}),
+            "controller_address": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "phone": _("The zone's number for questions, shown at the foot of every page."),
+            "non_emergency_number": _(
+                "The number every page and every e-mail gives for reporting something "
+                "suspicious; 101 in all of Belgium."
+            ),
+            "emergency_number": _("112 in all of Belgium."),
+            "controller_kind": _(
+                "Who decides why and how members' data are processed. Municipality contacts "
+                "see the member lists only where the municipality is a controller."
+            ),
+            "retention_unconfirmed_days": _(
+                "A sign-up whose e-mail address nobody confirmed is deleted after this many "
+                "days (1 to 30)."
+            ),
+            "retention_left_days": _(
+                "The personal data of a member who left are erased after this many days (1 to 365)."
+            ),
+            "retention_address_requests_days": _(
+                "A sign-up from outside every BIN that nobody placed is deleted after this "
+                "many days (1 to 90)."
+            ),
+            "retention_measures_days": _(
+                "How long a permanent suspension keeps the person from joining again, in days "
+                "(365 to 3650)."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, (low, high) in RETENTION_BOUNDS.items():
+            field = self.fields[name]
+            field.min_value, field.max_value = low, high
+            field.validators += [MinValueValidator(low), MaxValueValidator(high)]
+            field.widget.attrs.update(min=low, max=high)
+        for name in ("phone", "non_emergency_number", "emergency_number"):
+            self.fields[name].validators.append(PHONE_NUMBER)

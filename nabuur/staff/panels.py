@@ -65,6 +65,9 @@ def zone_panel(request, scopes):
     )
     context = {
         "zones": [zone for zone in zones if can(request.user, Capability.INVITE_STAFF, zone)],
+        "settings_zones": [
+            zone for zone in zones if can(request.user, Capability.MANAGE_ZONE, zone)
+        ],
         "may_manage_networks": can(request.user, Capability.MANAGE_NETWORKS),
         "may_view_audit_log": can(request.user, Capability.VIEW_AUDIT_LOG),
     }

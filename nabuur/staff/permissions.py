@@ -32,6 +32,7 @@ class Capability(models.TextChoices):
     COORDINATOR_MEASURES = "coordinator_measures", _("record measures against coordinators")
     VIEW_NETWORKS = "view_networks", _("view BINs")
     MANAGE_NETWORKS = "manage_networks", _("create, edit, merge and stop BINs; area segments")
+    MANAGE_ZONE = "manage_zone", _("the zone's contact details, data controller and retention")
     SIGN_CHARTER = "sign_charter", _("sign the charter")
     RECORD_FOD_EXCHANGE = "record_fod_exchange", _("record the charter's exchange with the FOD")
     EDIT_EVALUATION = "edit_evaluation", _("edit and sign the evaluation")
@@ -100,6 +101,7 @@ MATRIX = {
         K.ZONE_ADMIN: R.ZONE,
     },
     Capability.MANAGE_NETWORKS: {K.ZONE_ADMIN: R.ZONE},
+    Capability.MANAGE_ZONE: {K.ZONE_ADMIN: R.ZONE},
     Capability.SIGN_CHARTER: {
         K.COORDINATOR: R.OWN_BINS,
         K.OFFICER: R.OWN_BINS,

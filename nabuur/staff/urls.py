@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("confirm/", views.confirm_role, name="confirm_role"),
     path("zone/<slug:slug>/people/", views.zone_staff, name="zone_staff"),
+    path("zone/<slug:slug>/settings/", views.zone_settings, name="zone_settings"),
     path("zone/<slug:slug>/people/<int:pk>/end/", views.zone_role_end, name="zone_role_end"),
     path(
         "zone/<slug:slug>/people/<int:pk>/screening/",

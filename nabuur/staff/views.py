@@ -1,3 +1,5 @@
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -5,15 +7,18 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from nabuur.accounts.decorators import confirm_recent_login_to_change
 from nabuur.audit.services import record
 from nabuur.lib import clock
 from nabuur.networks.forms import EndRoleForm
+from nabuur.zones import services as zone_services
+from nabuur.zones.models import DocumentKind
 
 from . import services
 from .access import get_zone_for
-from .forms import ConfirmAdultForm, ScreeningForm, ZoneStaffInviteForm
+from .forms import ConfirmAdultForm, ScreeningForm, ZoneSettingsForm, ZoneStaffInviteForm
 from .models import (
     COORDINATOR_ROLES,
     MUNICIPALITY_ROLES,
@@ -187,3 +192,30 @@ def zone_role_screening(request, slug, pk):
         back_url=reverse("staff:zone_staff", kwargs={"slug": zone.slug}),
         context={"zone": zone},
     )
+
+
+# One sentence per document: the article before its name differs between languages.
+PUBLISHED = {
+    DocumentKind.PRIVACY_NOTICE: gettext_lazy("Version %(version)s of the privacy notice is out."),
+    DocumentKind.HOUSE_RULES: gettext_lazy("Version %(version)s of the house rules is out."),
+}
+
+
+@login_required
+def zone_settings(request, slug):
+    """The zone's contact details, data controller and retention periods."""
+    zone = get_zone_for(request.user, Capability.MANAGE_ZONE, slug)
+    # The controller decides who may see member lists: as weighty as a role change.
+    confirm_recent_login_to_change(request)
+    # The form fills a copy: the service compares the new values with the zone as it was.
+    form = ZoneSettingsForm(request.POST or None, instance=copy.copy(zone))
+    if form.is_valid():
+        change = zone_services.change_zone_settings(request.user, zone, form.cleaned_data)
+        if not change.changed:
+            messages.info(request, _("Nothing was changed."))
+        else:
+            messages.success(request, _("The settings have been saved."))
+        for document in change.published:
+            messages.info(request, PUBLISHED[document.kind] % {"version": document.version})
+        return redirect("staff:zone_settings", slug=zone.slug)
+    return render(request, "staff/zone_settings.html", {"zone": zone, "form": form})

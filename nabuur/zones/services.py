@@ -9,11 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Max
 from django.dispatch import Signal
 
+from nabuur.audit.services import record
 from nabuur.lib.text import fold
 
-from .models import Municipality, Postcode, Street
+from .documents import publish
+from .models import Document, DocumentKind, Municipality, Postcode, Street
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REFERENCE_FILE = DATA_DIR / "reference.json"
@@ -311,3 +314,78 @@ def _save_streets(streets, municipalities, report):
     ]
     Postcode.objects.bulk_create(new_links)
     report.postcodes_created = len(new_links)
+
+
+# --- The zone's own settings ------------------------------------------------------------------
+
+# What a zone administrator changes on the zone's settings page (staff:zone_settings).
+ZONE_SETTINGS = (
+    "name",
+    "number",
+    "email",
+    "phone",
+    "website",
+    "postal_address",
+    "non_emergency_number",
+    "emergency_number",
+    "accessibility_email",
+    "controller_kind",
+    "controller_name",
+    "controller_address",
+    "controller_email",
+    "dpo_name",
+    "dpo_email",
+    "retention_left_days",
+    "retention_unconfirmed_days",
+    "retention_address_requests_days",
+    "retention_measures_days",
+)
+
+
+@dataclass
+class ZoneSettingsChange:
+    """What change_zone_settings did: the settings it changed, in ZONE_SETTINGS order, and
+    the documents whose text they changed, published as new versions."""
+
+    changed: list[str] = field(default_factory=list)
+    published: list[Document] = field(default_factory=list)
+
+
+def change_zone_settings(actor, zone, values) -> ZoneSettingsChange:
+    """Save the zone's settings (`values`: setting → value, keys from ZONE_SETTINGS) and
+    publish a new version of the privacy notice and the house rules where their text changes.
+
+    Both documents name some of these settings (the controller, the data protection officer,
+    the retention periods), and a member must be able to read the version they agreed to. The
+    audit entry names the settings that changed, not their values.
+    """
+    unknown = set(values) - set(ZONE_SETTINGS)
+    if unknown:
+        raise ValueError(f"Not a zone setting: {', '.join(sorted(unknown))}")
+    change = ZoneSettingsChange(
+        changed=[
+            name for name in ZONE_SETTINGS if name in values and getattr(zone, name) != values[name]
+        ]
+    )
+    if not change.changed:
+        return change
+    with transaction.atomic():
+        for name in change.changed:
+            setattr(zone, name, values[name])
+        zone.save(update_fields=change.changed)
+        for kind in (DocumentKind.PRIVACY_NOTICE, DocumentKind.HOUSE_RULES):
+            before = zone.documents.filter(kind=kind).aggregate(latest=Max("version"))["latest"]
+            document = publish(zone, kind)
+            if document.version != before:
+                change.published.append(document)
+        record(
+            actor,
+            "zones.settings_changed",
+            role="zone_admin",
+            target=zone,
+            details={
+                "settings": change.changed,
+                "published": [f"{d.kind} v{d.version}" for d in change.published],
+            },
+        )
+    return change

@@ -23,11 +23,15 @@ from django.conf import settings as django_settings
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext
 
 from nabuur.accounts.models import Invitation
 from nabuur.lib import clock
 from nabuur.staff.models import Role, RoleAssignment, ScreeningResult
 from nabuur.staff.services import invite
+from nabuur.zones.documents import publish_privacy_notice
+from nabuur.zones.models import Zone
 from tests import factories
 from tests.i18n import nl
 from tests.sessions import mark_recently_authenticated
@@ -487,3 +491,43 @@ def test_staff_pages_of_the_zone_admin_and_a_new_coordinator_with_the_keyboard(
     newcomer.refresh_from_db()
     assert newcomer.adult_confirmed_at is not None
     context.close()
+
+
+def test_the_zone_admin_shortens_a_retention_period_with_the_keyboard(
+    page, live_server, staff_data, assert_valid_html
+):
+    checked = Checked(page, assert_valid_html)
+    zone, admin = staff_data["zone"], staff_data["zone_admin"]
+    publish_privacy_notice(zone)
+    TOTP.activate(admin, generate_totp_secret())
+    log_in_browser(page.context, live_server, admin, recent=True)
+    settings = f"/nl/staff/zone/{zone.slug}/settings/"
+    title = nl("Settings of %(zone)s", zone=zone.name)
+    page.goto(live_server.url + settings)
+    checked.check(settings, title)
+
+    # Out of bounds: the error summary takes the focus and links to the field.
+    tab_to(page, lambda e: e.name == "retention_left_days")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("400")
+    press_tab_to_and_enter(page, lambda e: e.text == nl("Save the settings"))
+    page.locator(".error-summary").wait_for()
+    checked.check(settings, title)
+    assert Zone.objects.get(pk=zone.pk).retention_left_days == 30
+    press_tab_to_and_enter(page, lambda e: e.href == "#id_retention_left_days")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("14")
+    press_tab_to_and_enter(page, lambda e: e.text == nl("Save the settings"))
+    page.get_by_text(nl("The settings have been saved.")).wait_for()
+    checked.check(settings, title)
+    assert Zone.objects.get(pk=zone.pk).retention_left_days == 14
+    assert page.get_by_text(
+        nl("Version %(version)s of the privacy notice is out.", version=2)
+    ).is_visible()
+
+    # The same page in French.
+    page.goto(live_server.url + settings.replace("/nl/", "/fr/"))
+    with translation.override("fr"):
+        checked.check(
+            settings.replace("/nl/", "/fr/"), gettext("Settings of %(zone)s") % {"zone": zone.name}
+        )

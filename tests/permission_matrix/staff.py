@@ -22,6 +22,7 @@ ENTRIES = {
     # Each person confirms their own coordinator roles; the page says so when there are none.
     "staff:confirm_role": {"capability": "staff", "object": None, "kwargs": {}},
     "staff:zone_staff": {"capability": C.INVITE_STAFF, "object": "zone", "kwargs": _zone},
+    "staff:zone_settings": {"capability": C.MANAGE_ZONE, "object": "zone", "kwargs": _zone},
     "staff:zone_role_end": {
         "capability": C.INVITE_STAFF,
         "object": "zone",
