@@ -25,7 +25,9 @@ def is_staff_page(path):
 
 
 # Set in a session once the person's second factor was found, so that later staff pages of
-# that session need not look for it again; removing an authenticator clears it.
+# that session need not look for it again. Removing an authenticator clears it in the session
+# that removes it; the person's other sessions were opened with a second factor and keep
+# going until they expire.
 SECOND_FACTOR_KEY = "nabuur_second_factor"
 
 

@@ -143,8 +143,8 @@ def list_rows(values, street_names, list_url):
     A member's pages lie under the list's URL (members/staff_urls.py), so one reverse() of the
     list serves every row.
     """
-    # get_status_display() rebuilds the choices on every call; once per page is enough. The
-    # date is formatted as a date: the template's |date filter converts each time zone again.
+    # get_status_display() rebuilds and translates the choices on every call; once per page
+    # is enough. The street names come with the search form's streets.
     labels = {status: str(label) for status, label in MembershipStatus.choices}
     by_post = _("letters by post")
     rows = []
@@ -195,7 +195,7 @@ def member_page(members, page_number, total=None):
 
     The page's ids come from an index in the list's order ("members_current_by_name",
     "members_list", …, which carry the search text and street), and only those 50 rows are
-    joined to their person and street. With a `total` (the status counts already hold it) that
+    joined to their person. With a `total` (the status counts already hold it) that
     is one query, the ids in a subquery. Without one (a search, a street), one pass finds the
     page's ids and counts the matches with COUNT(*) OVER (), since counting a search costs as
     much as finding its page, and a second query reads the rows. A page past the end shows the

@@ -148,7 +148,6 @@ class ZoneSettingsForm(Accessible, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name, (low, high) in RETENTION_BOUNDS.items():
             field = self.fields[name]
-            field.min_value, field.max_value = low, high
             field.validators += [MinValueValidator(low), MaxValueValidator(high)]
             field.widget.attrs.update(min=low, max=high)
         for name in ("phone", "non_emergency_number", "emergency_number"):
