@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from nabuur.lib import clock
 from nabuur.networks.forms import Accessible, DateInput, PersonForm
 from nabuur.zones.models import Municipality, Zone
-from nabuur.zones.services import ZONE_SETTINGS
+from nabuur.zones.services import ZONE_CONTACT, ZONE_CONTROLLER, ZONE_RETENTION, ZONE_SETTINGS
 
 from .models import MUNICIPALITY_ROLES, Role, ScreeningResult
 
@@ -88,26 +88,8 @@ PHONE_NUMBER = RegexValidator(
 class ZoneSettingsForm(Accessible, forms.ModelForm):
     """The zone's settings; the view saves them through zones.services.change_zone_settings."""
 
-    CONTACT = (
-        "name",
-        "number",
-        "postal_address",
-        "phone",
-        "email",
-        "website",
-        "non_emergency_number",
-        "emergency_number",
-        "accessibility_email",
-    )
-    CONTROLLER = (
-        "controller_kind",
-        "controller_name",
-        "controller_address",
-        "controller_email",
-        "dpo_name",
-        "dpo_email",
-    )
-    RETENTION = tuple(RETENTION_BOUNDS)
+    # The page's three groups (zones.services).
+    CONTACT, CONTROLLER, RETENTION = ZONE_CONTACT, ZONE_CONTROLLER, ZONE_RETENTION
 
     class Meta:
         model = Zone

@@ -318,28 +318,34 @@ def _save_streets(streets, municipalities, report):
 
 # --- The zone's own settings ------------------------------------------------------------------
 
-# What a zone administrator changes on the zone's settings page (staff:zone_settings).
-ZONE_SETTINGS = (
+# What a zone administrator changes on the zone's settings page (staff:zone_settings), in the
+# page's three groups.
+ZONE_CONTACT = (
     "name",
     "number",
-    "email",
-    "phone",
-    "website",
     "postal_address",
+    "phone",
+    "email",
+    "website",
     "non_emergency_number",
     "emergency_number",
     "accessibility_email",
+)
+ZONE_CONTROLLER = (
     "controller_kind",
     "controller_name",
     "controller_address",
     "controller_email",
     "dpo_name",
     "dpo_email",
-    "retention_left_days",
+)
+ZONE_RETENTION = (
     "retention_unconfirmed_days",
+    "retention_left_days",
     "retention_address_requests_days",
     "retention_measures_days",
 )
+ZONE_SETTINGS = ZONE_CONTACT + ZONE_CONTROLLER + ZONE_RETENTION
 
 
 @dataclass
