@@ -30,12 +30,32 @@ class ScreeningResult(models.TextChoices):
     NEGATIVE = "negative", _("negative")
 
 
+def held_on(day, prefix=""):
+    """A Q() for the role assignments held on `day`: started on or before it, and either open
+    or with a last day (`ended_on`) on or after it. `prefix` reaches them through a relation,
+    e.g. `held_on(today, "roles__")` on Network.
+
+    This is the only definition of "holds the role on day D"; every query uses it.
+    """
+    return Q(**{f"{prefix}started_on__lte": day}) & (
+        Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gte": day})
+    )
+
+
+class RoleAssignmentQuerySet(models.QuerySet):
+    def held_on(self, day):
+        return self.filter(held_on(day))
+
+
 class RoleAssignment(models.Model):
     """A person holds a role over a scope: one BIN, one municipality or the whole zone.
 
     A general coordinator coordinates every BIN of the municipality. Ended assignments stay as
-    history; `ended_on` is empty while the role is held.
+    history. `ended_on` is the last day the role is held (empty while it has no end); a role
+    ended "now" gets yesterday as its last day, so it grants nothing from that moment on.
     """
+
+    objects = RoleAssignmentQuerySet.as_manager()
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
@@ -114,6 +134,10 @@ class RoleAssignment(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()} #{self.pk}"
+
+    def is_held_on(self, day):
+        """The same rule as `held_on()`, for an assignment already in memory."""
+        return self.started_on <= day and (self.ended_on is None or self.ended_on >= day)
 
     @property
     def is_coordinator(self):

@@ -16,7 +16,7 @@ from nabuur.lib import clock
 from nabuur.networks.models import Network
 from nabuur.zones.models import ControllerKind, Municipality, Zone
 
-from .models import COORDINATOR_ROLES, OFFICER_ROLES, Role, RoleAssignment
+from .models import COORDINATOR_ROLES, OFFICER_ROLES, Role, RoleAssignment, held_on
 
 
 class Capability(models.TextChoices):
@@ -229,10 +229,7 @@ class Scopes:
 def open_assignments(user):
     """The roles a person holds today, oldest first, with the municipality (and its zone) or
     the zone that a role covers."""
-    today = clock.today()
-    roles = RoleAssignment.objects.filter(user=user, started_on__lte=today).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=today)
-    )
+    roles = RoleAssignment.objects.filter(held_on(clock.today()), user=user)
     # Every staff page asks this. Most staff hold roles over single BINs, which need nothing
     # more: joining the municipality and zone tables in would cost them more than the one
     # extra query that the other roles get below. Sorting a person's few roles in Python is
@@ -315,6 +312,51 @@ def can(user, capability, obj=None):
     if obj is None:
         return bool(area)
     return area.covers(_place_of(obj))
+
+
+# In which capacity a person acts where several of their roles reach: at a place, the police
+# first (they answer for the BIN), then the BIN's own volunteers, then the municipality; with no
+# place, the widest role.
+_CAPACITY_AT_PLACE = [Kind.OFFICER, Kind.ZONE_ADMIN, Kind.COORDINATOR, Kind.MUNICIPALITY_CONTACT]
+_CAPACITY_WIDEST = [Kind.ZONE_ADMIN, Kind.OFFICER, Kind.MUNICIPALITY_CONTACT, Kind.COORDINATOR]
+
+
+def capacity(user, place=None, capability=None):
+    """In what capacity `user` acts: a `Kind`, or None.
+
+    `place` is a BIN, municipality, zone or a record of a BIN (a membership, a message). With
+    a `capability`, only the roles that grant it over `place` count; without one, every role
+    that reaches `place`. A coordinator who is not yet screened acts in no capacity. A
+    signed-in person whom no role covers acts as a member (`Kind.MEMBER`) when no capability
+    is asked for; an anonymous visitor acts in none.
+
+    This is the only place that decides it: messages' author side, measures, charter
+    signatures and every audit entry's role ask here.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    scopes = scopes_for(user)
+    place = _place_of(place) if place is not None else None
+    if capability is not None:
+        capability = Capability(capability)
+    reaching = set()
+    for assignment in scopes.assignments:
+        kind = kind_of(assignment.role)
+        if kind not in scopes.kinds:
+            continue  # an unscreened coordinator
+        if capability is None:
+            reach = Reach.MUNICIPALITY
+        else:
+            reach = MATRIX[capability].get(kind)
+            if reach is None or reach == Reach.SELF:
+                continue
+        if place is None or _role_area(assignment, reach).covers(place):
+            reaching.add(kind)
+    order = _CAPACITY_AT_PLACE if place is not None else _CAPACITY_WIDEST
+    found = next((kind for kind in order if kind in reaching), None)
+    if found is None and capability is None:
+        return Kind.MEMBER
+    return found
 
 
 def networks_where(user, capability):
