@@ -55,8 +55,6 @@ class RoleAssignment(models.Model):
     ended "now" gets yesterday as its last day, so it grants nothing from that moment on.
     """
 
-    objects = RoleAssignmentQuerySet.as_manager()
-
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
     )
@@ -92,6 +90,8 @@ class RoleAssignment(models.Model):
     adult_confirmed_at = models.DateTimeField(
         _("confirmed being 18 or older"), null=True, blank=True
     )
+
+    objects = RoleAssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("role")
