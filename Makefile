@@ -8,7 +8,7 @@ VENV := .venv
 NABUUR := $(VENV)/bin/nabuur
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run worker test test-sqlite test-postgres lint fmt messages translations bench demo clean
+.PHONY: install test-tools run worker test test-sqlite test-postgres lint fmt messages translations bench demo clean
 
 # uv lives in a project-local virtualenv: system Pythons often refuse `pip install` (PEP 668).
 $(UV):
@@ -21,6 +21,17 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 install: $(VENV)/.synced
 
+# The test tools from npm (the W3C Nu HTML checker), pinned in package-lock.json, installed again
+# whenever the lock file is newer. Without npm the browser tests skip the checker (CI=true fails).
+node_modules/.installed: package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm is missing: the browser tests cannot check HTML (see README, Requirements)."; \
+	fi
+
+test-tools: install translations node_modules/.installed
+
 translations: install
 	$(NABUUR) compile_translations
 
@@ -32,19 +43,20 @@ run: install translations
 worker: install
 	$(NABUUR) worker
 
-test: install translations
+test: test-tools
 	NABUUR_ENV=test $(VENV)/bin/pytest -n 2 -m "not postgres_only" $(PYTEST_ARGS)
 	NABUUR_ENV=test scripts/with-postgres $(VENV)/bin/pytest -n 2 -m "not browser" $(PYTEST_ARGS)
 
-test-sqlite: install translations
+test-sqlite: test-tools
 	NABUUR_ENV=test $(VENV)/bin/pytest -n 2 -m "not postgres_only" $(PYTEST_ARGS)
 
-test-postgres: install translations
+test-postgres: test-tools
 	NABUUR_ENV=test scripts/with-postgres $(VENV)/bin/pytest -n 2 -m "not browser" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	NABUUR_ENV=test $(NABUUR) makemigrations --check --dry-run
 
 fmt: install
