@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from nabuur.audit.models import AuditEntry
-from nabuur.audit.services import audit_view, record
+from nabuur.audit.services import record
 from nabuur.lib import clock
+from nabuur.staff.auditing import record_view
 
 from .audit_tamper import tamper
 from .i18n import nl
@@ -163,10 +164,10 @@ def test_the_head_downloads_after_a_fresh_login(client, zone_admin):
     assert AuditEntry.objects.get(seq=head["seq"] + 1).action == "audit.head_exported"
 
 
-def test_audit_view_records_the_viewer_the_people_and_the_path(rf, coordinator_a):
+def test_record_view_records_the_viewer_the_people_and_the_path(rf, coordinator_a):
     request = rf.get("/nl/staff/members/?q=Peeters")
     request.user = coordinator_a
-    entry = audit_view(request, "members.list_viewed", [5, 3, coordinator_a])
+    entry = record_view(request, "members.list_viewed", [5, 3, coordinator_a])
     assert (entry.actor_id, entry.actor_role) == (coordinator_a.pk, "coordinator")
     assert entry.subjects == sorted([3, 5, coordinator_a.pk])
     assert entry.details == {"path": "/nl/staff/members/"}

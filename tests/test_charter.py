@@ -1,20 +1,25 @@
 """The charter: versions with frozen contacts and plan, budget, signatures, FOD, e-mails, PDF."""
 
+import datetime
 import io
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.test import TestCase
-from django.utils import translation
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from nabuur.audit.models import AuditEntry
 from nabuur.evaluation import reports, services
-from nabuur.evaluation.models import CharterState, CharterVersion, Payer
+from nabuur.evaluation.models import CharterState, CharterVersion, Party, Payer
+from nabuur.lib import clock
 from nabuur.lib.languages import LanguageRegime
 from nabuur.messaging.plans import save_plan
+from nabuur.networks import services as network_services
+from nabuur.networks.models import MeasureKind
 from nabuur.staff import services as staff_services
 from nabuur.staff.models import Role, RoleAssignment, ScreeningResult
 
@@ -55,7 +60,8 @@ def test_a_new_charter_freezes_contacts_plan_and_area(bin_a, partners):
     ]
     assert charter.contacts[0]["name"] == "Lotte Claes"
     assert charter.plan_version == 0
-    assert charter.area == ["Kerkstraat 1 to 99"]
+    # Frozen in the default language, Dutch.
+    assert charter.area == ["Kerkstraat 1 tot 99"]
     # Starting again returns the open draft.
     assert services.start_charter(bin_a, partners["coordinator"]) == charter
     entry = AuditEntry.objects.get(action="evaluation.charter_started")
@@ -116,6 +122,72 @@ def test_a_zone_admin_may_not_sign(bin_a, partners, zone_admin):
     assert refused.type.__name__ == "PermissionDenied"
 
 
+def test_each_persona_signs_for_its_own_side_or_not_at_all(
+    bin_a, partners, zone_admin, coordinator_b, member_a
+):
+    people = {**partners, "zone admin": zone_admin, "outsider": coordinator_b, "member": member_a}
+    assert {name: services.party_for(person, bin_a) for name, person in people.items()} == {
+        "coordinator": Party.COORDINATOR,
+        "officer": Party.OFFICER,
+        "municipality": Party.MUNICIPALITY,
+        "zone admin": None,
+        "outsider": None,
+        "member": None,
+    }
+
+
+def test_each_signature_is_audited_in_the_capacity_the_partner_signs_in(bin_a, partners):
+    charter = services.start_charter(bin_a, partners["coordinator"])
+    for person in partners.values():
+        services.sign_charter(charter, person)
+    signed = AuditEntry.objects.filter(action="evaluation.charter_signed").order_by("seq")
+    assert [(e.actor_id, e.actor_role, e.details["party"]) for e in signed] == [
+        (partners["coordinator"].pk, "coordinator", "coordinator"),
+        (partners["officer"].pk, "officer", "officer"),
+        (partners["municipality"].pk, "municipality_contact", "municipality"),
+    ]
+    roles = dict(
+        AuditEntry.objects.filter(
+            action__in=["evaluation.charter_started", "evaluation.charter_in_force"]
+        ).values_list("action", "actor_role")
+    )
+    assert roles == {
+        "evaluation.charter_started": "coordinator",
+        "evaluation.charter_in_force": "municipality_contact",
+    }
+
+
+def test_a_zone_admin_who_also_coordinates_the_bin_signs_as_its_coordinator(bin_a, zone):
+    # At a BIN a zone administrator comes before a coordinator, but only the coordinator's
+    # role may sign: the signature and its audit entry both name that capacity.
+    person = factories.RoleFactory(role=Role.ZONE_ADMIN, zone=zone).user
+    factories.RoleFactory(role=Role.COORDINATOR, network=bin_a, user=person)
+    charter = services.start_charter(bin_a, person)
+    services.sign_charter(charter, person)
+    assert list(charter.signatures.values_list("party", flat=True)) == ["coordinator"]
+    entry = AuditEntry.objects.get(action="evaluation.charter_signed")
+    assert (entry.actor_id, entry.actor_role) == (person.pk, "coordinator")
+
+
+def test_a_partner_stays_on_the_charter_to_the_end_of_the_last_day_of_the_role(bin_a, partners):
+    officer_role = RoleAssignment.objects.get(user=partners["officer"])
+    officer_role.ended_on = datetime.date(2026, 3, 31)
+    officer_role.save(update_fields=["ended_on"])
+    last_evening = timezone.make_aware(datetime.datetime(2026, 3, 31, 23, 30))
+    with clock.frozen_at(last_evening):
+        charter = services.start_charter(bin_a, partners["coordinator"])
+        assert services.party_for(partners["officer"], bin_a) == Party.OFFICER
+        assert services.refresh_charter(bin_a) is False
+    assert [c["party"] for c in charter.contacts] == ["coordinator", "officer", "municipality"]
+    # An hour later, the day after the last day, the hourly job takes the officer off.
+    with clock.frozen_at(last_evening + datetime.timedelta(hours=1)):
+        assert services.refresh_charter(bin_a) is True
+    charter.refresh_from_db()
+    assert [c["party"] for c in charter.contacts] == ["coordinator", "municipality"]
+    entry = AuditEntry.objects.get(action="evaluation.charter_changed")
+    assert (entry.actor_id, entry.actor_role, entry.details["why"]) == (None, "system", "contacts")
+
+
 def test_a_new_officer_starts_a_new_version_and_tells_the_partners(bin_a, partners):
     charter = services.start_charter(bin_a, partners["officer"])
     for person in partners.values():
@@ -123,11 +195,8 @@ def test_a_new_officer_starts_a_new_version_and_tells_the_partners(bin_a, partne
     assert services.refresh_charters() == 0
     new_officer = factories.RoleFactory(role=Role.OFFICER, network=bin_a).user
     mail.outbox.clear()
-    with pytest.MonkeyPatch.context():
-        from django.test import TestCase
-
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            assert services.refresh_charters() == 1
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert services.refresh_charters() == 1
     latest = services.latest_charter(bin_a)
     assert (latest.version, latest.state, latest.reason) == (2, CharterState.DRAFT, "contacts")
     assert new_officer.pk in [c["user"] for c in latest.contacts]
@@ -157,8 +226,6 @@ def test_a_new_plan_version_updates_the_draft_and_drops_its_signatures(bin_a, pa
 
 
 def test_the_fod_exchange_is_recorded_on_a_signed_version(bin_a, partners):
-    import datetime
-
     charter = services.start_charter(bin_a, partners["officer"])
     with pytest.raises(services.Refused):
         services.record_fod(
@@ -290,8 +357,6 @@ def fod_exchange(charter):
 def test_a_zone_admin_records_the_fod_exchange_without_being_able_to_sign(
     client, charter_in_force, zone_admin
 ):
-    import datetime
-
     log_in(client, zone_admin)
     page = client.get("/nl/staff/evaluation/charter/centrum/")
     assert page.status_code == 200
@@ -307,8 +372,9 @@ def test_a_zone_admin_records_the_fod_exchange_without_being_able_to_sign(
         "Ontvangen, in orde.",
     )
     entry = AuditEntry.objects.get(action="evaluation.charter_fod")
-    assert (entry.actor_id, entry.object_type, entry.object_id) == (
+    assert (entry.actor_id, entry.actor_role, entry.object_type, entry.object_id) == (
         zone_admin.pk,
+        "zone_admin",
         "evaluation.charterversion",
         str(charter_in_force.pk),
     )
@@ -330,14 +396,12 @@ def test_an_outsider_cannot_record_the_fod_exchange(client, charter_in_force, co
 
 
 def test_the_coordinator_still_records_the_fod_exchange(client, charter_in_force, partners):
-    import datetime
-
     log_in(client, partners["coordinator"])
     assert f'action="{FOD_URL}"' in client.get("/nl/staff/evaluation/charter/centrum/").text
     assert client.post(FOD_URL, {"sent_to_fod_on": "2025-03-01"}).status_code == 302
     assert fod_exchange(charter_in_force) == (datetime.date(2025, 3, 1), None, "")
     entry = AuditEntry.objects.get(action="evaluation.charter_fod")
-    assert entry.actor_id == partners["coordinator"].pk
+    assert (entry.actor_id, entry.actor_role) == (partners["coordinator"].pk, "coordinator")
 
 
 def test_a_member_sees_no_fod_form_and_cannot_record(client, charter_in_force, member_a):
@@ -399,10 +463,6 @@ def test_ending_a_role_updates_the_draft_at_once_and_drops_its_signatures(
 
 
 def test_removing_a_coordinator_by_measure_updates_the_draft_at_once(bin_a, partners, zone_admin):
-    from nabuur.lib import clock
-    from nabuur.networks import services as network_services
-    from nabuur.networks.models import MeasureKind
-
     charter = services.start_charter(bin_a, partners["officer"])
     role = RoleAssignment.objects.get(user=partners["coordinator"])
     mail.outbox.clear()
@@ -421,8 +481,6 @@ def test_removing_a_coordinator_by_measure_updates_the_draft_at_once(bin_a, part
 
 
 def test_stopping_a_bin_ends_its_roles_and_updates_the_draft_at_once(bin_a, partners, zone_admin):
-    from nabuur.networks import services as network_services
-
     charter = services.start_charter(bin_a, partners["officer"])
     with TestCase.captureOnCommitCallbacks(execute=True):
         network_services.stop_network(zone_admin, bin_a)
@@ -501,8 +559,6 @@ def test_saving_the_plan_updates_the_draft_at_once_and_tells_the_partners(bin_a,
 
 
 def test_a_plan_saved_in_a_transaction_that_rolls_back_changes_no_charter(bin_a, partners):
-    from django.db import transaction
-
     charter = services.start_charter(bin_a, partners["officer"])
     with (
         TestCase.captureOnCommitCallbacks(execute=True),

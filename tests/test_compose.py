@@ -29,7 +29,7 @@ def test_a_coordinators_message_goes_straight_to_members(coordinator_a, bin_a, m
     message = compose.create_draft(
         coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=TEXT
     )
-    assert compose.recipient_count(message) == 2
+    assert compose.message_overview(message, coordinator_a).reach.emails == 2
     [result] = compose.submit_message(message, coordinator_a, now=NOW)
     result.refresh_from_db()
     assert result.state == MessageState.QUEUED
@@ -72,7 +72,17 @@ def test_approval_when_the_plan_asks_for_it(coordinator_a, officer_a, bin_a, mem
         MessageState.QUEUED,
     ]
     assert message.state == MessageState.QUEUED
-    assert AuditEntry.objects.filter(action="messaging.approve").count() == 1
+    # Each entry names the capacity its person acted in.
+    entries = AuditEntry.objects.filter(action__startswith="messaging.").order_by("seq")
+    assert list(entries.values_list("action", "actor_role")) == [
+        ("messaging.plan_saved", "officer"),
+        ("messaging.draft", "coordinator"),
+        ("messaging.submit", "coordinator"),
+        ("messaging.reject", "officer"),
+        ("messaging.submit", "coordinator"),
+        ("messaging.approve", "officer"),
+        ("messaging.queue", "officer"),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -145,7 +155,7 @@ def test_missing_languages_block_sending(coordinator_a, bin_a, municipality):
     draft = compose.create_draft(
         coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=TEXT
     )
-    assert compose.missing_languages(draft) == ["fr"]
+    assert compose.message_overview(draft, coordinator_a).missing == ["fr"]
     with pytest.raises(compose.Blocked):
         compose.submit_message(draft, coordinator_a, now=NOW)
 

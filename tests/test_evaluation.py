@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from pypdf import PdfReader
 
+from nabuur.audit.models import AuditEntry
 from nabuur.evaluation import reports, services
 from nabuur.evaluation.models import (
     Evaluation,
@@ -79,6 +80,12 @@ def test_reminders_go_to_the_side_that_has_not_signed_until_it_is_signed(
     assert services.send_reminders(opened + datetime.timedelta(days=3)) == 0
     assert services.send_reminders(opened + datetime.timedelta(days=15)) == 1
     assert [m.to[0] for m in mail.outbox] == [coordinator_a.email]
+    reminded = AuditEntry.objects.get(action="evaluation.reminded")
+    assert (reminded.actor_id, reminded.actor_role, reminded.subjects) == (
+        None,
+        "system",
+        [coordinator_a.pk],
+    )
     assert services.send_reminders(opened + datetime.timedelta(days=16)) == 0
     evaluation.refresh_from_db()
     services.sign_evaluation(evaluation, coordinator_a)
@@ -119,6 +126,15 @@ def test_sign_off_by_officer_and_coordinator_then_read_only(
         "coordinator",
         "officer",
     ]
+    # Each entry names the capacity its partner acted in.
+    entries = AuditEntry.objects.filter(action__startswith="evaluation.").exclude(
+        action="evaluation.opened"
+    )
+    assert list(entries.order_by("seq").values_list("action", "actor_id", "actor_role")) == [
+        ("evaluation.saved", officer_a.pk, "officer"),
+        ("evaluation.signed", officer_a.pk, "officer"),
+        ("evaluation.signed", coordinator_a.pk, "coordinator"),
+    ]
     with pytest.raises(services.Refused):
         services.sign_evaluation(evaluation, officer_a)
     # The municipality contact reads it, but may not sign.
@@ -135,6 +151,7 @@ def test_the_evaluation_pdf_in_dutch_has_figures_chart_and_text(bin_a, bin_b, of
     evaluation = services.open_evaluation(bin_a, 2025)
     services.save_evaluation(evaluation, officer_a, {"compliance": "Het plan werd gevolgd."})
     text = pdf_text(reports.evaluation_pdf(evaluation, officer_a))
+    assert AuditEntry.objects.get(action="evaluation.pdf").actor_role == "officer"
     assert "BIN Centrum" in text
     assert "Het plan werd gevolgd." in text
     assert in_language("nl", "prevention tip").capitalize() in text
@@ -186,6 +203,21 @@ def test_the_survey_is_anonymous_counted_once_and_gives_a_response_rate(
     ]
     assert stored.feeling_of_safety == 4
     assert SurveyInvitation.objects.filter(answered=True).count() == 1
+    # The log says a member answered, never which one.
+    sent, answered = AuditEntry.objects.filter(action__startswith="evaluation.survey_").order_by(
+        "seq"
+    )
+    assert (sent.action, sent.actor_id, sent.actor_role) == (
+        "evaluation.survey_sent",
+        coordinator_a.pk,
+        "coordinator",
+    )
+    assert (answered.action, answered.actor_id, answered.actor_role, answered.subjects) == (
+        "evaluation.survey_answered",
+        None,
+        "member",
+        [],
+    )
     results = reports.survey_results(evaluation)
     assert (results["invited"], results["answers"], results["response_rate"]) == (3, 1, 33.3)
     assert results["average_safety"] == 4

@@ -6,11 +6,19 @@ import datetime
 import io
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
-from nabuur.evaluation import figures, services
+from nabuur.evaluation import figures, reports, services
 from nabuur.evaluation.models import CharterVersion
 from nabuur.members.models import Measure, MeasureKind, MeasureState, MembershipStatus
-from nabuur.messaging.models import CommunicationPlan, Feedback, MessageEvent, MessageState
+from nabuur.messaging.models import (
+    CommunicationPlan,
+    Feedback,
+    MessageEvent,
+    MessageState,
+    SkippedRecipient,
+    SkipReason,
+)
 
 from . import factories
 
@@ -153,8 +161,6 @@ def test_every_figure_equals_the_count_of_its_linked_rows(year):
 
 
 def test_every_figure_links_to_a_page_listing_its_rows(client, year, officer_a):
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
     TOTP.activate(officer_a, generate_totp_secret())
     client.force_login(officer_a)
     detail = client.get("/nl/staff/evaluation/bin/centrum/2025/").text
@@ -164,6 +170,23 @@ def test_every_figure_links_to_a_page_listing_its_rows(client, year, officer_a):
         page = client.get(url)
         assert page.status_code == 200
         assert page.text.count('<th scope="row">') == EXPECTED[figure.key], figure.key
+
+
+def test_a_member_whom_queueing_skipped_counts_as_no_e_mail(year, bin_a):
+    # Queueing writes a row, with the reason, for each member it did not reach: no e-mail
+    # went to them, so they count neither among the e-mails nor against the delivery rate.
+    skipped = member(bin_a, at(2024, 6, 1, 9))
+    SkippedRecipient.objects.create(
+        message=year["msg1"], user=skipped.user, reason=SkipReason.PAUSED
+    )
+    result = figures.compute(year["evaluation"])
+    assert values(result) == EXPECTED | {"members_start": 3, "members_end": 3}
+    assert figures.rates(result) == {"delivery_rate": 60.0, "bounce_rate": 20.0, "growth": 0}
+    counts = figures.overview_counts({figures.bounds(year["evaluation"]): [bin_a.pk]})
+    assert (counts[bin_a.pk]["deliveries"], counts[bin_a.pk]["deliveries_sent"]) == (
+        {"value": 5},
+        {"value": 3},
+    )
 
 
 def test_a_signed_evaluation_does_not_change_with_later_data(year, bin_a, officer_a, coordinator_a):
@@ -190,8 +213,6 @@ def test_a_signed_evaluation_does_not_change_with_later_data(year, bin_a, office
 
 
 def test_the_csv_lists_every_figure(year):
-    from nabuur.evaluation import reports
-
     rows = list(csv.reader(io.StringIO(reports.figures_csv(year["evaluation"]))))
     assert rows[0][0] == "key"
     by_key = {row[0]: row[2] for row in rows[1:]}
@@ -204,8 +225,6 @@ def test_the_csv_lists_every_figure(year):
 
 
 def overview_values(networks, year):
-    from nabuur.evaluation import reports
-
     return {
         row["network"].slug: dict(zip(reports.OVERVIEW_COLUMNS, row["values"], strict=True))
         | {"growth": row["growth"], "delivery_rate": row["delivery_rate"]}
@@ -214,8 +233,6 @@ def overview_values(networks, year):
 
 
 def expected_row(result):
-    from nabuur.evaluation import reports
-
     rates = figures.rates(result)
     return {key: result[key]["value"] for key in reports.OVERVIEW_COLUMNS} | {
         "growth": rates["growth"],

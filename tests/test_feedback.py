@@ -237,6 +237,16 @@ def test_officers_of_names_the_officers_who_hold_the_role_today(bin_a, bin_b, of
 
 
 @pytest.mark.django_db
+def test_officers_of_counts_the_last_day_of_a_role_and_not_the_day_after(bin_a):
+    today = datetime.date(2027, 3, 1)
+    last_day = factories.RoleFactory(role=Role.OFFICER, network=bin_a, ended_on=today).user
+    factories.RoleFactory(role=Role.OFFICER, network=bin_a, ended_on=datetime.date(2027, 2, 28))
+    factories.RoleFactory(role=Role.OFFICER, network=bin_a, started_on=datetime.date(2027, 3, 2))
+    with clock.frozen_at(datetime.datetime(2027, 3, 1, 12, 0, tzinfo=datetime.UTC)):
+        assert officers_of(bin_a) == [last_day]
+
+
+@pytest.mark.django_db
 def test_the_answer_is_exported_and_its_comment_erased(delivery, member_a):
     with clock.frozen_at(NOW):
         save_feedback(delivery, useful=True, comment="Help! Er is iemand in mijn tuin")

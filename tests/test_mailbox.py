@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.apps import apps
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -24,11 +24,7 @@ def demo_mailer(settings):
 
 def log_in(client, user):
     """Log in as `user`, with a second factor enrolled as staff must have one."""
-    # TODO(demo): drop the guard once django-allauth's MFA is committed on main.
-    if apps.is_installed("allauth.mfa"):
-        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-        TOTP.activate(user, generate_totp_secret())
+    TOTP.activate(user, generate_totp_secret())
     client.force_login(user)
 
 

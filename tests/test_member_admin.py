@@ -1,6 +1,7 @@
 """The coordinator adds members by hand, edits their details and unsubscribes them on request."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from nabuur.accounts.models import User
 from nabuur.audit.models import AuditEntry
@@ -214,7 +215,7 @@ def test_unsubscribe_on_request_records_the_reason(client, bin_a, coordinator_a,
 
 
 def test_add_member_by_hand_refuses_someone_without_the_capability(kerkstraat, bin_a, member_a):
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.add_member_by_hand(
             member_a,
             bin_a,

@@ -86,6 +86,23 @@ def test_coordinator_sees_their_bins_members_and_the_view_is_audited(
     assert entry.actor_role == "coordinator"
 
 
+def test_the_list_view_is_audited_in_the_capacity_held_in_that_bin(client, bin_a, bin_b):
+    # One person, the officer of A and a volunteer coordinator of B: each BIN's entry names the
+    # role they hold there, not their widest one.
+    person = factories.RoleFactory(role=Role.OFFICER, network=bin_a).user
+    factories.RoleFactory(role=Role.COORDINATOR, network=bin_b, user=person)
+    log_in_staff(client, person)
+
+    assert client.get(list_url(bin_a)).status_code == 200
+    assert client.get(list_url(bin_b)).status_code == 200
+
+    entries = AuditEntry.objects.filter(action="members.view_list").order_by("seq")
+    assert [(e.actor_id, e.object_id, e.actor_role) for e in entries] == [
+        (person.pk, str(bin_a.pk), "officer"),
+        (person.pk, str(bin_b.pk), "coordinator"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("persona", "status"),
     [

@@ -374,7 +374,8 @@ def test_merging_moves_members_segments_and_keeps_history(
     assert (both.network, both.status) == (bin_b, MembershipStatus.LEFT)
     assert Membership.objects.get(pk=in_a.pk).status == MembershipStatus.ACTIVE
     assert Segment.objects.get(pk=segment.pk).network == bin_a
-    assert RoleAssignment.objects.get(pk=coordinator_b.pk).ended_on == datetime.date(2026, 3, 2)
+    # Ended now: the last day the role was held is the day before.
+    assert RoleAssignment.objects.get(pk=coordinator_b.pk).ended_on == datetime.date(2026, 3, 1)
     entry = AuditEntry.objects.get()
     assert entry.action == "networks.merge"
     assert entry.subjects == sorted([moving.user_id, both.user_id])
@@ -485,7 +486,7 @@ def test_ending_and_replacing_a_coordinator(client, zone_admin, bin_a, coordinat
         )
     assert response.status_code == 302
     role.refresh_from_db()
-    assert role.ended_on == datetime.date(2026, 4, 1)
+    assert role.ended_on == datetime.date(2026, 3, 31)
     successor = RoleAssignment.objects.get(user__email="opvolger@example.org")
     assert (successor.role, successor.network, successor.ended_on) == (
         Role.COORDINATOR,
@@ -540,7 +541,8 @@ def test_a_definitive_removal_ends_the_role_and_sets_the_appeal_deadline(
         datetime.date(2026, 5, 25),
         zone_admin,
     )
-    assert RoleAssignment.objects.get(pk=role.pk).ended_on == datetime.date(2026, 5, 4)
+    # The removal takes effect on the day of the decision.
+    assert RoleAssignment.objects.get(pk=role.pk).ended_on == datetime.date(2026, 5, 3)
     entry = AuditEntry.objects.get()
     assert entry.action == "networks.coordinator_measure"
     assert "reasons" not in entry.details

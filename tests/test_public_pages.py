@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from django.template import loader
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -326,8 +327,6 @@ def test_accessibility_statement(client, municipality):
 
 
 def test_the_500_page_is_static_and_trilingual():
-    from django.template import loader
-
     html = loader.get_template("500.html").render()
     assert '<p lang="fr">' in html
     assert '<p lang="de">' in html

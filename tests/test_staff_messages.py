@@ -14,6 +14,7 @@ from django.utils.html import escape
 from nabuur.audit.models import AuditEntry
 from nabuur.lib import clock
 from nabuur.lib.languages import LanguageRegime
+from nabuur.members.models import MembershipStatus
 from nabuur.messaging import compose
 from nabuur.messaging.delivery import finish_messages
 from nabuur.messaging.models import (
@@ -23,8 +24,10 @@ from nabuur.messaging.models import (
     Message,
     MessageKind,
     MessageState,
+    SkipReason,
 )
 from nabuur.messaging.plans import save_plan
+from nabuur.messaging.recipients import Reach
 from nabuur.messaging.services import queue_message
 from nabuur.staff.models import Role
 
@@ -163,7 +166,7 @@ def test_the_page_lists_missing_languages_for_a_bilingual_bin(client, zone, zone
         zone_admin, kind=MessageKind.PREVENTION, networks=[network], variants=TEXT
     )
     response = staff(client, zone_admin).get(f"/nl/staff/messages/{message.pk}/")
-    assert response.context["missing"] == ["fr"]
+    assert response.context["overview"].missing == ["fr"]
     refused = client.post(f"/nl/staff/messages/{message.pk}/submit/")
     assert refused.status_code == 200
     assert refused.context["action_errors"] == [
@@ -183,7 +186,7 @@ def test_a_finding_blocks_a_coordinator(client, coordinator_a, bin_a):
     )
     staff(client, coordinator_a)
     page = client.get(f"/nl/staff/messages/{message.pk}/")
-    assert [f.kind for f in page.context["findings"]["nl"]] == ["plate"]
+    assert [f.kind for f in page.context["overview"].findings["nl"]] == ["plate"]
     assert 'name="justification"' not in page.text  # only the police may override
     response = client.post(f"/nl/staff/messages/{message.pk}/submit/")
     assert response.status_code == 200
@@ -229,7 +232,7 @@ def test_a_coordinators_message_goes_to_the_members(client, coordinator_a, bin_a
         coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=TEXT
     )
     staff(client, coordinator_a)
-    assert client.get(f"/nl/staff/messages/{message.pk}/").context["recipients"] == 3
+    assert client.get(f"/nl/staff/messages/{message.pk}/").context["overview"].reach.emails == 3
     response = client.post(f"/nl/staff/messages/{message.pk}/submit/")
     assert response.status_code == 302
     message.refresh_from_db()
@@ -242,6 +245,35 @@ def test_a_coordinators_message_goes_to_the_members(client, coordinator_a, bin_a
     assert progress["total"] == 3
     assert progress["counts"]["queued"] == 3
     assert progress["done"] is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_says_whom_the_message_reaches_and_whom_it_skips(
+    client, coordinator_a, bin_a, members
+):
+    factories.MembershipFactory(network=bin_a, user=factories.UserFactory(email=None))
+    factories.MembershipFactory(network=bin_a, status=MembershipStatus.PAUSED)
+    factories.MembershipFactory(network=bin_a, status=MembershipStatus.SUSPENDED)
+    message = compose.create_draft(
+        coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=TEXT
+    )
+    staff(client, coordinator_a)
+
+    draft = client.get(f"/en/staff/messages/{message.pk}/")
+    assert draft.context["overview"].reach == Reach(
+        emails=3, letters=1, skipped={SkipReason.PAUSED: 1, SkipReason.SUSPENDED: 1}
+    )
+    assert "<dt>Recipients by letter</dt><dd>1</dd>" in draft.text
+    assert "<dt>Not reached: paused until they resume</dt><dd>1</dd>" in draft.text
+    client.post(f"/en/staff/messages/{message.pk}/submit/")
+    # Once queued, what was recorded: the skipped rows, and the letters to print.
+    queued = client.get(f"/en/staff/messages/{message.pk}/")
+    assert queued.context["overview"].reach == Reach(
+        emails=None, letters=1, skipped={SkipReason.PAUSED: 1, SkipReason.SUSPENDED: 1}
+    )
+    assert queued.context["overview"].letters == 1
+    assert "<dt>Not reached: suspended</dt><dd>1</dd>" in queued.text
+    assert "Recipients by letter" not in queued.text
 
 
 @pytest.mark.django_db(transaction=True)
@@ -265,7 +297,7 @@ def test_an_officer_approves_or_rejects_on_the_page(
         compose.submit_message(message, coordinator_a)
     staff(client, officer_a)
     page = client.get(f"/nl/staff/messages/{first.pk}/")
-    assert page.context["may_approve"] is True
+    assert page.context["overview"].may_approve is True
     assert client.post(f"/nl/staff/messages/{first.pk}/approve/").status_code == 302
 
     no_reason = client.post(f"/nl/staff/messages/{second.pk}/reject/", {"reject-reason": ""})
@@ -383,7 +415,7 @@ def test_letters_for_members_without_e_mail(client, coordinator_a, bin_a, member
     compose.submit_message(message, coordinator_a)
     staff(client, coordinator_a)
     page = client.get(f"/nl/staff/messages/{message.pk}/")
-    assert page.context["letters"] == 2
+    assert page.context["overview"].letters == 2
     reauthenticated(client, coordinator_a)
     response = client.get(f"/nl/staff/messages/{message.pk}/letters.pdf")
     assert response.status_code == 200

@@ -76,7 +76,11 @@ def test_changing_a_retention_period_publishes_new_documents(client, zone_admin,
     assert nl("Version %(version)s of the privacy notice is out.", version=2) in page.text
     assert nl("Version %(version)s of the house rules is out.", version=2) in page.text
     entry = AuditEntry.objects.get(action="zones.settings_changed")
-    assert (entry.actor_id, entry.object_id) == (zone_admin.pk, str(zone.pk))
+    assert (entry.actor_id, entry.actor_role, entry.object_id) == (
+        zone_admin.pk,
+        "zone_admin",
+        str(zone.pk),
+    )
     # The entry names what changed, never the values (the officer's name is personal data).
     assert entry.details == {
         "settings": ["dpo_name", "retention_left_days"],
@@ -176,4 +180,4 @@ def test_the_dashboard_links_the_zone_admin_to_the_settings(client, zone_admin, 
 
 def test_the_service_refuses_what_is_not_a_setting(zone_admin, zone):
     with pytest.raises(ValueError, match="Not a zone setting: slug"):
-        change_zone_settings(zone_admin, zone, {"slug": "elders"})
+        change_zone_settings(zone_admin, zone, {"slug": "elders"}, role="zone_admin")

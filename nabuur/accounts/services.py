@@ -7,14 +7,11 @@ import secrets
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import translation
 
 from nabuur.audit.services import record
 from nabuur.lib import clock
+from nabuur.lib.mail import absolute_url, recipient_language, send_email
 
 from .models import DemoMfaExemption, Invitation, normalize_email_address
 
@@ -59,31 +56,15 @@ def create_invitation(user, *, invited_by=None, role_assignment=None):
         created_at=now,
         expires_at=now + datetime.timedelta(hours=settings.NABUUR_INVITATION_HOURS),
     )
-    language = user.language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        link = settings.BASE_URL + reverse("account_invitation", args=[token])
+    link = absolute_url(recipient_language(user, staff=True), "account_invitation", token)
     return invitation, link
 
 
 def send_invitation(invitation, link):
     """E-mail the invitation link to the invitee, in their language."""
     user = invitation.user
-    language = user.language or settings.LANGUAGE_CODE
-    context = {
-        "user": user,
-        "url": link,
-        "hours": settings.NABUUR_INVITATION_HOURS,
-        "language": language,
-    }
-    with translation.override(language):
-        subject = " ".join(
-            render_to_string("account/email/invitation.subject.txt", context).split()
-        )
-        text = render_to_string("account/email/invitation.txt", context)
-        html = render_to_string("account/email/invitation.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[user.email])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    context = {"user": user, "url": link, "hours": settings.NABUUR_INVITATION_HOURS}
+    send_email("accounts/invitation", user.email, recipient_language(user, staff=True), context)
 
 
 def find_invitation(token):

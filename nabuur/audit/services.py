@@ -1,4 +1,8 @@
-"""Write and check the audit log. Other apps call `record()` inside their own transactions."""
+"""Write and check the audit log, inside the caller's transaction.
+
+The log knows no roles: apps above staff record through nabuur.staff.auditing, which names the
+capacity the person acted in; an app below staff (zones) passes the role its caller gives it.
+"""
 
 import datetime
 from dataclasses import dataclass
@@ -82,35 +86,6 @@ def record(actor, action, *, role="", target=None, subjects=(), details=None):
         moved_at = connection.ops.adapt_datetimefield_value(entry.created_at)
         cursor.execute(_MOVE_HEAD, [entry.seq, entry.hash, moved_at])
     return entry
-
-
-# The order in which a person's kinds name the role they act in: the widest first.
-_ROLE_ORDER = ["zone_admin", "officer", "municipality_contact", "coordinator", "member"]
-
-
-def acting_role(user):
-    """The widest kind of role the person holds today ("" for anonymous visitors)."""
-    from nabuur.staff.permissions import scopes_for
-
-    kinds = {str(kind) for kind in scopes_for(user).kinds}
-    return next((role for role in _ROLE_ORDER if role in kinds), "")
-
-
-def audit_view(request, action, subjects, *, target=None, details=None):
-    """Record that `request.user` was shown personal data of `subjects` (users or user ids).
-
-    Call it from every staff page that shows personal data, e.g.
-    `audit_view(request, "members.list_viewed", [m.user_id for m in page], target=network)`.
-    The entry holds the path (without the query string, which may carry search terms).
-    """
-    return record(
-        request.user if request.user.is_authenticated else None,
-        action,
-        role=acting_role(request.user),
-        target=target,
-        subjects=subjects,
-        details={"path": request.path, **(details or {})},
-    )
 
 
 @dataclass(frozen=True)

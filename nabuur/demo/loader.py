@@ -15,6 +15,8 @@ from django.utils import timezone
 from faker import Faker
 
 from nabuur.accounts.models import User
+from nabuur.accounts.services import allow_demo_persona_without_mfa
+from nabuur.lib import clock
 from nabuur.members.models import Consent, ConsentChannel, Membership, MembershipStatus
 from nabuur.networks.models import BinType, Network, NetworkStatus, Segment
 from nabuur.staff.models import Role, RoleAssignment, ScreeningResult
@@ -137,7 +139,7 @@ def ensure_personas(zone, networks, documents):
             ensure_persona_membership(user, networks[spec.member_of], documents)
         if spec.password and settings.NABUUR_ENV == "demo":
             # Visitors of a demo site log in as staff personas without an authenticator app.
-            allow_without_second_factor(spec.email)
+            allow_demo_persona_without_mfa(spec.email)
         result.append(
             {
                 "role": spec.role,
@@ -147,15 +149,6 @@ def ensure_personas(zone, networks, documents):
             }
         )
     return result
-
-
-def allow_without_second_factor(email):
-    # TODO(demo): import at the top once the accounts app's MFA exemption is on main.
-    try:
-        from nabuur.accounts.services import allow_demo_persona_without_mfa
-    except ImportError:
-        return
-    allow_demo_persona_without_mfa(email)
 
 
 def persona_bins(spec, networks):
@@ -259,4 +252,4 @@ def ensure_other_staff(networks):
 
 
 def open_roles(network, role):
-    return RoleAssignment.objects.filter(network=network, role=role, ended_on=None)
+    return RoleAssignment.objects.held_on(clock.today()).filter(network=network, role=role)

@@ -1,83 +1,62 @@
 """One function per e-mail of the charter and the evaluation.
 
-Each e-mail is a template triplet under templates/emails/evaluation/ — `<kind>.subject.txt`,
-`<kind>.txt`, `<kind>.html` — extending the members' base (with the 101 / 112 footer), rendered
-in the recipient's language. Sent at once through Django's default mailer.
+Each e-mail is a template triplet under templates/emails/evaluation/, sent with
+nabuur.lib.mail.send_email in the recipient's language: the partners (officer, coordinators)
+as staff, the members as members of their BIN.
 """
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import translation
-
-from nabuur.lib.languages import STAFF_LANGUAGES
-from nabuur.members.emails import person_language
-
-
-def _staff_language(user):
-    return user.language if user.language in STAFF_LANGUAGES else settings.LANGUAGE_CODE
-
-
-def _url(language, name, *args):
-    with translation.override(language):
-        return settings.BASE_URL + reverse(name, args=args)
-
-
-def _send(kind, to, language, context):
-    context = {**context, "language": language, "base_url": settings.BASE_URL}
-    with translation.override(language):
-        subject = render_to_string(f"emails/evaluation/{kind}.subject.txt", context)
-        text = render_to_string(f"emails/evaluation/{kind}.txt", context)
-        html = render_to_string(f"emails/evaluation/{kind}.html", context)
-    message = EmailMultiAlternatives(" ".join(subject.split()), text, to=[to])
-    message.attach_alternative(html, "text/html")
-    message.send()
+from nabuur.lib.mail import absolute_url, recipient_language, send_email
 
 
 def send_charter_changed(person, charter):
     """A partner of the BIN: the contacts or the plan changed, a new charter version waits."""
-    language = _staff_language(person)
+    language = recipient_language(person, staff=True)
+    network = charter.network
     context = {
         "person": person,
-        "network": charter.network,
+        "network": network,
+        "zone": network.municipality.zone,
         "charter": charter,
-        "url": _url(language, "evaluation:charter", charter.network.slug),
+        "url": absolute_url(language, "evaluation:charter", network.slug),
     }
-    _send("charter_changed", person.email, language, context)
+    send_email("evaluation/charter_changed", person.email, language, context)
+
+
+def _evaluation_context(evaluation, person, language):
+    """What the opened and reminder e-mails say: the year's evaluation and its link."""
+    network = evaluation.network
+    return {
+        "person": person,
+        "network": network,
+        "zone": network.municipality.zone,
+        "evaluation": evaluation,
+        "url": absolute_url(language, "evaluation:detail", network.slug, evaluation.year),
+    }
 
 
 def send_evaluation_opened(person, evaluation):
     """The officer or a coordinator: the year's evaluation is open for them to fill in."""
-    language = _staff_language(person)
-    context = {
-        "person": person,
-        "network": evaluation.network,
-        "evaluation": evaluation,
-        "url": _url(language, "evaluation:detail", evaluation.network.slug, evaluation.year),
-    }
-    _send("evaluation_opened", person.email, language, context)
+    language = recipient_language(person, staff=True)
+    context = _evaluation_context(evaluation, person, language)
+    send_email("evaluation/evaluation_opened", person.email, language, context)
 
 
 def send_evaluation_reminder(person, evaluation):
     """The officer or a coordinator who has not signed yet."""
-    language = _staff_language(person)
-    context = {
-        "person": person,
-        "network": evaluation.network,
-        "evaluation": evaluation,
-        "url": _url(language, "evaluation:detail", evaluation.network.slug, evaluation.year),
-    }
-    _send("evaluation_reminder", person.email, language, context)
+    language = recipient_language(person, staff=True)
+    context = _evaluation_context(evaluation, person, language)
+    send_email("evaluation/evaluation_reminder", person.email, language, context)
 
 
 def send_survey_invitation(membership, evaluation, token):
     """A member: a short, anonymous survey about the BIN."""
-    language = person_language(membership.user, membership.network)
+    network = membership.network
+    language = recipient_language(membership.user, network)
     context = {
         "user": membership.user,
-        "network": membership.network,
+        "network": network,
+        "zone": network.municipality.zone,
         "evaluation": evaluation,
-        "url": _url(language, "evaluation_survey:answer", token),
+        "url": absolute_url(language, "evaluation_survey:answer", token),
     }
-    _send("survey_invitation", membership.user.email, language, context)
+    send_email("evaluation/survey_invitation", membership.user.email, language, context)

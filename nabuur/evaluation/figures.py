@@ -127,7 +127,8 @@ def _decisions(state):
 def _deliveries(*states):
     def rows(evaluation, period):
         # Only the e-mails to this BIN's members: a message to several BINs counts in each
-        # BIN for its own members.
+        # BIN for its own members. Every delivery is an e-mail; the members that queueing
+        # skipped are SkippedRecipient rows, so they never count as e-mailed or delivered.
         members = Membership.objects.filter(network=evaluation.network).values("user_id")
         query = Delivery.objects.filter(
             message__in=_messages()(evaluation, period), user_id__in=members

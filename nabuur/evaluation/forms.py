@@ -2,6 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from nabuur.lib.forms import IsoDateInput
+
 from .models import QUALITATIVE_FIELDS, BudgetLine, Evaluation, SurveyAnswer, Usefulness
 
 
@@ -30,12 +32,12 @@ class ContributionForm(forms.Form):
 class FodForm(forms.Form):
     sent_to_fod_on = forms.DateField(
         label=_("Sent to the FOD on"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=IsoDateInput,
     )
     fod_answered_on = forms.DateField(
         label=_("FOD answered on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=IsoDateInput,
     )
     fod_answer = forms.CharField(
         label=_("FOD's answer"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -54,8 +56,8 @@ class EvaluationForm(forms.ModelForm):
         model = Evaluation
         fields = ["period_start", "period_end", *QUALITATIVE_FIELDS]
         widgets = {
-            "period_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "period_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "period_start": IsoDateInput,
+            "period_end": IsoDateInput,
             **{name: forms.Textarea(attrs={"rows": 4}) for name in QUALITATIVE_FIELDS},
         }
 

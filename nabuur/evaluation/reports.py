@@ -9,9 +9,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from nabuur.audit.services import record
 from nabuur.lib import clock
 from nabuur.messaging.models import MessageKind
+from nabuur.staff.auditing import record
+from nabuur.staff.permissions import Capability
 
 from . import figures
 from .charts import bar_chart
@@ -21,7 +22,6 @@ from .models import (
     QUALITATIVE_FIELDS,
     Evaluation,
     EvaluationState,
-    Party,
     Usefulness,
 )
 
@@ -104,6 +104,8 @@ def figures_csv(evaluation):
 
 
 def _pdf(template, sections, title, language):
+    # Not at the top: WeasyPrint takes about two seconds to import (Pango, fonts), which only
+    # the processes that draw a PDF should pay, not every page and command.
     from weasyprint import HTML
 
     html = render_to_string(
@@ -125,7 +127,7 @@ def evaluation_pdf(evaluation, actor):
                 )
             )
     pdf = _pdf("evaluation/evaluation_pdf.html", sections, evaluation.network.name, languages[0])
-    record(actor, "evaluation.pdf", target=evaluation)
+    record(actor, "evaluation.pdf", target=evaluation, capability=Capability.VIEW_EVALUATION)
     return pdf
 
 
@@ -166,6 +168,7 @@ def charter_pdf(charter, actor):
         actor,
         "evaluation.charter_pdf",
         target=charter,
+        capability=Capability.VIEW_EVALUATION,
         subjects=[c["user"] for c in charter.contacts],
     )
     return pdf
@@ -261,7 +264,3 @@ def overview_csv(networks, year):
             ]
         )
     return out.getvalue()
-
-
-def party_label(value):
-    return Party(value).label

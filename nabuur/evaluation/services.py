@@ -10,13 +10,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nabuur.audit.services import record
+from nabuur.accounts.models import User
 from nabuur.lib import clock
 from nabuur.members.models import Membership, MembershipStatus
 from nabuur.messaging.plans import current_plan
 from nabuur.networks.models import Network, NetworkStatus
+from nabuur.staff.auditing import record
 from nabuur.staff.models import COORDINATOR_ROLES, OFFICER_ROLES, Role, RoleAssignment
-from nabuur.staff.permissions import Capability, can
+from nabuur.staff.permissions import Capability, Kind, can, capacity, kind_of
 
 from . import emails, figures
 from .models import (
@@ -42,35 +43,29 @@ class Refused(Exception):
     """The action cannot be done now; the message says why (shown to the person)."""
 
 
-def party_for(user, network):
-    """As which partner `user` signs for `network`: officer, coordinator, municipality or None.
+# The partner each capacity signs for; a zone administrator signs nothing.
+PARTY_OF = {
+    Kind.OFFICER: Party.OFFICER,
+    Kind.COORDINATOR: Party.COORDINATOR,
+    Kind.MUNICIPALITY_CONTACT: Party.MUNICIPALITY,
+}
 
-    Decided by the permission table: the officer approves messages, a coordinator forwards
-    police messages, the municipality contact signs the charter without doing either.
-    """
-    if can(user, Capability.APPROVE_MESSAGES, network):
-        return Party.OFFICER
-    if can(user, Capability.FORWARD_POLICE_MESSAGES, network):
-        return Party.COORDINATOR
-    if can(user, Capability.SIGN_CHARTER, network):
-        return Party.MUNICIPALITY
-    return None
+
+def party_for(user, network):
+    """As which partner `user` signs for `network`: their capacity among the roles that may
+    sign its charter (officer, coordinator, municipality contact), or None."""
+    return PARTY_OF.get(capacity(user, network, Capability.SIGN_CHARTER))
 
 
 # --- Charter ----------------------------------------------------------------------------------
 
 
-def _open_roles(today):
-    return RoleAssignment.objects.filter(started_on__lte=today).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=today)
-    )
-
-
 def current_contacts(network):
-    """The partners of the BIN today, from the role assignments, ordered by party and id."""
+    """The partners of the BIN today (a role's last day included), from the role assignments,
+    ordered by party and id."""
     today = clock.today()
     roles = (
-        _open_roles(today)
+        RoleAssignment.objects.held_on(today)
         .filter(
             Q(network=network, role__in=[*COORDINATOR_ROLES, *OFFICER_ROLES])
             | Q(
@@ -85,12 +80,7 @@ def current_contacts(network):
     for assignment in roles:
         if assignment.is_coordinator and not assignment.is_screened:
             continue
-        if assignment.role in COORDINATOR_ROLES:
-            party = Party.COORDINATOR
-        elif assignment.role in OFFICER_ROLES:
-            party = Party.OFFICER
-        else:
-            party = Party.MUNICIPALITY
+        party = PARTY_OF[kind_of(assignment.role)]
         user = assignment.user
         contacts.append(
             {
@@ -156,6 +146,7 @@ def start_charter(network, actor):
             actor,
             "evaluation.charter_started",
             target=charter,
+            capability=Capability.SIGN_CHARTER,
             details={"network": network.pk, "version": charter.version},
         )
     return charter
@@ -169,6 +160,7 @@ def _drop_signatures(charter, actor, why):
             actor,
             "evaluation.charter_signatures_dropped",
             target=charter,
+            capability=Capability.SIGN_CHARTER,
             details={"signatures": dropped, "why": why},
         )
 
@@ -192,6 +184,7 @@ def update_budget(charter, actor, *, lines, member_contribution):
             actor,
             "evaluation.charter_budget_saved",
             target=charter,
+            capability=Capability.SIGN_CHARTER,
             details={"lines": len(lines)},
         )
     return charter
@@ -216,6 +209,7 @@ def sign_charter(charter, actor):
             actor,
             "evaluation.charter_signed",
             target=charter,
+            capability=Capability.SIGN_CHARTER,
             details={"party": party.value, "version": charter.version},
         )
         signed = set(charter.signatures.values_list("party", flat=True))
@@ -226,7 +220,12 @@ def sign_charter(charter, actor):
             charter.state = CharterState.IN_FORCE
             charter.in_force_at = now
             charter.save(update_fields=["state", "in_force_at"])
-            record(actor, "evaluation.charter_in_force", target=charter)
+            record(
+                actor,
+                "evaluation.charter_in_force",
+                target=charter,
+                capability=Capability.SIGN_CHARTER,
+            )
     return charter
 
 
@@ -244,13 +243,16 @@ def record_fod(charter, actor, *, sent_on, answered_on, answer):
     charter.fod_answer = answer
     with transaction.atomic():
         charter.save(update_fields=["sent_to_fod_on", "fod_answered_on", "fod_answer"])
-        record(actor, "evaluation.charter_fod", target=charter)
+        record(
+            actor,
+            "evaluation.charter_fod",
+            target=charter,
+            capability=Capability.RECORD_FOD_EXCHANGE,
+        )
     return charter
 
 
 def _partners(contacts):
-    from nabuur.accounts.models import User
-
     ids = {c["user"] for c in contacts}
     return list(User.objects.filter(pk__in=ids, is_active=True, email__isnull=False).order_by("pk"))
 
@@ -406,7 +408,13 @@ def save_evaluation(evaluation, actor, data):
         setattr(evaluation, name, value)
     with transaction.atomic():
         evaluation.save(update_fields=list(data))
-        record(actor, "evaluation.saved", target=evaluation, details={"fields": sorted(data)})
+        record(
+            actor,
+            "evaluation.saved",
+            target=evaluation,
+            capability=Capability.EDIT_EVALUATION,
+            details={"fields": sorted(data)},
+        )
     return evaluation
 
 
@@ -447,6 +455,7 @@ def sign_evaluation(evaluation, actor):
             actor,
             "evaluation.signed",
             target=evaluation,
+            capability=Capability.EDIT_EVALUATION,
             details={"party": party.value, "state": evaluation.state},
         )
     return evaluation
@@ -504,6 +513,7 @@ def start_survey(evaluation, actor):
             actor,
             "evaluation.survey_sent",
             target=evaluation,
+            capability=Capability.EDIT_EVALUATION,
             details={"invited": len(recipients)},
         )
         for membership, token in tokens:
@@ -543,6 +553,7 @@ def answer_survey(token, *, feeling_of_safety, usefulness, remark):
             usefulness=usefulness,
             remark=remark,
         )
-        # No actor and no subject: the log must not tell who answered.
-        record(None, "evaluation.survey_answered", target=invitation.evaluation)
+        # No actor and no subject: the log must not tell who answered, only that a member
+        # (the survey goes to members only) did.
+        record(None, "evaluation.survey_answered", target=invitation.evaluation, role=Kind.MEMBER)
     return invitation.evaluation

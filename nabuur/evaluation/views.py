@@ -4,6 +4,7 @@ access (nabuur.evaluation.access, nabuur.staff.access) → form (forms.py) → s
 (services.py, reports.py) → render (templates/evaluation/).
 """
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -309,8 +310,6 @@ def figure_rows(request, slug, year, key):
         raise Http404
     rows = list(figures.linked_rows(evaluation, key))
     columns = ROW_COLUMNS[figure.model]
-    from django.apps import apps
-
     model = apps.get_model(figure.model)
     headings = [model._meta.get_field(name.removesuffix("_id")).verbose_name for name in columns]
     return render(

@@ -20,7 +20,7 @@ from nabuur.members.services import address_key, block_hash
 from nabuur.networks.finder import OPEN_STATUSES
 from nabuur.networks.models import Network, Segment, Side
 from nabuur.zones.addresses import expand_street, parse_address
-from nabuur.zones.models import Street
+from nabuur.zones.models import Municipality, Street
 
 from .readers import FIELD_LABELS
 
@@ -137,8 +137,6 @@ class Checker:
         """Another municipality's streets, when the postcode points outside the BIN's own."""
         if not postcode:
             return []
-        from nabuur.zones.models import Municipality
-
         if postcode not in self.postcode_municipalities:
             self.postcode_municipalities[postcode] = list(
                 Municipality.objects.filter(postcodes__code=postcode).values_list("id", flat=True)

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nabuur.members.forms import AccessibleForm, LinkableRadioSelect
+from nabuur.lib.forms import AccessibleForm, LinkableRadioSelect
 
 from .models import ConsentChoice
 

@@ -13,7 +13,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 
-from nabuur.audit.services import record
 from nabuur.lib import clock
 from nabuur.members.models import ConsentChannel
 from nabuur.members.services import (
@@ -22,6 +21,8 @@ from nabuur.members.services import (
     add_member_by_hand,
     request_membership,
 )
+from nabuur.staff.auditing import record
+from nabuur.staff.permissions import Capability
 from nabuur.zones.models import Street
 
 from .checks import Checker
@@ -68,6 +69,7 @@ def preview_import(network, actor, path, file_name):
             actor,
             "imports.preview",
             target=network,
+            capability=Capability.MANAGE_MEMBERS,
             details={"batch": batch.pk, "rows": total, "problem_rows": problems},
         )
     return batch
@@ -87,6 +89,7 @@ def choose_consent(batch, actor, consent, note=""):
                 actor,
                 "imports.consent",
                 target=batch.network,
+                capability=Capability.MANAGE_MEMBERS,
                 details={"batch": batch.pk, "consent": consent, "note": note.strip()[:300]},
             )
     batch.refresh_from_db()
@@ -185,6 +188,7 @@ def run_import(batch_id):
                 actor,
                 "imports.import",
                 target=batch.network,
+                capability=Capability.MANAGE_MEMBERS,
                 details={
                     "batch": batch.pk,
                     "consent": batch.consent,
@@ -202,6 +206,7 @@ def run_import(batch_id):
                 actor,
                 "imports.failed",
                 target=batch.network,
+                capability=Capability.MANAGE_MEMBERS,
                 details={"batch": batch.pk, "error": batch.error},
             )
         raise

@@ -6,6 +6,7 @@ import json
 import zipfile
 
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
 from nabuur.privacy.registry import export_person
 
@@ -78,8 +79,6 @@ def member_list_csv(memberships) -> bytes:
 
 
 def member_list_xlsx(memberships) -> bytes:
-    from openpyxl import Workbook
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(_("Members")))
     for row in member_list_rows(memberships):

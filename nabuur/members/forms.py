@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from nabuur.lib import clock
+from nabuur.lib.forms import AccessibleForm, IsoDateInput, LinkableRadioSelect
 from nabuur.lib.languages import PUBLIC_LANGUAGES
 from nabuur.networks.models import Network
 from nabuur.zones.models import Street
@@ -13,47 +14,6 @@ from nabuur.zones.models import Street
 from .models import Basis, ConsentChannel, MeasureKind, MembershipStatus
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch"}
-
-
-class LinkableRadioSelect(forms.RadioSelect):
-    """Radio buttons whose field id is the first option's, so an error summary can link to it.
-
-    Django's RadioSelect answers an empty id for the group (its <label> would toggle the first
-    option); members/_errors.html then wrote links to "#" that go nowhere.
-    """
-
-    def id_for_label(self, id_, index=None):
-        return super().id_for_label(id_, "0" if index is None else index)
-
-
-class IsoDateInput(forms.DateInput):
-    """A type=date input: the browser reads and writes only ISO dates (2026-05-03), whatever
-    the page's language, so the value must not be rendered in the local date format."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class AccessibleForm(forms.Form):
-    """Links each input to its hint and its error (aria-describedby) and marks it invalid."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            if field.help_text:
-                field.widget.attrs["aria-describedby"] = f"id_{name}_hint"
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            attrs = self.fields[name].widget.attrs
-            described = [attrs.get("aria-describedby", ""), f"id_{name}_error"]
-            attrs["aria-describedby"] = " ".join(part for part in described if part)
-            attrs["aria-invalid"] = "true"
 
 
 def _text(label, max_length, autocomplete="", required=True, help_text=""):

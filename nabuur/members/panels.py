@@ -1,11 +1,26 @@
 """The members app's panel on the staff dashboard: member lists and measures to confirm."""
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from nabuur.staff.panels import Panel, register
+from nabuur.staff.panels import Panel, add_bin_figure, register
 from nabuur.staff.permissions import Capability, can, networks_where
 
-from .models import AddressRequest, AddressRequestStatus, Measure, MeasureKind, MeasureState
+from .models import (
+    AddressRequest,
+    AddressRequestStatus,
+    Measure,
+    MeasureKind,
+    MeasureState,
+    MembershipStatus,
+)
+
+# The "Your BINs" panel shows the sign-ups waiting for approval to those who approve them.
+add_bin_figure(
+    "pending_members",
+    Capability.MANAGE_MEMBERS,
+    Count("memberships", filter=Q(memberships__status=MembershipStatus.PENDING)),
+)
 
 
 @register

@@ -11,6 +11,7 @@ from .models import (
     Measure,
     MembershipStatus,
 )
+from .services.blocks import block_hash
 
 
 def _iso(value):
@@ -155,8 +156,6 @@ register("members.Measure", export=export_measures, erase=erase_measures)
 
 
 def _blocks(user):
-    from .services import block_hash
-
     hashes = [block_hash(f"email:{user.email}")] if user.email else []
     return BlockedPerson.objects.filter(value_hash__in=hashes)
 

@@ -22,12 +22,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from nabuur.accounts.decorators import require_recent_login
-from nabuur.audit.services import audit_view
 from nabuur.lib.dates import short_date
 from nabuur.lib.languages import regime_languages
 from nabuur.lib.text import fold
 from nabuur.networks.finder import find_networks
 from nabuur.staff.access import get_network_for, get_zone_for
+from nabuur.staff.auditing import record_view
 from nabuur.staff.permissions import Capability, can
 from nabuur.zones.models import Street
 from nabuur.zones.site import use_zone
@@ -236,7 +236,7 @@ def member_list(request, slug):
     page = member_page(members, request.GET.get("page"), total)
     list_url = reverse("members_staff:list", args=[network.slug])
     rows = list_rows(page.object_list, form.street_names, list_url)
-    audit_view(
+    record_view(
         request,
         "members.view_list",
         [row["user_id"] for row in rows],
@@ -289,7 +289,7 @@ def decline(request, slug, membership_id):
         else:
             messages.info(request, _("This request was already handled."))
         return redirect("members_staff:list", slug=network.slug)
-    audit_view(request, "members.view_member", [membership.user], target=membership)
+    record_view(request, "members.view_member", [membership.user], target=membership)
     context = {"network": network, "membership": membership, "form": form}
     return render(request, "members/staff/decline.html", context)
 
@@ -381,7 +381,7 @@ def member(request, slug, membership_id):
                     messages.success(request, _("The member's details are saved."))
                 return redirect("members_staff:member", slug=slug, membership_id=membership.pk)
     else:
-        audit_view(request, "members.view_member", [user], target=membership)
+        record_view(request, "members.view_member", [user], target=membership)
     # A measure form that came back with errors (see take_measure) is shown once, as typed.
     returned = request.session.pop(MEASURE_FORM_KEY, None)
     if returned and returned["membership"] == membership.pk:
@@ -488,7 +488,7 @@ def export(request, slug, file_format):
 def _export_after_reauthentication(request, network, file_format):
     _, members = filtered_members(network, request.GET)
     rows = list(members.select_related("user", "street").only(*EXPORT_FIELDS))
-    audit_view(
+    record_view(
         request,
         "members.export_list",
         [row.user_id for row in rows],
@@ -520,7 +520,7 @@ def address_requests(request, zone_slug):
     keep = timedelta(days=zone.retention_address_requests_days)
     for item in waiting:
         item.deleted_on = item.requested_at + keep
-    audit_view(
+    record_view(
         request,
         "members.address_requests_viewed",
         [],
@@ -558,7 +558,7 @@ def address_request(request, zone_slug, pk):
     if handled:
         return redirect("members_staff:address_requests", zone_slug=zone.slug)
     found = find_networks(f"{item.street_name} {item.house_number}, {item.postcode}")
-    audit_view(request, "members.address_request_viewed", [], target=item)
+    record_view(request, "members.address_request_viewed", [], target=item, place=zone)
     return render(
         request,
         "members/staff/address_request.html",

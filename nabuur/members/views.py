@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from nabuur.audit.models import AuditEntry
 from nabuur.lib.languages import regime_languages
 from nabuur.lib.text import fold
 from nabuur.networks.models import Network
@@ -237,8 +238,6 @@ def _person_languages(user):
 
 def audit_entries_about(user, limit=50):
     """Audit entries that concern `user`, written by someone else (staff, the system)."""
-    from nabuur.audit.models import AuditEntry
-
     if connection.vendor == "postgresql":
         entries = AuditEntry.objects.filter(subjects__contains=[user.pk])
     else:

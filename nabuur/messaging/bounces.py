@@ -27,11 +27,9 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.utils import translation
 
 from nabuur.lib import clock
+from nabuur.lib.mail import recipient_language, send_email
 
 from .delivery import recount_deliveries
 from .models import Delivery, DeliveryState
@@ -207,14 +205,11 @@ def coordinators_of(user, networks):
     from nabuur.members.models import Membership
     from nabuur.staff.models import Role, RoleAssignment
 
-    today = clock.now().date()
     theirs = Membership.objects.filter(user=user, network__in=networks).values("network_id")
     roles = (
-        RoleAssignment.objects.filter(
-            role__in=[Role.COORDINATOR, Role.CO_COORDINATOR], network_id__in=theirs
-        )
-        .exclude(ended_on__lt=today)
-        .select_related("user", "network")
+        RoleAssignment.objects.held_on(clock.today())
+        .filter(role__in=[Role.COORDINATOR, Role.CO_COORDINATOR], network_id__in=theirs)
+        .select_related("user", "network__municipality__zone")
     )
     return [role for role in roles if role.user.email and role.user.is_active]
 
@@ -226,23 +221,17 @@ def send_undeliverable(user, delivery, reason, bounced):
         if role.user.email in sent:
             continue
         sent.add(role.user.email)
-        language = role.user.language or settings.LANGUAGE_CODE
         context = {
             "coordinator": role.user,
             "member": user,
             "network": role.network,
+            "zone": role.network.municipality.zone,
             "address": delivery.email,
             "reason": reason,
             "bounced": bounced,
-            "base_url": settings.BASE_URL,
         }
-        with translation.override(language):
-            subject = render_to_string("emails/bounces/undeliverable.subject.txt", context)
-            text = render_to_string("emails/bounces/undeliverable.txt", context)
-            html = render_to_string("emails/bounces/undeliverable.html", context)
-        mail = EmailMultiAlternatives(" ".join(subject.split()), text, to=[role.user.email])
-        mail.attach_alternative(html, "text/html")
-        mail.send()
+        language = recipient_language(role.user, staff=True)
+        send_email("bounces/undeliverable", role.user.email, language, context)
     return len(sent)
 
 

@@ -6,7 +6,6 @@ and insert 100,000 rows in well under a second. They skip model `save()` and sig
 them only for rows whose every column the caller fills.
 """
 
-import datetime
 import secrets
 
 from django.conf import settings
@@ -14,6 +13,9 @@ from django.db import connection
 from django.utils import timezone
 
 from nabuur.lib.languages import STAFF_LANGUAGES, LanguageRegime, languages_for_person
+
+from . import recipients
+from .models import Channel, Delivery, DeliveryState, SkippedRecipient, SkipReason
 
 
 def insert_rows(model, columns, rows, *, batch_size=5000):
@@ -50,94 +52,54 @@ def adapt_datetime(value):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-# --- Freezing a message's recipients into delivery rows ------------------------------------
+# --- Freezing a message's recipients into rows -----------------------------------------------
+# Who gets the message is decided in recipients.py; here its answer becomes rows, fast.
 
-
-def end_of_pause(paused_until):
-    """The first moment after a pause: local midnight after its last day."""
-    day_after = paused_until + datetime.timedelta(days=1)
-    return timezone.make_aware(datetime.datetime.combine(day_after, datetime.time.min))
-
-
-def recipient_memberships(message, today):
-    """Memberships that may receive `message`: one or more per person, first BIN first.
-
-    Active (or paused) members of the target BINs, not suspended, with an e-mail address that
-    has not been marked undeliverable after repeated hard bounces.
-    """
-    from nabuur.members.models import Membership, MembershipStatus
-
-    return (
-        Membership.objects.filter(
-            network__in=message.targets.all(),
-            status__in=[MembershipStatus.ACTIVE, MembershipStatus.PAUSED],
-            user__email__isnull=False,
-            user__is_active=True,
-            user__email_undeliverable_at__isnull=True,
-        )
-        .exclude(suspended_until__gte=today)
-        .order_by("user_id", "network_id")
-    )
-
-
-def recipients(message, now):
-    """(user_id, email, languages, not_before) per person, once even if in several targets."""
-    from nabuur.members.models import MembershipStatus
-
-    today = timezone.localdate(now)
-    rows = recipient_memberships(message, today).values_list(
-        "user_id",
-        "user__email",
-        "user__language",
-        "network__municipality__language_regime",
-        "status",
-        "paused_until",
-    )
-    ignores_pauses = message.ignores_pauses
-    seen = set()
-    for user_id, email, language, regime, status, paused_until in rows.iterator(chunk_size=5000):
-        if status == MembershipStatus.PAUSED and paused_until is None and not ignores_pauses:
-            # An open-ended pause: the member asked for no e-mail from this BIN until they
-            # resume; another target BIN they are active in still reaches them.
-            continue
-        if user_id in seen:
-            continue
-        seen.add(user_id)
-        not_before = now
-        paused = paused_until is not None and paused_until >= today
-        if paused and not ignores_pauses:
-            not_before = end_of_pause(paused_until)
-        yield user_id, email, "+".join(languages_for_person(regime, language)), not_before
+SKIPPED_COLUMNS = ("message_id", "user_id", "reason")
+# What the freezing reads of each person whom recipients.decide() chose, in this order (named
+# user_id, email, language, regime, outcome, pause_ends in the SQL of _freeze_in_sql).
+PERSON_FIELDS = (
+    "user_id",
+    "user__email",
+    "user__language",
+    "network__municipality__language_regime",
+    "outcome",
+    "pause_ends",
+)
 
 
 def freeze_recipients(message, now, *, prefix, domain, columns, batch_size=5000):
-    """Insert one queued Delivery per recipient of `message`; return how many.
+    """Insert one queued Delivery per person `message` reaches by e-mail and one
+    SkippedRecipient per person it skips; return the number of deliveries.
 
     `columns` are the Delivery columns in the order message_id, user_id, email, languages,
     state, attempts, next_attempt_at, claimed_by, last_error, message_id_header, token.
     Call inside the caller's transaction.
 
-    PostgreSQL does it in one INSERT … SELECT: the rows never travel to Python and back, and
+    PostgreSQL does it with INSERT … SELECT: the rows never travel to Python and back, and
     the tokens come from gen_random_uuid() (the server's strong random source). SQLite builds
     the rows in Python and inserts them with executemany.
     """
-    from .models import Delivery, DeliveryState
-
+    people = recipients.decide(message, timezone.localdate(now)).values_list(*PERSON_FIELDS)
     if connection.vendor == "postgresql":
-        return _freeze_recipients_in_sql(
-            message, now, prefix=prefix, domain=domain, columns=columns
-        )
+        return _freeze_in_sql(message, now, people, prefix=prefix, domain=domain, columns=columns)
     adapted = {}
-
-    def rows():
-        for user_id, email, languages, not_before in recipients(message, now):
-            if not_before not in adapted:
-                adapted[not_before] = adapt_datetime(not_before)
-            yield (
+    reasons = set(SkipReason.values)
+    deliveries, skipped = [], []
+    for user_id, email, language, regime, outcome, pause_ends in people.iterator(chunk_size=5000):
+        if outcome in reasons:
+            skipped.append((message.pk, user_id, outcome))
+        if outcome != Channel.EMAIL:
+            continue
+        not_before = recipients.end_of_pause(pause_ends) if pause_ends else now
+        if not_before not in adapted:
+            adapted[not_before] = adapt_datetime(not_before)
+        deliveries.append(
+            (
                 message.pk,
                 user_id,
                 email,
-                languages,
+                "+".join(languages_for_person(regime, language)),
                 DeliveryState.QUEUED.value,
                 0,
                 adapted[not_before],
@@ -146,68 +108,57 @@ def freeze_recipients(message, now, *, prefix, domain, columns, batch_size=5000)
                 f"{prefix}{secrets.token_hex(8)}@{domain}",
                 secrets.token_hex(16),
             )
+        )
+    # Every person is read before any row is written (the same order of work as on PostgreSQL).
+    insert_rows(SkippedRecipient, SKIPPED_COLUMNS, skipped, batch_size=batch_size)
+    return insert_rows(Delivery, columns, deliveries, batch_size=batch_size)
 
-    # Read every recipient before writing (the same order of work as on PostgreSQL).
-    return insert_rows(Delivery, columns, list(rows()), batch_size=batch_size)
 
-
-def _freeze_recipients_in_sql(message, now, *, prefix, domain, columns):
-    from nabuur.members.models import MembershipStatus
-
-    from .models import Delivery, DeliveryState
-
-    today = timezone.localdate(now)
-    memberships = recipient_memberships(message, today).values_list(
-        "user_id",
-        "user__email",
-        "user__language",
-        "network__municipality__language_regime",
-        "status",
-        "paused_until",
-        "network_id",
-    )
-    if not message.ignores_pauses:
-        # An open-ended pause: the member asked for no e-mail until they resume.
-        memberships = memberships.exclude(status=MembershipStatus.PAUSED, paused_until__isnull=True)
-    inner, inner_params = memberships.query.sql_with_params()
+def _freeze_in_sql(message, now, people, *, prefix, domain, columns):
+    chosen, chosen_params = people.query.sql_with_params()
     # Every (regime, chosen language) pair and what languages_for_person makes of it.
     pairs = [
-        (regime.value, chosen, "+".join(languages_for_person(regime.value, chosen or None)))
+        (regime.value, language, "+".join(languages_for_person(regime.value, language or None)))
         for regime in LanguageRegime
-        for chosen in ("", *STAFF_LANGUAGES)
+        for language in ("", *STAFF_LANGUAGES)
     ]
     pair_sql = ", ".join(["(%s, %s, %s)"] * len(pairs))
     pair_params = [value for pair in pairs for value in pair]
-    table = connection.ops.quote_name(Delivery._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(column) for column in columns)
-    pause_sql = (
-        "CASE WHEN r.paused_until >= %s "
-        "THEN (r.paused_until + 1)::timestamp AT TIME ZONE %s ELSE %s END"
-    )
-    pause_params = [today, settings.TIME_ZONE, now]
-    if message.ignores_pauses:
-        pause_sql, pause_params = "%s", [now]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in columns)
+    skipped_names = ", ".join(quote(column) for column in SKIPPED_COLUMNS)
+    reasons = SkipReason.values
+    # One statement, so the choice of recipients is made once for both tables. The pause's
+    # end is recipients.end_of_pause() in SQL: local midnight after its last day.
+    skipped_table = quote(SkippedRecipient._meta.db_table)
+    delivery_table = quote(Delivery._meta.db_table)
+    fields = "user_id, email, language, regime, outcome, pause_ends"
     sql = (
-        f"INSERT INTO {table} ({names}) "  # noqa: S608 - names are quoted, values are parameters
-        f"SELECT %s, r.user_id, r.email, p.languages, %s, 0, {pause_sql}, '', '', "
+        f"WITH r ({fields}) AS MATERIALIZED ({chosen}), "  # noqa: S608 - quoted names, parameters
+        f"skipped AS (INSERT INTO {skipped_table} ({skipped_names}) "
+        "SELECT %s, r.user_id, r.outcome FROM r "
+        f"WHERE r.outcome IN ({', '.join(['%s'] * len(reasons))})) "
+        f"INSERT INTO {delivery_table} ({names}) "
+        "SELECT %s, r.user_id, r.email, p.languages, %s, 0, "
+        "coalesce((r.pause_ends + 1)::timestamp AT TIME ZONE %s, %s), '', '', "
         "%s || left(replace(gen_random_uuid()::text, '-', ''), 16) || %s, "
         "replace(gen_random_uuid()::text, '-', '') "
-        "FROM (SELECT DISTINCT ON (m.user_id) m.user_id, m.email, m.language, m.regime, "
-        "m.paused_until FROM ("
-        f"{inner}"
-        ") AS m (user_id, email, language, regime, status, paused_until, network_id) "
-        "ORDER BY m.user_id, m.network_id) AS r "
-        f"JOIN (VALUES {pair_sql}) AS p (regime, chosen, languages) "
-        "ON p.regime = r.regime AND p.chosen = coalesce(r.language, '')"
+        f"FROM r JOIN (VALUES {pair_sql}) AS p (regime, chosen, languages) "
+        "ON p.regime = r.regime AND p.chosen = coalesce(r.language, '') "
+        "WHERE r.outcome = %s"
     )
     params = [
+        *chosen_params,
+        message.pk,
+        *reasons,
         message.pk,
         DeliveryState.QUEUED.value,
-        *pause_params,
+        settings.TIME_ZONE,
+        now,
         prefix,
         f"@{domain}",
-        *inner_params,
         *pair_params,
+        Channel.EMAIL.value,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -1,29 +1,44 @@
-"""Verbs of composing: draft, submit, approve or reject, forward or decline, schedule, cancel.
+"""Verbs of composing: draft, submit, approve or reject, forward or decline, schedule, cancel;
+and the message page's overview of one message for one person.
 
-Every verb checks `can(...)` itself, writes a MessageEvent (the approval trail), an audit entry
-and tells the people concerned, in one transaction. The communication plan of the targets
-decides the path:
+Every verb checks the person's capacity itself, writes a MessageEvent (the approval trail), an
+audit entry and tells the people concerned, in one transaction. The communication plan of the
+targets decides the path:
 - a coordinator's message goes to members, or first to the officer when the plan asks;
 - a police message goes to the coordinators, who forward it (with an optional note) or decline
   it; where the plan says so it goes straight to members, the coordinators getting a copy.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from nabuur.audit.services import record
 from nabuur.lib import clock
 from nabuur.lib.languages import union_languages
-from nabuur.members.models import Membership, MembershipStatus
-from nabuur.staff.permissions import Capability, Kind, can, scopes_for
+from nabuur.staff.auditing import record
+from nabuur.staff.models import RoleAssignment
+from nabuur.staff.permissions import Capability, Kind, can, capacity
 
-from . import guardrails
+from . import guardrails, recipients
+from .delivery import delivery_totals, make_sender
+from .emails import render_message
 from .markdown import render_html, render_text
-from .models import AuthorSide, Message, MessageEvent, MessageState, MessageVariant
+from .models import (
+    RELEASED_STATES,
+    AuthorSide,
+    Feedback,
+    Message,
+    MessageEvent,
+    MessageState,
+    MessageVariant,
+)
+from .notifications import notify_state
 from .plans import current_plan
-from .services import queue_message
+from .services import message_id_domain, queue_message
 
 EDITABLE_STATES = {MessageState.DRAFT, MessageState.REJECTED}
 CANCELLABLE_STATES = {
@@ -39,21 +54,48 @@ class Blocked(ValidationError):
     """The message cannot go on as it is; `messages` says why, in the author's language."""
 
 
-def is_police_for(user, network):
-    """The officer of the BIN, or a zone administrator over it, writes as the police."""
-    if can(user, Capability.APPROVE_MESSAGES, network):
-        return True
-    return Kind.ZONE_ADMIN in scopes_for(user).kinds and can(
-        user, Capability.COMPOSE_MESSAGES, network
-    )
+# The capacities in which a person writes as the police.
+POLICE = {Kind.OFFICER, Kind.ZONE_ADMIN}
+# What a person may do with a message, each over every one of its BINs.
+ACTIONS = (
+    Capability.COMPOSE_MESSAGES,
+    Capability.APPROVE_MESSAGES,
+    Capability.FORWARD_POLICE_MESSAGES,
+)
 
 
-def author_side(user, networks):
-    return (
-        AuthorSide.POLICE
-        if all(is_police_for(user, network) for network in networks)
-        else AuthorSide.COORDINATOR
+@dataclass(frozen=True)
+class Rights:
+    """What one person may do with a message to some BINs, as the permission table says."""
+
+    user_id: int
+    # The capabilities of ACTIONS they hold over every one of the BINs.
+    everywhere: frozenset
+    # The side they write from: the police when they write to every BIN as its officer or a
+    # zone administrator, else a coordinator; None when they may not write to one of them.
+    side: str | None
+    # The BINs whose member list they see (and so the letters they may print).
+    letter_networks: list
+
+    def may_cancel(self, message):
+        """The author, or anyone who may write to all its BINs, may cancel a message."""
+        return message.author_id == self.user_id or Capability.COMPOSE_MESSAGES in self.everywhere
+
+
+def rights(user, networks):
+    """What `user` may do with a message to `networks`, asked of staff.permissions at once."""
+    everywhere = frozenset(
+        capability
+        for capability in ACTIONS
+        if networks and all(can(user, capability, network) for network in networks)
     )
+    kinds = {capacity(user, network, Capability.COMPOSE_MESSAGES) for network in networks}
+    letter_networks = [n for n in networks if can(user, Capability.VIEW_MEMBERS, n)]
+    if not kinds or None in kinds:
+        side = None
+    else:
+        side = AuthorSide.POLICE if kinds <= POLICE else AuthorSide.COORDINATOR
+    return Rights(user.pk, everywhere, side, letter_networks)
 
 
 def required_languages(networks):
@@ -61,9 +103,9 @@ def required_languages(networks):
     return union_languages({network.municipality.language_regime for network in networks})
 
 
-def missing_languages(message):
+def _missing_languages(message, networks):
     present = {variant.language for variant in message.variants.all()}
-    return [lang for lang in required_languages(message.targets.all()) if lang not in present]
+    return [lang for lang in required_languages(networks) if lang not in present]
 
 
 def findings(message):
@@ -78,57 +120,49 @@ def findings(message):
     return result
 
 
-def recipient_count(message):
-    return (
-        Membership.objects.filter(
-            network__in=message.targets.all(),
-            status__in=[MembershipStatus.ACTIVE, MembershipStatus.PAUSED],
-            user__email__isnull=False,
-            user__is_active=True,
-        )
-        .exclude(user__email="")
-        .values("user_id")
-        .distinct()
-        .count()
-    )
+def _event(message, state, actor, note="", *, action, capability, notify=()):
+    """Write the trail's step and its audit entry; tell `notify` once it is committed.
 
-
-def _event(message, state, actor, note="", *, action, notify=()):
-    from .notifications import notify_state
-
+    The entry's role is the capacity `actor` holds `capability` in over the first BIN.
+    """
+    targets = list(message.targets.all())
     MessageEvent.objects.create(
         message=message, state=state, actor=actor, note=note, created_at=clock.now()
     )
     record(
         actor,
         f"messaging.{action}",
+        place=targets[0] if targets else None,
+        capability=capability,
         target=message,
-        details={"state": str(state), "targets": sorted(n.pk for n in message.targets.all())},
+        details={"state": str(state), "targets": sorted(n.pk for n in targets)},
     )
     for person in notify:
         transaction.on_commit(lambda person=person: notify_state(message, state, person, note))
 
 
 def _check_compose(user, networks, kind):
+    """(the side `user` writes from, {network: its current plan}); refused unless they may
+    write to every one of `networks` and each BIN's plan lets that side send `kind`."""
     if not networks:
         raise Blocked(_("Choose at least one BIN."))
-    for network in networks:
-        if not can(user, Capability.COMPOSE_MESSAGES, network):
-            raise PermissionDenied
-    side = author_side(user, networks)
-    for network in networks:
-        if kind not in current_plan(network).kinds_for(side):
+    side = rights(user, networks).side
+    if side is None:
+        raise PermissionDenied
+    plans = {network: current_plan(network) for network in networks}
+    for network, plan in plans.items():
+        if kind not in plan.kinds_for(side):
             raise Blocked(
                 _("The communication plan of %(bin)s does not let you send this class.")
                 % {"bin": network.name}
             )
-    return side
+    return side, plans
 
 
 def create_draft(user, *, kind, networks, variants, follows=None, scheduled_for=None):
     """A new draft by `user` to `networks`; `variants` is {language: (subject, markdown)}."""
     networks = list(networks)
-    side = _check_compose(user, networks, kind)
+    side, _plans = _check_compose(user, networks, kind)
     with transaction.atomic():
         message = Message.objects.create(
             kind=kind,
@@ -140,7 +174,13 @@ def create_draft(user, *, kind, networks, variants, follows=None, scheduled_for=
         )
         message.targets.set(networks)
         set_variants(message, user, variants, _audit=False)
-        _event(message, MessageState.DRAFT, user, action="draft")
+        _event(
+            message,
+            MessageState.DRAFT,
+            user,
+            action="draft",
+            capability=Capability.COMPOSE_MESSAGES,
+        )
     return message
 
 
@@ -162,32 +202,41 @@ def set_variants(message, user, variants, *, _audit=True):
             body_text=render_text(body),
         )
     if _audit:
-        record(user, "messaging.edit", target=message)
+        _record_edit(user, message)
+
+
+def _record_edit(user, message):
+    record(
+        user,
+        "messaging.edit",
+        place=message.targets.first(),
+        capability=Capability.COMPOSE_MESSAGES,
+        target=message,
+    )
 
 
 def _people(networks, capability):
     """The people who hold `capability` over one of `networks` (coordinators, officers)."""
-    from nabuur.staff.models import RoleAssignment
-
+    assignments = RoleAssignment.objects.held_on(clock.today()).select_related(
+        "user", "network", "municipality"
+    )
     users = {
         assignment.user
-        for assignment in RoleAssignment.objects.filter(ended_on__isnull=True).select_related(
-            "user", "network", "municipality"
-        )
+        for assignment in assignments
         if any(can(assignment.user, capability, network) for network in networks)
     }
     return sorted(users, key=lambda person: person.pk)
 
 
-def _release(message, user, now):
+def _release(message, user, now, capability):
     """The message may go to members: schedule it, or queue it at once."""
     if message.scheduled_for and message.scheduled_for > now:
         message.state = MessageState.SCHEDULED
         message.save(update_fields=["state"])
-        _event(message, MessageState.SCHEDULED, user, action="schedule")
+        _event(message, MessageState.SCHEDULED, user, action="schedule", capability=capability)
         return 0
     count = queue_message(message, now=now)
-    _event(message, MessageState.QUEUED, user, action="queue")
+    _event(message, MessageState.QUEUED, user, action="queue", capability=capability)
     return count
 
 
@@ -195,14 +244,16 @@ def submit_message(message, user, *, justification="", now=None):
     """The author sends the draft on its way; returns the message (or its per-BIN copies).
 
     Refused while a required language is missing or a guardrail finds something, unless the
-    author is police and writes a justification (logged in the audit trail).
+    author is police and writes a justification (logged in the audit trail). Where the
+    message goes to members at once, `queue_message` freezes its recipients.
     """
     now = now or clock.now()
+    capability = Capability.COMPOSE_MESSAGES
     networks = list(message.targets.select_related("municipality__zone"))
     if message.author_id != user.pk or message.state not in EDITABLE_STATES:
         raise PermissionDenied
-    side = _check_compose(user, networks, message.kind)
-    missing = missing_languages(message)
+    side, plans = _check_compose(user, networks, message.kind)
+    missing = _missing_languages(message, networks)
     if missing:
         raise Blocked(_("Missing language versions: %(langs)s.") % {"langs": ", ".join(missing)})
     found = findings(message)
@@ -214,35 +265,38 @@ def submit_message(message, user, *, justification="", now=None):
         )
     with transaction.atomic():
         message.author_side = side
-        message.plan_version = current_plan(networks[0]).version
+        message.plan_version = plans[networks[0]].version
         message.override_justification = justification.strip() if found else ""
         message.save(update_fields=["author_side", "plan_version", "override_justification"])
         if found:
             record(
                 user,
                 "messaging.guardrail_override",
+                place=networks[0],
+                capability=capability,
                 target=message,
                 details={"kinds": sorted({f.kind for items in found.values() for f in items})},
             )
         if side == AuthorSide.COORDINATOR:
-            if any(current_plan(n).coordinator_needs_approval for n in networks):
+            if any(plan.coordinator_needs_approval for plan in plans.values()):
                 _to_state(message, MessageState.AWAITING_APPROVAL)
                 _event(
                     message,
                     MessageState.AWAITING_APPROVAL,
                     user,
                     action="submit",
+                    capability=capability,
                     notify=_people(networks, Capability.APPROVE_MESSAGES),
                 )
                 return [message]
-            _release(message, user, now)
+            _release(message, user, now, capability)
             return [message]
-        direct = [n for n in networks if current_plan(n).police_direct_to_members]
+        direct = [n for n in networks if plans[n].police_direct_to_members]
         via = [n for n in networks if n not in direct]
         messages = []
         if direct:
             message.targets.set(direct)
-            _release(message, user, now)
+            _release(message, user, now, capability)
             for person in _people(direct, Capability.FORWARD_POLICE_MESSAGES):
                 transaction.on_commit(lambda person=person: _copy_to_coordinator(message, person))
             messages.append(message)
@@ -255,6 +309,7 @@ def submit_message(message, user, *, justification="", now=None):
                 MessageState.AWAITING_FORWARD,
                 user,
                 action="submit",
+                capability=capability,
                 notify=_people([network], Capability.FORWARD_POLICE_MESSAGES),
             )
             messages.append(copy)
@@ -262,8 +317,6 @@ def submit_message(message, user, *, justification="", now=None):
 
 
 def _copy_to_coordinator(message, person):
-    from .notifications import notify_state
-
     notify_state(message, MessageState.QUEUED, person, "")
 
 
@@ -295,7 +348,7 @@ def _decide(message, user, capability, expected):
     networks = list(message.targets.all())
     if message.state != expected:
         raise Blocked(_("This message is no longer waiting for that."))
-    if not networks or not all(can(user, capability, n) for n in networks):
+    if capability not in rights(user, networks).everywhere:
         raise PermissionDenied
     return networks
 
@@ -303,11 +356,19 @@ def _decide(message, user, capability, expected):
 def approve_message(message, user, *, now=None):
     """The officer approves a coordinator's message; it goes to members (or waits its time)."""
     now = now or clock.now()
-    _decide(message, user, Capability.APPROVE_MESSAGES, MessageState.AWAITING_APPROVAL)
+    approve = Capability.APPROVE_MESSAGES
+    _decide(message, user, approve, MessageState.AWAITING_APPROVAL)
     with transaction.atomic():
         _to_state(message, MessageState.APPROVED)
-        _event(message, MessageState.APPROVED, user, action="approve", notify=[message.author])
-        _release(message, user, now)
+        _event(
+            message,
+            MessageState.APPROVED,
+            user,
+            action="approve",
+            capability=approve,
+            notify=[message.author],
+        )
+        _release(message, user, now, approve)
     return message
 
 
@@ -319,7 +380,13 @@ def reject_message(message, user, *, reason):
     with transaction.atomic():
         _to_state(message, MessageState.REJECTED)
         _event(
-            message, MessageState.REJECTED, user, reason, action="reject", notify=[message.author]
+            message,
+            MessageState.REJECTED,
+            user,
+            reason,
+            action="reject",
+            capability=Capability.APPROVE_MESSAGES,
+            notify=[message.author],
         )
     return message
 
@@ -327,7 +394,8 @@ def reject_message(message, user, *, reason):
 def forward_message(message, user, *, note="", now=None):
     """A coordinator forwards a police message to the BIN's members, with an optional note."""
     now = now or clock.now()
-    _decide(message, user, Capability.FORWARD_POLICE_MESSAGES, MessageState.AWAITING_FORWARD)
+    forward = Capability.FORWARD_POLICE_MESSAGES
+    _decide(message, user, forward, MessageState.AWAITING_FORWARD)
     note = note.strip()
     if note:
         message.forward_note = note
@@ -344,9 +412,15 @@ def forward_message(message, user, *, note="", now=None):
         message.state = MessageState.FORWARDED
         message.save(update_fields=["state", "forward_note"])
         _event(
-            message, MessageState.FORWARDED, user, note, action="forward", notify=[message.author]
+            message,
+            MessageState.FORWARDED,
+            user,
+            note,
+            action="forward",
+            capability=forward,
+            notify=[message.author],
         )
-        _release(message, user, now)
+        _release(message, user, now, forward)
     return message
 
 
@@ -356,7 +430,13 @@ def decline_message(message, user, *, reason=""):
     with transaction.atomic():
         _to_state(message, MessageState.DECLINED)
         _event(
-            message, MessageState.DECLINED, user, reason, action="decline", notify=[message.author]
+            message,
+            MessageState.DECLINED,
+            user,
+            reason,
+            action="decline",
+            capability=Capability.FORWARD_POLICE_MESSAGES,
+            notify=[message.author],
         )
     return message
 
@@ -367,23 +447,31 @@ def schedule(message, user, when):
         raise PermissionDenied
     message.scheduled_for = when
     message.save(update_fields=["scheduled_for"])
-    record(user, "messaging.set_schedule", target=message)
+    record(
+        user,
+        "messaging.set_schedule",
+        place=message.targets.first(),
+        capability=Capability.COMPOSE_MESSAGES,
+        target=message,
+    )
     return message
 
 
 def cancel_message(message, user):
     """The author (or anyone who may compose for all its BINs) stops it before it is queued."""
-    networks = list(message.targets.all())
-    allowed = message.author_id == user.pk or (
-        networks and all(can(user, Capability.COMPOSE_MESSAGES, n) for n in networks)
-    )
-    if not allowed:
+    if not rights(user, list(message.targets.all())).may_cancel(message):
         raise PermissionDenied
     if message.state not in CANCELLABLE_STATES:
         raise Blocked(_("This message can no longer be cancelled."))
     with transaction.atomic():
         _to_state(message, MessageState.CANCELLED)
-        _event(message, MessageState.CANCELLED, user, action="cancel")
+        _event(
+            message,
+            MessageState.CANCELLED,
+            user,
+            action="cancel",
+            capability=Capability.COMPOSE_MESSAGES,
+        )
     return message
 
 
@@ -394,7 +482,7 @@ def queue_due(now):
     for message in due:
         with transaction.atomic():
             queue_message(message, now=now)
-            _event(message, MessageState.QUEUED, None, action="queue")
+            _event(message, MessageState.QUEUED, None, action="queue", capability=None)
         count += 1
     return count
 
@@ -406,17 +494,13 @@ def update_draft(message, user, *, variants, scheduled_for=None, follows=None):
         message.scheduled_for = scheduled_for
         message.follows = follows
         message.save(update_fields=["scheduled_for", "follows"])
-        record(user, "messaging.edit", target=message)
+        _record_edit(user, message)
     return message
 
 
 def send_test_to_self(message, user, *, now=None):
     """E-mail the message to its author or reviewer, in every language version, as members
     will get it. The links in it lead nowhere: no delivery row stands behind them."""
-    from .delivery import make_sender
-    from .emails import render_message
-    from .services import message_id_domain
-
     if not user.email:
         raise Blocked(_("Your account has no e-mail address."))
     languages = [variant.language for variant in message.variants.all()]
@@ -434,4 +518,78 @@ def send_test_to_self(message, user, *, now=None):
         sender.send(settings.DEFAULT_FROM_EMAIL, user.email, data)
     finally:
         sender.close()
-    record(user, "messaging.test_send", target=message, subjects=[user])
+    record(
+        user,
+        "messaging.test_send",
+        place=message.targets.first(),
+        capability=Capability.VIEW_FIGURES,
+        target=message,
+        subjects=[user],
+    )
+
+
+# --- The message page ----------------------------------------------------------------------
+
+
+@dataclass
+class Overview:
+    """What the message page shows one person: what they may do with the message now, what
+    still blocks it, whom it reaches and how far it got."""
+
+    message: Message
+    targets: list
+    may_edit: bool
+    may_approve: bool
+    may_forward: bool
+    may_cancel: bool
+    # The author writes as the police: only they may send despite a guardrail finding.
+    is_police: bool
+    # The language versions, in the order of the languages the BINs require.
+    variants: list
+    # While it is a draft: the required languages without a version, the guardrail findings.
+    missing: list
+    findings: dict
+    # Whom it reaches (a recipients.Reach): foreseen until it is queued, then as recorded.
+    reach: object
+    # How many of its letters this person may print, once it is queued.
+    letters: int
+    # {DeliveryState: how many} of its e-mails.
+    counts: dict
+    events: list
+    votes: dict
+    comments: list
+
+
+def message_overview(message, user):
+    """The message page of `message` for `user`, who may read it (`access.get_message_for`)."""
+    targets = list(message.targets.all())
+    editable = message.state in EDITABLE_STATES
+    may = rights(user, targets)
+    rank = {language: index for index, language in enumerate(required_languages(targets))}
+    missing = _missing_languages(message, targets) if editable else []
+    found = findings(message) if editable else {}
+    reach = recipients.reach(message, may.letter_networks)
+    feedback = Feedback.objects.filter(delivery__message=message)
+    return Overview(
+        message=message,
+        targets=targets,
+        may_edit=editable and message.author_id == user.pk,
+        may_approve=message.state == MessageState.AWAITING_APPROVAL
+        and Capability.APPROVE_MESSAGES in may.everywhere,
+        may_forward=message.state == MessageState.AWAITING_FORWARD
+        and Capability.FORWARD_POLICE_MESSAGES in may.everywhere,
+        may_cancel=message.state in CANCELLABLE_STATES and may.may_cancel(message),
+        is_police=message.author_side == AuthorSide.POLICE
+        or (editable and may.side == AuthorSide.POLICE),
+        variants=sorted(message.variants.all(), key=lambda v: rank.get(v.language, len(rank))),
+        missing=missing,
+        findings=found,
+        reach=reach,
+        letters=reach.letters if message.state in RELEASED_STATES else 0,
+        counts=delivery_totals([message])[message.pk],
+        events=list(message.events.select_related("actor")),
+        votes=feedback.aggregate(
+            yes=Count("id", filter=Q(useful=True)), no=Count("id", filter=Q(useful=False))
+        ),
+        comments=list(feedback.exclude(comment="").order_by("-updated_at")[:50]),
+    )

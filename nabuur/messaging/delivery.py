@@ -27,11 +27,13 @@ import socket
 import time
 from collections import OrderedDict
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, mailers
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F
+from psycopg import pq
 
 from nabuur.lib import clock
 
@@ -328,9 +330,6 @@ class PostgresRecorder(Recorder):
     def settle(self):
         if not self.pending:
             return
-        import psycopg
-        from psycopg import pq
-
         self.pending = False
         pgconn = connection.connection.pgconn
         failure = None

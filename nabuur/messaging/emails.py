@@ -17,8 +17,8 @@ where the member answers "Was this useful?", `unsubscribe` the RFC 8058 one-clic
 (nabuur/messaging/urls.py and views.py.)
 
 Transactional e-mails (one function per kind) are a template triplet under
-templates/emails/messaging/ — `<kind>.subject.txt`, `<kind>.txt`, `<kind>.html` — in the
-recipient's language.
+templates/emails/messaging/, sent with nabuur.lib.mail.send_email in the recipient's language.
+The message's footer includes the same notice as every other e-mail (emails/_notice.*).
 """
 
 import email.policy
@@ -28,13 +28,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from nabuur.lib.languages import STAFF_LANGUAGES
+from nabuur.lib.mail import absolute_url, recipient_language, send_email
 
 from .services import message_id_domain
 
@@ -117,7 +114,8 @@ def render_message(message, languages, *, now):
     context = {
         "sections": sections,
         "network_name": ", ".join(target.name for target in targets),
-        "police_number": zone.non_emergency_number,
+        # The notice in the footer gives the zone's police and emergency numbers.
+        "zone": zone,
     }
     subject = " ".join(render_to_string("emails/message.subject.txt", context).split())
     context["subject"] = subject
@@ -152,24 +150,13 @@ def render_message(message, languages, *, now):
     )
 
 
-def _send(kind, to, language, context):
-    context = {**context, "language": language, "base_url": settings.BASE_URL}
-    with translation.override(language):
-        subject = render_to_string(f"emails/messaging/{kind}.subject.txt", context)
-        text = render_to_string(f"emails/messaging/{kind}.txt", context)
-        html = render_to_string(f"emails/messaging/{kind}.html", context)
-    mail = EmailMultiAlternatives(" ".join(subject.split()), text, to=[to])
-    mail.attach_alternative(html, "text/html")
-    mail.send()
-
-
 def send_urgent_feedback(officer, feedback, network, membership=None):
     """Tell a BIN's officer that a member answered a message with an urgent-looking comment.
 
     The e-mail carries the comment and what it answers, not who wrote it: the link to the
     member's page (behind the officer's login) says that.
     """
-    language = officer.language if officer.language in STAFF_LANGUAGES else settings.LANGUAGE_CODE
+    language = recipient_language(officer, staff=True)
     delivery = feedback.delivery
     variants = {variant.language: variant for variant in delivery.message.variants.all()}
     variant = next(
@@ -178,18 +165,15 @@ def send_urgent_feedback(officer, feedback, network, membership=None):
     )
     member_url = ""
     if membership is not None:
-        with translation.override(language):
-            member_url = settings.BASE_URL + reverse(
-                "members_staff:member", args=[network.slug, membership.pk]
-            )
+        member_url = absolute_url(language, "members_staff:member", network.slug, membership.pk)
+    zone = network.municipality.zone
     context = {
         "officer": officer,
         "network": network,
+        "zone": zone,
         "comment": feedback.comment,
         "subject_line": variant.subject if variant else "",
         "member_url": member_url,
-        "police_number": network.municipality.zone.non_emergency_number
-        if network.municipality.zone
-        else "101",
+        "police_number": zone.non_emergency_number if zone else "101",
     }
-    _send("urgent_feedback", officer.email, language, context)
+    send_email("messaging/urgent_feedback", officer.email, language, context)

@@ -13,16 +13,17 @@ import smtplib
 
 from django import forms
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from nabuur.accounts.models import User
 from nabuur.lib import clock
+from nabuur.lib.forms import AccessibleForm
 from nabuur.lib.text import fold
-from nabuur.members.forms import AccessibleForm
 from nabuur.members.models import Membership
+from nabuur.staff.auditing import record
 from nabuur.staff.models import OFFICER_ROLES, RoleAssignment
 
+from . import emails
 from .models import Feedback
 
 logger = logging.getLogger(__name__)
@@ -266,11 +267,11 @@ def looks_urgent(text: str) -> bool:
 
 def officers_of(network):
     """The BIN's mandated officers and deputies who hold the role today and have an address."""
-    today = clock.today()
-    held = Q(ended_on__isnull=True) | Q(ended_on__gt=today)
-    user_ids = RoleAssignment.objects.filter(
-        held, network=network, role__in=OFFICER_ROLES, started_on__lte=today
-    ).values("user_id")
+    user_ids = (
+        RoleAssignment.objects.held_on(clock.today())
+        .filter(network=network, role__in=OFFICER_ROLES)
+        .values("user_id")
+    )
     return list(
         User.objects.filter(pk__in=user_ids, is_active=True, email__isnull=False)
         .exclude(email="")
@@ -302,8 +303,6 @@ def save_feedback(delivery, *, useful, comment=""):
     because the page's notice (call 101 or 112) is what protects the member. Writes the audit
     entry (never the comment).
     """
-    from nabuur.audit.services import record
-
     comment = (comment or "").strip()[:COMMENT_MAX_LENGTH]
     with transaction.atomic():
         feedback = Feedback.objects.select_for_update().filter(delivery=delivery).first()
@@ -344,8 +343,6 @@ def save_feedback(delivery, *, useful, comment=""):
 
 
 def _tell_officers(delivery, feedback):
-    from . import emails
-
     told = set()
     for network in member_networks(delivery):
         membership = (

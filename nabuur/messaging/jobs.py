@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from nabuur.operations.jobs import periodic
 
+from .compose import queue_due
 from .delivery import deliver_due
 
 
@@ -11,5 +12,7 @@ def deliver(now):
     return deliver_due()
 
 
-# Composing registers its scheduled-message job here (autodiscovery imports only `jobs`).
-from . import jobs_compose  # noqa: E402, F401
+# Scheduled messages go out within a minute of their time.
+@periodic("messaging.queue_scheduled", every=timedelta(minutes=1))
+def queue_scheduled(now):
+    return queue_due(now)

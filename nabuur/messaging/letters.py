@@ -1,43 +1,26 @@
 """Messages on paper, for members without an e-mail address (added by hand by a coordinator).
 
+Who gets a letter is decided with everyone else in recipients.py.
+
 One PDF per message, one page per such member in their language, the address placed for a DL
 envelope with its window on the left (20 mm from the left edge, 45 mm from the top).
 """
 
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from nabuur.audit.services import record
 from nabuur.lib import clock
-from nabuur.members.emails import person_language
-from nabuur.members.models import Membership, MembershipStatus
+from nabuur.lib.mail import recipient_language
+from nabuur.staff.auditing import record
+from nabuur.staff.permissions import Capability
 
-
-def letter_recipients(message, networks):
-    """The active members without an e-mail address, one per person, in those of the message's
-    BINs that are among `networks` (the BINs whose member list the person may see)."""
-    memberships = (
-        Membership.objects.filter(
-            Q(user__email__isnull=True) | Q(user__email=""),
-            network__in=[n for n in message.targets.all() if n in networks],
-            status=MembershipStatus.ACTIVE,
-            user__is_active=True,
-        )
-        .select_related("user", "street__municipality", "network__municipality__zone")
-        .order_by("street__name_nl", "house_number", "house_number_suffix", "box", "pk")
-    )
-    seen = set()
-    people = []
-    for membership in memberships:
-        if membership.user_id not in seen:
-            seen.add(membership.user_id)
-            people.append(membership)
-    return people
+from .recipients import letter_recipients
 
 
 def letters_pdf(message, actor, networks):
-    """The letters of `message` as PDF bytes (None when nobody receives it on paper)."""
+    """The letters of `message` to the members of `networks` (the BINs whose member list
+    `actor` may see) as PDF bytes; None when none of them receives it on paper."""
+    # WeasyPrint takes over a second to import (Pango, fonts): only this page pays for it.
     from weasyprint import HTML
 
     recipients = letter_recipients(message, networks)
@@ -46,7 +29,7 @@ def letters_pdf(message, actor, networks):
     variants = {variant.language: variant for variant in message.variants.all()}
     pages = []
     for membership in recipients:
-        language = person_language(membership.user, membership.network)
+        language = recipient_language(membership.user, membership.network)
         variant = variants.get(language) or next(iter(variants.values()))
         with translation.override(language):
             pages.append(
@@ -67,6 +50,8 @@ def letters_pdf(message, actor, networks):
     record(
         actor,
         "messaging.letters",
+        place=recipients[0].network,
+        capability=Capability.VIEW_MEMBERS,
         target=message,
         subjects=[membership.user_id for membership in recipients],
         details={"pages": len(recipients)},

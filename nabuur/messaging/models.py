@@ -213,6 +213,54 @@ class Delivery(models.Model):
         return self.languages.split("+")
 
 
+class Channel(models.TextChoices):
+    """How a message reaches a person (nabuur/messaging/recipients.py decides which)."""
+
+    EMAIL = "email", _("by e-mail")
+    LETTER = "letter", _("by letter")
+
+
+class SkipReason(models.TextChoices):
+    """Why a member of a message's BINs does not receive it (see recipients.py)."""
+
+    PAUSED = "paused", _("paused until they resume")
+    SUSPENDED = "suspended", _("suspended")
+    UNDELIVERABLE = "undeliverable", _("e-mail address undeliverable")
+
+
+class SkippedRecipient(models.Model):
+    """A member of the message's BINs whom it did not reach, and why.
+
+    Written with the deliveries when the message is queued, so that what happened to each
+    member is recorded as rows, like the e-mails themselves.
+    """
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="skipped")
+    # NULL once the person is erased; the row stays so the message's counts stay true.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=SkipReason.choices)
+
+    class Meta:
+        verbose_name = _("skipped recipient")
+        verbose_name_plural = _("skipped recipients")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "user"],
+                condition=Q(user__isnull=False),
+                name="one_skip_per_person_and_message",
+            )
+        ]
+
+    def __str__(self):
+        return f"skipped recipient #{self.pk}"
+
+
 class AuthorSide(models.TextChoices):
     """Who speaks in a message: the police (officer, zone) or a volunteer coordinator."""
 

@@ -1,31 +1,22 @@
 """The e-mail staff receive when a message changes state (approval asked, forwarded, …)."""
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.utils import translation
-
-from nabuur.lib.languages import STAFF_LANGUAGES
+from nabuur.lib.mail import absolute_url, recipient_language, send_email
 
 
 def notify_state(message, state, person, note):
     if not person or not person.email:
         return
-    language = person.language if person.language in STAFF_LANGUAGES else settings.LANGUAGE_CODE
+    language = recipient_language(person, staff=True)
     variant = message.variants.first()
+    target = message.targets.select_related("municipality__zone").order_by("pk").first()
     context = {
         "message": message,
         "state": state,
         "note": note,
         "person": person,
         "subject_line": variant.subject if variant else "",
-        "base_url": settings.BASE_URL,
-        "message_path": f"/{language}/staff/messages/{message.pk}/",
+        "url": absolute_url(language, "messaging_staff:detail", message.pk),
+        # The notice gives the numbers of the zone of the message's first BIN, as its footer does.
+        "zone": target.municipality.zone if target else None,
     }
-    with translation.override(language):
-        subject = render_to_string("emails/messaging/state_changed.subject.txt", context)
-        text = render_to_string("emails/messaging/state_changed.txt", context)
-        html = render_to_string("emails/messaging/state_changed.html", context)
-    mail = EmailMultiAlternatives(" ".join(subject.split()), text, to=[person.email])
-    mail.attach_alternative(html, "text/html")
-    mail.send()
+    send_email("messaging/state_changed", person.email, language, context)

@@ -1,11 +1,12 @@
-"""What composing keeps about a person: trail entries, plan versions, feedback.
+"""What composing keeps about a person: trail entries, plan versions, feedback, the messages
+that skipped them.
 
 Message and Delivery are registered in nabuur/privacy/personal_data.py for now.
 """
 
 from nabuur.privacy.registry import register
 
-from .models import CommunicationPlan, Feedback, MessageEvent
+from .models import CommunicationPlan, Feedback, MessageEvent, SkippedRecipient
 
 
 def _export_events(user):
@@ -41,8 +42,20 @@ def _erase_feedback(user):
     Feedback.objects.filter(delivery__user=user).update(comment="", urgent=False)
 
 
+def _export_skipped(user):
+    rows = SkippedRecipient.objects.filter(user=user).order_by("pk")
+    return [{"message": row.message_id, "reason": row.reason} for row in rows]
+
+
+def _erase_skipped(user):
+    # The row stays for the message's counts; why this person was skipped (a suspension, an
+    # undeliverable address) no longer points at them.
+    SkippedRecipient.objects.filter(user=user).update(user=None)
+
+
 # The trail and plan versions keep their rows (the message log and the charter refer to them);
 # the actor becomes the anonymised person row.
 register("messaging.MessageEvent", export=_export_events, erase=lambda user: None)
 register("messaging.CommunicationPlan", export=_export_plans, erase=lambda user: None)
 register("messaging.Feedback", export=_export_feedback, erase=_erase_feedback)
+register("messaging.SkippedRecipient", export=_export_skipped, erase=_erase_skipped)

@@ -4,8 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.dispatch import Signal
 
-from nabuur.audit.services import record
 from nabuur.lib import clock
+from nabuur.staff.auditing import record
 from nabuur.staff.permissions import Capability, can
 
 from .models import DEFAULT_ALLOWED_KINDS, AuthorSide, CommunicationPlan
@@ -67,6 +67,7 @@ def save_plan(
         record(
             user,
             "messaging.plan_saved",
+            place=network,
             target=plan,
             details={"network": network.pk, "version": plan.version},
         )

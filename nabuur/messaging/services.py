@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 
 from nabuur.members.models import Membership, MembershipStatus
+from nabuur.members.services import leave_membership
 
 from .bulk import freeze_recipients
 from .models import Message, MessageState
@@ -38,13 +39,12 @@ def message_id_domain():
 
 
 def queue_message(message: Message, *, now: datetime.datetime) -> int:
-    """Freeze the message's recipients into one Delivery row each and mark it queued.
+    """Freeze the message's recipients into rows and mark it queued.
 
-    Recipients are the active members (not suspended, with an e-mail address) of the target
-    BINs, one row per person even when they belong to several targets, in the language(s) their
-    municipality's regime gives them. A paused member's row waits until the pause ends, except
-    for notices that ignore pauses. Everything happens in one transaction: either all rows and
-    the new state exist, or nothing changed. Returns the number of deliveries.
+    `recipients.decide` says who gets it: each person it reaches by e-mail gets one Delivery
+    row (waiting until a pause ends where one defers it), each person it skips one
+    SkippedRecipient row with the reason. Everything happens in one transaction: either all
+    rows and the new state exist, or nothing changed. Returns the number of deliveries.
     """
     domain = message_id_domain()
     with transaction.atomic():
@@ -74,8 +74,6 @@ def unsubscribe(delivery):
     for, and the coordinators who keep the member list are told. Returns how many memberships
     ended; 0 when already gone (the link stays harmless when used twice).
     """
-    from nabuur.members.services import leave_membership
-
     if delivery.user_id is None:
         return 0
     memberships = Membership.objects.filter(

@@ -7,8 +7,8 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from nabuur.lib import clock
+from nabuur.lib.forms import Accessible
 from nabuur.lib.languages import union_languages
-from nabuur.networks.forms import Accessible
 from nabuur.networks.models import BinType, Network, NetworkStatus
 from nabuur.staff.permissions import Capability, Kind, networks_where, scopes_for
 from nabuur.zones.models import Municipality

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,11 +24,9 @@ from . import compose, letters
 from .access import get_message_for
 from .delivery import delivery_totals
 from .models import (
-    RELEASED_STATES,
     AuthorSide,
     CommunicationPlan,
     DeliveryState,
-    Feedback,
     Message,
     MessageKind,
     MessageState,
@@ -186,66 +184,24 @@ def message_new(request):
     return render(request, "messaging/staff/compose.html", {"form": form})
 
 
-def _ordered_variants(message):
-    required = compose.required_languages(message.targets.all())
-    rank = {language: index for index, language in enumerate(required)}
-    return sorted(message.variants.all(), key=lambda v: rank.get(v.language, len(rank)))
-
-
-def _detail(request, message, *, status=200, **forms):
+def _detail(request, message, *, action_errors=(), **forms):
     """The message page, with the forms that apply to this person and this state."""
-    user = request.user
-    targets = list(message.targets.all())
-    editable = message.state in compose.EDITABLE_STATES
-    is_author = message.author_id == user.pk
-    may_approve = message.state == MessageState.AWAITING_APPROVAL and all(
-        can(user, C.APPROVE_MESSAGES, n) for n in targets
-    )
-    may_forward = message.state == MessageState.AWAITING_FORWARD and all(
-        can(user, C.FORWARD_POLICE_MESSAGES, n) for n in targets
-    )
-    may_cancel = message.state in compose.CANCELLABLE_STATES and (
-        is_author or all(can(user, C.COMPOSE_MESSAGES, n) for n in targets)
-    )
-    released = message.state in RELEASED_STATES
-    counts = delivery_totals([message])[message.pk]
-    feedback = Feedback.objects.filter(delivery__message=message)
-    votes = feedback.aggregate(
-        yes=Count("id", filter=Q(useful=True)), no=Count("id", filter=Q(useful=False))
-    )
-    letter_networks = [n for n in targets if can(user, C.VIEW_MEMBERS, n)]
+    overview = compose.message_overview(message, request.user)
+    counts = overview.counts
     context = {
         "message": message,
-        "targets": targets,
-        "variants": _ordered_variants(message),
-        "events": message.events.select_related("actor"),
-        "missing": compose.missing_languages(message) if editable else [],
-        "findings": compose.findings(message) if editable else {},
-        "recipients": None if released else compose.recipient_count(message),
+        "overview": overview,
         "counts": [(label, counts.get(value, 0)) for value, label in DeliveryState.choices],
         "total": sum(counts.values()),
         "summary": progress_summary(counts),
         "in_flight": message.state in IN_FLIGHT,
-        "votes": votes,
-        "comments": feedback.exclude(comment="").order_by("-updated_at")[:50],
-        "may_edit": is_author and editable,
-        "is_police": message.author_side == AuthorSide.POLICE
-        or (editable and compose.author_side(user, targets) == AuthorSide.POLICE),
-        "may_approve": may_approve,
-        "may_forward": may_forward,
-        "may_cancel": may_cancel,
-        "letters": (
-            len(letters.letter_recipients(message, letter_networks))
-            if released and letter_networks
-            else 0
-        ),
         "submit_form": forms.get("submit_form") or SubmitForm(),
         "reject_form": forms.get("reject_form") or ReasonForm(prefix="reject"),
         "forward_form": forms.get("forward_form") or ForwardForm(),
         "decline_form": forms.get("decline_form") or ReasonForm(prefix="decline", required=False),
-        "action_errors": forms.get("action_errors", []),
+        "action_errors": action_errors,
     }
-    return render(request, "messaging/staff/message_detail.html", context, status=status)
+    return render(request, "messaging/staff/message_detail.html", context)
 
 
 @login_required
@@ -304,29 +260,24 @@ def message_edit(request, pk):
     return render(request, "messaging/staff/edit.html", {"form": form, "message": message})
 
 
-def _blocked_detail(request, message, blocked, **forms):
-    return _detail(request, message, status=200, action_errors=blocked.messages, **forms)
-
-
 @require_POST
 @login_required
 def message_submit(request, pk):
     message = get_message_for(request.user, C.COMPOSE_MESSAGES, pk, every=True)
     form = SubmitForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, message, submit_form=form)
-    try:
-        sent = compose.submit_message(
-            message, request.user, justification=form.cleaned_data["justification"]
-        )
-    except compose.Blocked as blocked:
-        return _blocked_detail(request, message, blocked, submit_form=form)
-    message = sent[0]
-    message.refresh_from_db()
-    messages.success(
-        request, _("The message is on its way: %(state)s.") % {"state": message.get_state_display()}
-    )
-    return redirect("messaging_staff:detail", pk=message.pk)
+    errors = []
+    if form.is_valid():
+        try:
+            sent = compose.submit_message(
+                message, request.user, justification=form.cleaned_data["justification"]
+            )
+        except compose.Blocked as blocked:
+            errors = blocked.messages
+        else:
+            state = sent[0].get_state_display()
+            messages.success(request, _("The message is on its way: %(state)s.") % {"state": state})
+            return redirect("messaging_staff:detail", pk=sent[0].pk)
+    return _detail(request, message, action_errors=errors, submit_form=form)
 
 
 @require_POST
@@ -336,7 +287,7 @@ def message_approve(request, pk):
     try:
         compose.approve_message(message, request.user)
     except compose.Blocked as blocked:
-        return _blocked_detail(request, message, blocked)
+        return _detail(request, message, action_errors=blocked.messages)
     messages.success(request, _("The message is approved."))
     return redirect("messaging_staff:detail", pk=message.pk)
 
@@ -351,7 +302,7 @@ def message_reject(request, pk):
     try:
         compose.reject_message(message, request.user, reason=form.cleaned_data["reason"])
     except compose.Blocked as blocked:
-        return _blocked_detail(request, message, blocked, reject_form=form)
+        return _detail(request, message, action_errors=blocked.messages, reject_form=form)
     messages.success(request, _("The message is sent back to its author."))
     return redirect("messaging_staff:detail", pk=message.pk)
 
@@ -366,7 +317,7 @@ def message_forward(request, pk):
     try:
         compose.forward_message(message, request.user, note=form.cleaned_data["note"])
     except compose.Blocked as blocked:
-        return _blocked_detail(request, message, blocked, forward_form=form)
+        return _detail(request, message, action_errors=blocked.messages, forward_form=form)
     messages.success(request, _("The message is forwarded to the members."))
     return redirect("messaging_staff:detail", pk=message.pk)
 
@@ -381,7 +332,7 @@ def message_decline(request, pk):
     try:
         compose.decline_message(message, request.user, reason=form.cleaned_data["reason"])
     except compose.Blocked as blocked:
-        return _blocked_detail(request, message, blocked, decline_form=form)
+        return _detail(request, message, action_errors=blocked.messages, decline_form=form)
     messages.success(request, _("The message will not go to the members."))
     return redirect("messaging_staff:detail", pk=message.pk)
 
@@ -393,7 +344,7 @@ def message_cancel(request, pk):
     try:
         compose.cancel_message(message, request.user)
     except compose.Blocked as blocked:
-        return _blocked_detail(request, message, blocked)
+        return _detail(request, message, action_errors=blocked.messages)
     messages.success(request, _("The message is cancelled."))
     return redirect("messaging_staff:detail", pk=message.pk)
 
@@ -405,7 +356,7 @@ def message_test(request, pk):
     try:
         compose.send_test_to_self(message, request.user)
     except compose.Blocked as blocked:
-        return _blocked_detail(request, message, blocked)
+        return _detail(request, message, action_errors=blocked.messages)
     messages.success(
         request, _("A test e-mail is on its way to %(email)s.") % {"email": request.user.email}
     )
@@ -421,7 +372,7 @@ def message_letters(request, pk):
 
 @require_recent_login
 def _letters_after_reauthentication(request, message):
-    networks = [n for n in message.targets.all() if can(request.user, C.VIEW_MEMBERS, n)]
+    networks = compose.rights(request.user, list(message.targets.all())).letter_networks
     pdf = letters.letters_pdf(message, request.user, networks)
     if pdf is None:
         messages.info(request, _("Every member of these BINs has an e-mail address: no letters."))

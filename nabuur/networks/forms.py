@@ -1,39 +1,15 @@
-"""Every form of zone administration: BINs, segments, CSV import, merge, stop, roles, measures."""
+"""The forms of the BIN pages of zone administration: BINs, segments, CSV import, merge, stop,
+measures against coordinators. The role forms (appoint, end, hand over) are staff's."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nabuur.lib import clock
-from nabuur.staff.models import NETWORK_ROLES, Role, ScreeningResult
+from nabuur.lib.forms import Accessible, AccessibleForm, IsoDateInput
 from nabuur.zones.models import Municipality
 
 from . import segments_csv
 from .models import BinType, CoordinatorMeasure, MeasureKind, Network, Segment
 from .services import CLOSED_STATUSES
-
-
-class Accessible:
-    """Links each input to its hint and its error (aria-describedby) and marks it invalid."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            if field.help_text:
-                field.widget.attrs["aria-describedby"] = f"id_{name}_hint"
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            attrs = self.fields[name].widget.attrs
-            described = [attrs.get("aria-describedby", ""), f"id_{name}_error"]
-            attrs["aria-describedby"] = " ".join(part for part in described if part)
-            attrs["aria-invalid"] = "true"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class NetworkFilterForm(forms.Form):
@@ -71,7 +47,7 @@ class NetworkForm(Accessible, forms.ModelForm):
             "slug": _("Web address"),
         }
         help_texts = {"slug": _("Lower-case letters, digits and hyphens, as in the public link.")}
-        widgets = {"start_date": DateInput}
+        widgets = {"start_date": IsoDateInput}
 
     def __init__(self, *args, zone, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,7 +88,7 @@ class SegmentForm(Accessible, forms.ModelForm):
         return data
 
 
-class SegmentImportForm(Accessible, forms.Form):
+class SegmentImportForm(AccessibleForm):
     file = forms.FileField(
         label=_("CSV file"),
         required=False,
@@ -140,7 +116,7 @@ class SegmentImportForm(Accessible, forms.Form):
         return data
 
 
-class MergeForm(Accessible, forms.Form):
+class MergeForm(AccessibleForm):
     target = forms.ModelChoiceField(
         label=_("Merge into"),
         queryset=Network.objects.none(),
@@ -157,7 +133,7 @@ class MergeForm(Accessible, forms.Form):
         )
 
 
-class StopForm(Accessible, forms.Form):
+class StopForm(AccessibleForm):
     reason = forms.CharField(
         label=_("Message to the members (optional)"),
         required=False,
@@ -166,50 +142,14 @@ class StopForm(Accessible, forms.Form):
     )
 
 
-class PersonForm(Accessible, forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
-    screening_result = forms.ChoiceField(
-        label=_("Police screening"),
-        choices=ScreeningResult.choices,
-        initial=ScreeningResult.PENDING,
-        help_text=_("For coordinators only."),
-    )
-    screened_on = forms.DateField(label=_("Screened on"), required=False, widget=DateInput)
-
-    def person(self):
-        data = self.cleaned_data
-        return {
-            "first_name": data["first_name"],
-            "last_name": data["last_name"],
-            "screening_result": data["screening_result"],
-            "screened_on": data["screened_on"],
-        }
-
-
-class AppointForm(PersonForm):
-    role = forms.ChoiceField(label=_("Role"), choices=[])
-
-    field_order = ["role", "email", "first_name", "last_name"]
-
-    def __init__(self, *args, roles=NETWORK_ROLES, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(Role(r).value, Role(r).label) for r in roles]
-
-
-class EndRoleForm(Accessible, forms.Form):
-    ended_on = forms.DateField(label=_("Last day"), widget=DateInput, initial=clock.today)
-
-
 class MeasureForm(Accessible, forms.ModelForm):
     class Meta:
         model = CoordinatorMeasure
         fields = ["kind", "decided_on", "decided_by", "reasons", "removed_until"]
         widgets = {
             "kind": forms.RadioSelect,
-            "decided_on": DateInput,
-            "removed_until": DateInput,
+            "decided_on": IsoDateInput,
+            "removed_until": IsoDateInput,
             "reasons": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from nabuur.zones.models import Municipality, Street, Zone, localized
@@ -130,14 +131,12 @@ class Segment(models.Model):
         return True
 
     def describe_range(self):
-        from django.utils.translation import gettext as _g
-
         if self.number_from == 1 and self.number_to is None:
-            numbers = _g("all numbers")
+            numbers = gettext("all numbers")
         elif self.number_to is None:
-            numbers = _g("from %(start)s") % {"start": self.number_from}
+            numbers = gettext("from %(start)s") % {"start": self.number_from}
         else:
-            numbers = _g("%(start)s to %(end)s") % {
+            numbers = gettext("%(start)s to %(end)s") % {
                 "start": self.number_from,
                 "end": self.number_to,
             }

@@ -1,6 +1,6 @@
 """What networks holds about a person: the measures taken against them as a coordinator."""
 
-from nabuur.privacy.registry import register
+from nabuur.privacy.registry import no_personal_data, register
 
 from .models import CoordinatorMeasure
 
@@ -29,3 +29,10 @@ def erase_measures(user):
 
 
 register("networks.CoordinatorMeasure", export=export_measures, erase=erase_measures)
+
+
+no_personal_data(
+    "networks.Network",
+    "the contact the coordinator agreed to publish on the BIN's public page; "
+    "the coordinator changes or removes it there",
+)

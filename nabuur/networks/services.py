@@ -1,7 +1,8 @@
 """Zone administration verbs: create and change BINs and their area, merge, stop, appoint.
 
 Each verb checks nothing about the person acting (the views fetch objects through
-nabuur.staff.access first) but writes one audit entry inside its own transaction.
+nabuur.staff.access first) but writes one audit entry inside its own transaction, in the
+capacity that lets the person manage BINs (or record measures against coordinators).
 """
 
 import datetime
@@ -10,13 +11,19 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Q
 
-from nabuur.audit.services import record
 from nabuur.lib import clock
 from nabuur.members.models import CURRENT_STATUSES, EndReason, Membership
 from nabuur.members.services import leave_membership
-from nabuur.staff.models import COORDINATOR_ROLES, Role, RoleAssignment
-from nabuur.staff.permissions import forget_scopes
-from nabuur.staff.services import end_role, invite, roles_changed
+from nabuur.staff.auditing import record
+from nabuur.staff.models import COORDINATOR_ROLES, RoleAssignment
+from nabuur.staff.permissions import Capability, forget_scopes
+from nabuur.staff.services import (
+    end_role,
+    held_now_or_later,
+    invite,
+    last_day_when_ended_now,
+    roles_changed,
+)
 
 from . import emails
 from .models import (
@@ -31,6 +38,8 @@ from .models import (
 
 # BINs in these states no longer cover any address, so they cannot overlap anything.
 CLOSED_STATUSES = (NetworkStatus.MERGED, NetworkStatus.STOPPED)
+MANAGE = Capability.MANAGE_NETWORKS
+
 # Members has no end reason for "the BIN itself ended" yet; until it does, a membership
 # ended by a stop or a merge is recorded as removed (the audit entry says why).
 NETWORK_ENDED_REASON = EndReason.REMOVED
@@ -60,7 +69,7 @@ def create_network(actor, network):
     """Save a new BIN built by the form; audit it."""
     with transaction.atomic():
         network.save()
-        record(actor, "networks.create", role=Role.ZONE_ADMIN, target=network)
+        record(actor, "networks.create", capability=MANAGE, target=network)
     return network
 
 
@@ -74,7 +83,7 @@ def update_network(actor, network, changed):
         record(
             actor,
             "networks.update",
-            role=Role.ZONE_ADMIN,
+            capability=MANAGE,
             target=network,
             details={"fields": changed},
         )
@@ -142,7 +151,7 @@ def save_segment(actor, segment, *, overlaps=()):
         details = _segment_details(segment)
         if overlaps:
             details["overlaps"] = sorted({other.network_id for other in overlaps})
-        record(actor, action, role=Role.ZONE_ADMIN, target=segment.network, details=details)
+        record(actor, action, capability=MANAGE, target=segment.network, details=details)
     return segment
 
 
@@ -153,7 +162,7 @@ def delete_segment(actor, segment):
         record(
             actor,
             "networks.segment_delete",
-            role=Role.ZONE_ADMIN,
+            capability=MANAGE,
             target=segment.network,
             details=details,
         )
@@ -173,7 +182,7 @@ def import_segments(actor, network, rows, *, replace=False):
         record(
             actor,
             "networks.segment_import",
-            role=Role.ZONE_ADMIN,
+            capability=MANAGE,
             target=network,
             details={"added": len(rows), "removed": removed},
         )
@@ -204,10 +213,7 @@ class MergePlan:
 
 
 def _open_roles(network):
-    today = clock.today()
-    return RoleAssignment.objects.filter(network=network).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=today)
-    )
+    return RoleAssignment.objects.filter(held_now_or_later(clock.today()), network=network)
 
 
 def plan_merge(source, target):
@@ -232,10 +238,11 @@ def plan_merge(source, target):
     )
 
 
-def _end_roles(network, today):
+def _end_roles(network):
+    """End the BIN's roles now: they grant nothing from this moment on."""
     ended = []
     for assignment in _open_roles(network).select_related("user"):
-        assignment.ended_on = today
+        assignment.ended_on = last_day_when_ended_now()
         assignment.save(update_fields=["ended_on"])
         forget_scopes(assignment.user)
         ended.append(assignment)
@@ -250,12 +257,11 @@ def merge_networks(actor, source, target):
     Members of `source` move: their membership row is re-pointed to `target`, so its history
     (requested, confirmed, approved, consents) stays with them. Members who already belong to
     `target` keep that membership and their `source` membership ends. Segments move to
-    `target`, open roles in `source` end today, and `source` becomes merged into `target`.
+    `target`, the roles in `source` end now, and `source` becomes merged into `target`.
     Moved members are told by e-mail. Returns the MergePlan that was carried out.
     """
     if source.pk == target.pk or target.status in CLOSED_STATUSES:
         raise ValueError("A BIN merges only into another open BIN.")
-    today = clock.today()
     with transaction.atomic():
         plan = plan_merge(source, target)
         for membership in plan.moving:
@@ -264,14 +270,14 @@ def merge_networks(actor, source, target):
         for membership in plan.already_members:
             leave_membership(membership, reason=NETWORK_ENDED_REASON, notify=False)
         source.segments.update(network=target)
-        ended = _end_roles(source, today)
+        ended = _end_roles(source)
         source.status = NetworkStatus.MERGED
         source.merged_into = target
         source.save(update_fields=["status", "merged_into"])
         record(
             actor,
             "networks.merge",
-            role=Role.ZONE_ADMIN,
+            capability=MANAGE,
             target=source,
             subjects=[m.user_id for m in plan.moving + plan.already_members],
             details={
@@ -314,23 +320,22 @@ def plan_stop(network):
 
 
 def stop_network(actor, network, reason=""):
-    """Stop a BIN: its current memberships end, its open roles end, its members are told.
+    """Stop a BIN: its current memberships end, its roles end now, its members are told.
 
     The segments stay as the record of the area it covered; a stopped BIN covers no address.
     `reason` (optional, free text for the members' e-mail) is not written to the audit log.
     """
-    today = clock.today()
     with transaction.atomic():
         plan = plan_stop(network)
         for membership in plan.members:
             leave_membership(membership, reason=NETWORK_ENDED_REASON, notify=False)
-        ended = _end_roles(network, today)
+        ended = _end_roles(network)
         network.status = NetworkStatus.STOPPED
         network.save(update_fields=["status"])
         record(
             actor,
             "networks.stop",
-            role=Role.ZONE_ADMIN,
+            capability=MANAGE,
             target=network,
             subjects=[m.user_id for m in plan.members],
             details={"ended": [m.pk for m in plan.members], "roles_ended": [a.pk for a in ended]},
@@ -355,7 +360,7 @@ def appoint(actor, network, role, email, **person):
 
 
 def replace_role(actor, assignment, email, **person):
-    """End `assignment` today and invite the new person into the same role and BIN."""
+    """End `assignment` now and invite the new person into the same role and BIN."""
     with transaction.atomic():
         end_role(actor, assignment)
         new, link = invite(actor, email, assignment.role, network=assignment.network, **person)
@@ -365,9 +370,10 @@ def replace_role(actor, assignment, email, **person):
 def record_measure(actor, assignment, kind, *, decided_on, decided_by, reasons="", until=None):
     """Record a measure against a coordinator and carry out what it means for the role.
 
-    A temporary removal ends the role on the decision date and reopens it, with the same
-    screening, on `until`; a definitive removal ends the role and opens the three-week appeal
-    period. The audit entry keeps the kind and dates, never the reasons.
+    A removal takes effect on the decision date: the role's last day is the day before. A
+    temporary removal reopens the role, with the same screening, on `until`; a definitive
+    removal opens the three-week appeal period. The audit entry keeps the kind and dates, never
+    the reasons.
     """
     kind = MeasureKind(kind)
     if assignment.role not in COORDINATOR_ROLES:
@@ -390,15 +396,15 @@ def record_measure(actor, assignment, kind, *, decided_on, decided_by, reasons="
         if kind == MeasureKind.DEFINITIVE_REMOVAL:
             measure.appeal_deadline = decided_on + datetime.timedelta(days=APPEAL_PERIOD_DAYS)
             details["appeal_deadline"] = measure.appeal_deadline.isoformat()
-            if assignment.ended_on is None or assignment.ended_on > decided_on:
-                assignment.ended_on = decided_on
+            if assignment.ended_on is None or assignment.ended_on >= decided_on:
+                assignment.ended_on = decided_on - datetime.timedelta(days=1)
                 assignment.save(update_fields=["ended_on"])
         measure.save()
         roles_changed.send(RoleAssignment, assignments=[assignment])
         record(
             actor,
             "networks.coordinator_measure",
-            role=Role.ZONE_ADMIN,
+            capability=Capability.COORDINATOR_MEASURES,
             target=assignment,
             subjects=[assignment.user_id],
             details=details,
@@ -408,7 +414,7 @@ def record_measure(actor, assignment, kind, *, decided_on, decided_by, reasons="
 
 
 def _end_and_resume(assignment, decided_on, until):
-    assignment.ended_on = decided_on
+    assignment.ended_on = decided_on - datetime.timedelta(days=1)
     assignment.save(update_fields=["ended_on"])
     # A new row that starts on `until`: the role grants nothing before then.
     RoleAssignment.objects.create(

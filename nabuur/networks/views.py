@@ -10,24 +10,22 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nabuur.accounts.decorators import confirm_recent_login_to_change
-from nabuur.audit.services import record
 from nabuur.lib import clock
 from nabuur.staff.access import get_network_for
+from nabuur.staff.auditing import record
+from nabuur.staff.forms import AppointForm, EndRoleForm, PersonForm
 from nabuur.staff.models import COORDINATOR_ROLES, NETWORK_ROLES, RoleAssignment
 from nabuur.staff.permissions import Capability, can, networks_where, scopes_for
-from nabuur.staff.services import INVITE_CAPABILITY
+from nabuur.staff.services import INVITE_CAPABILITY, already_holds
 from nabuur.staff.views import screening_page
 from nabuur.zones.models import Municipality
 
 from . import segments_csv, services
 from .forms import (
-    AppointForm,
-    EndRoleForm,
     MeasureForm,
     MergeForm,
     NetworkFilterForm,
     NetworkForm,
-    PersonForm,
     SegmentForm,
     SegmentImportForm,
     StopForm,
@@ -253,13 +251,7 @@ def _role_of(user, network, pk):
 
 def _not_holding_already(form, network, role):
     """False (with an error on the form) if the person already holds `role` in the BIN."""
-    held = RoleAssignment.objects.filter(
-        user__email__iexact=form.cleaned_data["email"],
-        role=role,
-        network=network,
-        ended_on__isnull=True,
-    )
-    if held.exists():
+    if already_holds(form.cleaned_data["email"], role, network=network):
         form.add_error("email", _("This person already holds this role in this BIN."))
         return False
     return True
@@ -285,10 +277,11 @@ def network_roles(request, slug):
     today = clock.today()
     assignments = list(network.roles.select_related("user").order_by("role", "-started_on"))
     for assignment in assignments:
-        assignment.is_open = assignment.ended_on is None or assignment.ended_on > today
+        assignment.is_open = assignment.is_held_on(today)
     record(
         request.user,
         "networks.roles_view",
+        capability=C.INVITE_COORDINATORS,
         target=network,
         subjects=[a.user_id for a in assignments],
     )

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class PrivacyConfig(AppConfig):
@@ -6,7 +7,5 @@ class PrivacyConfig(AppConfig):
     label = "privacy"
 
     def ready(self):
-        from django.utils.module_loading import autodiscover_modules
-
         # Each app declares what it holds about a person in its own `personal_data.py`.
         autodiscover_modules("personal_data")

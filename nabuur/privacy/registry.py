@@ -42,6 +42,30 @@ def no_personal_data(model_label, reason):
     _without_personal_data[model_label] = reason
 
 
+def rows_of(model, user_field, fields):
+    """A simple exporter: the listed `fields` of `model`'s rows whose `user_field` is the
+    person, oldest first, dates and times as ISO text."""
+
+    def export(user):
+        rows = model.objects.filter(**{user_field: user}).order_by("pk").values(*fields)
+        return [{key: _plain(value) for key, value in row.items()} for row in rows]
+
+    return export
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def delete_rows(model, user_field):
+    """A simple eraser: delete `model`'s rows whose `user_field` is the person."""
+
+    def erase(user):
+        model.objects.filter(**{user_field: user}).delete()
+
+    return erase
+
+
 def registered():
     return dict(_entries)
 

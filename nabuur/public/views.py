@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template import loader
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -205,6 +206,4 @@ def page_not_found(request, exception):
 
 def server_error(request):
     # Rendered without a request context: the database may be what failed.
-    from django.template import loader
-
     return HttpResponse(loader.get_template("500.html").render(), status=500)

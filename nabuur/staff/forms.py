@@ -1,16 +1,61 @@
-"""Forms of the staff pages: the zone's staff and settings, screenings and a coordinator's
-confirmation."""
+"""Forms of the staff pages: roles (appoint, hand over, end, screen, a coordinator's
+confirmation), the zone's staff and settings, the audit log's filter. The BIN pages of zone
+administration (nabuur.networks.views) use the role forms too."""
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from nabuur.lib import clock
-from nabuur.networks.forms import Accessible, DateInput, PersonForm
+from nabuur.lib.forms import Accessible, AccessibleForm, IsoDateInput
 from nabuur.zones.models import Municipality, Zone
 from nabuur.zones.services import ZONE_CONTACT, ZONE_CONTROLLER, ZONE_RETENTION, ZONE_SETTINGS
 
-from .models import MUNICIPALITY_ROLES, Role, ScreeningResult
+from .models import MUNICIPALITY_ROLES, NETWORK_ROLES, Role, ScreeningResult
+
+
+class PersonForm(AccessibleForm):
+    """The person to invite into a role, with the police screening for a coordinator."""
+
+    email = forms.EmailField(label=_("E-mail address"))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    screening_result = forms.ChoiceField(
+        label=_("Police screening"),
+        choices=ScreeningResult.choices,
+        initial=ScreeningResult.PENDING,
+        help_text=_("For coordinators only."),
+    )
+    screened_on = forms.DateField(label=_("Screened on"), required=False, widget=IsoDateInput)
+
+    def person(self):
+        data = self.cleaned_data
+        return {
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "screening_result": data["screening_result"],
+            "screened_on": data["screened_on"],
+        }
+
+
+class AppointForm(PersonForm):
+    role = forms.ChoiceField(label=_("Role"), choices=[])
+
+    field_order = ["role", "email", "first_name", "last_name"]
+
+    def __init__(self, *args, roles=NETWORK_ROLES, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(Role(r).value, Role(r).label) for r in roles]
+
+
+class EndRoleForm(AccessibleForm):
+    ended_on = forms.DateField(
+        label=_("Last day"),
+        required=False,
+        widget=IsoDateInput,
+        help_text=_("Leave empty to end the role now: it grants nothing from this moment on."),
+    )
+
 
 # The roles a zone administrator gives on the zone's staff page; BIN roles are given on each
 # BIN's own page.
@@ -44,7 +89,7 @@ class ZoneStaffInviteForm(PersonForm):
         return data
 
 
-class ScreeningForm(Accessible, forms.Form):
+class ScreeningForm(AccessibleForm):
     screening_result = forms.ChoiceField(
         label=_("Result of the police screening"),
         choices=ScreeningResult.choices,
@@ -53,7 +98,7 @@ class ScreeningForm(Accessible, forms.Form):
     screened_on = forms.DateField(
         label=_("Screened on"),
         required=False,
-        widget=DateInput,
+        widget=IsoDateInput,
         help_text=_("Leave empty for today."),
     )
 
@@ -64,7 +109,7 @@ class ScreeningForm(Accessible, forms.Form):
         return screened_on
 
 
-class ConfirmAdultForm(Accessible, forms.Form):
+class ConfirmAdultForm(AccessibleForm):
     adult = forms.BooleanField(
         label=_("I confirm that I am 18 years or older."),
         error_messages={"required": _("Tick the box to confirm that you are 18 or older.")},
@@ -134,3 +179,15 @@ class ZoneSettingsForm(Accessible, forms.ModelForm):
             field.widget.attrs.update(min=low, max=high)
         for name in ("phone", "non_emergency_number", "emergency_number"):
             self.fields[name].validators.append(PHONE_NUMBER)
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.IntegerField(label=_("Actor (user id)"), required=False, min_value=1)
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    person = forms.IntegerField(label=_("Person concerned (user id)"), required=False, min_value=1)
+    since = forms.DateField(label=_("From"), required=False, widget=IsoDateInput)
+    until = forms.DateField(label=_("Until"), required=False, widget=IsoDateInput)
+
+    def __init__(self, *args, actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("All actions"))] + [(a, a) for a in actions]

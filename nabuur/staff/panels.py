@@ -3,16 +3,20 @@
 A panel is a function `panel(request, scopes)` returning None (nothing to show this person) or
 a `Panel(title, template, context)`. Keep each panel to a fixed number of queries: the
 dashboard's query count is tested.
+
+Staff's own "Your BINs" panel shows figures per BIN that the apps above staff add with
+`add_bin_figure()` (members: the pending sign-ups), as staff may not import them.
 """
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from .permissions import Capability, can, networks_where
 
 _PANELS = []
+# name → (the capability a person needs over a BIN to see it, an aggregate over Network)
+_BIN_FIGURES = {}
 
 
 @dataclass
@@ -29,30 +33,35 @@ def register(panel):
     return panel
 
 
+def add_bin_figure(name, capability, aggregate):
+    """Show `aggregate` (e.g. `Count("memberships", filter=…)`) as `network.<name>` on the
+    "Your BINs" panel, for the BINs where the person holds `capability` (None on the others).
+
+    One query per figure, whatever the number of BINs. The panel's template names the figure.
+    """
+    _BIN_FIGURES[name] = (capability, aggregate)
+
+
 def panels_for(request, scopes):
     return [shown for panel in _PANELS if (shown := panel(request, scopes)) is not None]
 
 
 @register
 def networks_panel(request, scopes):
-    """The person's BINs; with the number of pending members where they manage members."""
-    from nabuur.members.models import MembershipStatus
-
+    """The person's BINs, with the figures other apps add (see `add_bin_figure`)."""
     networks = list(
         networks_where(request.user, Capability.VIEW_NETWORKS)
         .select_related("municipality")
         .order_by("name", "pk")
     )
-    managed = set(
-        networks_where(request.user, Capability.MANAGE_MEMBERS)
-        .annotate(
-            pending=Count("memberships", filter=Q(memberships__status=MembershipStatus.PENDING))
+    for name, (capability, aggregate) in _BIN_FIGURES.items():
+        values = dict(
+            networks_where(request.user, capability)
+            .annotate(figure=aggregate)
+            .values_list("pk", "figure")
         )
-        .values_list("pk", "pending")
-    )
-    pending = dict(managed)
-    for network in networks:
-        network.pending_members = pending.get(network.pk)
+        for network in networks:
+            setattr(network, name, values.get(network.pk))
     return Panel(_("Your BINs"), "staff/panels/networks.html", {"networks": networks})
 
 

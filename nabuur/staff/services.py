@@ -3,18 +3,21 @@
 Each writes the audit log inside its own transaction.
 """
 
+import datetime
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import Signal
 
 from nabuur.accounts.models import User, normalize_email_address
 from nabuur.accounts.services import create_invitation, send_invitation
-from nabuur.audit.services import record
 from nabuur.lib import clock
 
 from . import emails
-from .models import COORDINATOR_ROLES, Role, RoleAssignment, ScreeningResult
-from .permissions import Capability, can, forget_scopes
+from .auditing import record
+from .models import COORDINATOR_ROLES, Role, RoleAssignment, ScreeningResult, held_on
+from .permissions import Capability, Kind, can, forget_scopes
 
 # --- Role changes, for the apps above staff (evaluation refreshes its charters) -------------
 # Sent inside the service's transaction with `assignments`, the RoleAssignment rows just given,
@@ -34,6 +37,28 @@ INVITE_CAPABILITY = {
     # A police zone has several administrators; only an administrator may add another.
     Role.ZONE_ADMIN: Capability.INVITE_STAFF,
 }
+
+
+def held_now_or_later(today):
+    """A Q() for the roles held today or starting later (a temporarily removed coordinator's
+    resumption): what ending a person's roles must end, and what a new appointment of the same
+    person to the same role would duplicate."""
+    return held_on(today) | Q(started_on__gt=today)
+
+
+def already_holds(email, role, **scope):
+    """True if the person with `email` holds `role` over the scope (`network=`,
+    `municipality=` or `zone=`) today or from a later day: appointing them again would
+    duplicate it."""
+    return RoleAssignment.objects.filter(
+        held_now_or_later(clock.today()), user__email__iexact=email, role=role, **scope
+    ).exists()
+
+
+def last_day_when_ended_now():
+    """The last day of a role ended now: yesterday, so that it grants nothing from this moment
+    (a role is held through its last day, see staff.models.held_on)."""
+    return clock.today() - datetime.timedelta(days=1)
 
 
 def invite(
@@ -91,7 +116,8 @@ def invite(
         record(
             inviter,
             "staff.invite",
-            role=_acting_role(inviter, role),
+            place=place,
+            capability=INVITE_CAPABILITY[role],
             target=assignment,
             subjects=[user],
             details={"role": role.value, "screening": assignment.screening_result},
@@ -101,19 +127,6 @@ def invite(
             transaction.on_commit(lambda: send_invitation(invitation, link))
     forget_scopes(user)
     return assignment, link
-
-
-def _acting_role(inviter, invited_role):
-    if inviter is None:
-        return "system"
-    needed = INVITE_CAPABILITY[invited_role]
-    kinds = {a.role for a in RoleAssignment.objects.filter(user=inviter, ended_on__isnull=True)}
-    # Zone administrators invite everyone; officers only coordinators.
-    if Role.ZONE_ADMIN in kinds:
-        return Role.ZONE_ADMIN.value
-    if needed == Capability.INVITE_COORDINATORS and kinds & {Role.OFFICER, Role.DEPUTY_OFFICER}:
-        return sorted(kinds & {Role.OFFICER, Role.DEPUTY_OFFICER})[0]
-    return ""
 
 
 def record_screening(actor, assignment, result, screened_on=None):
@@ -138,7 +151,8 @@ def record_screening(actor, assignment, result, screened_on=None):
         record(
             actor,
             "staff.screening",
-            role=_acting_role(actor, assignment.role),
+            place=assignment.scope,
+            capability=INVITE_CAPABILITY[assignment.role],
             target=assignment,
             subjects=[assignment.user_id],
             details={"result": result.value},
@@ -151,21 +165,19 @@ def record_screening(actor, assignment, result, screened_on=None):
 
 
 def _unconfirmed_coordinator_roles(user):
-    return RoleAssignment.objects.filter(
-        user=user,
-        role__in=COORDINATOR_ROLES,
-        ended_on__isnull=True,
-        adult_confirmed_at__isnull=True,
+    return RoleAssignment.objects.held_on(clock.today()).filter(
+        user=user, role__in=COORDINATOR_ROLES, adult_confirmed_at__isnull=True
     )
 
 
 def coordinator_roles_to_confirm(user):
-    """The person's open coordinator roles whose 18-or-older confirmation is still missing."""
+    """The coordinator roles the person holds today whose 18-or-older confirmation is still
+    missing."""
     return list(_unconfirmed_coordinator_roles(user).select_related("network", "municipality"))
 
 
 def confirm_adult(user):
-    """The coordinator confirms being 18 or older, for every open coordinator role of theirs.
+    """The coordinator confirms being 18 or older, for every coordinator role they hold today.
 
     Returns the number of roles confirmed (0 when there was nothing left to confirm).
     """
@@ -175,10 +187,11 @@ def confirm_adult(user):
         for assignment in roles:
             assignment.adult_confirmed_at = now
             assignment.save(update_fields=["adult_confirmed_at"])
+            # capacity() finds none until this confirmation: it is the coordinator's own act.
             record(
                 user,
                 "staff.adult_confirmed",
-                role="coordinator",
+                role=Kind.COORDINATOR,
                 target=assignment,
                 subjects=[user],
             )
@@ -189,15 +202,17 @@ def confirm_adult(user):
 
 
 def end_role(actor, assignment, ended_on=None):
-    """End a role on `ended_on` (default today); the history row stays."""
-    ended_on = ended_on or clock.today()
+    """End a role after its last day `ended_on`; None ends it now: it grants nothing from this
+    moment on (its last day is yesterday). The history row stays."""
+    ended_on = ended_on or last_day_when_ended_now()
     with transaction.atomic():
         assignment.ended_on = ended_on
         assignment.save(update_fields=["ended_on"])
         record(
             actor,
             "staff.role_end",
-            role=_acting_role(actor, assignment.role),
+            place=assignment.scope,
+            capability=INVITE_CAPABILITY[assignment.role],
             target=assignment,
             subjects=[assignment.user_id],
             details={"role": assignment.role, "ended_on": ended_on.isoformat()},

@@ -1,8 +1,6 @@
 from django.urls import path
 
-from nabuur.audit import views as audit_views
-
-from . import views
+from . import audit_views, views
 
 app_name = "staff"
 urlpatterns = [

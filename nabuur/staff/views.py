@@ -10,15 +10,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from nabuur.accounts.decorators import confirm_recent_login_to_change
-from nabuur.audit.services import record
 from nabuur.lib import clock
-from nabuur.networks.forms import EndRoleForm
 from nabuur.zones import services as zone_services
 from nabuur.zones.models import DocumentKind
 
 from . import services
 from .access import get_zone_for
-from .forms import ConfirmAdultForm, ScreeningForm, ZoneSettingsForm, ZoneStaffInviteForm
+from .auditing import record
+from .forms import (
+    ConfirmAdultForm,
+    EndRoleForm,
+    ScreeningForm,
+    ZoneSettingsForm,
+    ZoneStaffInviteForm,
+)
 from .models import (
     COORDINATOR_ROLES,
     MUNICIPALITY_ROLES,
@@ -27,7 +32,7 @@ from .models import (
     ScreeningResult,
 )
 from .panels import panels_for
-from .permissions import Capability, scopes_for
+from .permissions import Capability, capacity, scopes_for
 
 
 @login_required
@@ -93,13 +98,8 @@ def zone_staff(request, slug):
     if form.is_valid():
         data = form.cleaned_data
         municipality = data["municipality"] if data["role"] in MUNICIPALITY_ROLES else None
-        held = _zone_roles(zone).filter(
-            user__email__iexact=data["email"],
-            role=data["role"],
-            municipality=municipality,
-            ended_on__isnull=True,
-        )
-        if held.exists():
+        scope = {"municipality": municipality} if municipality else {"zone": zone}
+        if services.already_holds(data["email"], data["role"], **scope):
             form.add_error("email", _("This person already holds this role."))
         else:
             services.invite(
@@ -115,11 +115,11 @@ def zone_staff(request, slug):
     today = clock.today()
     assignments = list(_zone_roles(zone).order_by("role", "municipality__name_nl", "-started_on"))
     for assignment in assignments:
-        assignment.is_open = assignment.ended_on is None or assignment.ended_on > today
+        assignment.is_open = assignment.is_held_on(today)
     record(
         request.user,
         "staff.zone_staff_view",
-        role="zone_admin",
+        capability=Capability.INVITE_STAFF,
         target=zone,
         subjects=[a.user_id for a in assignments],
     )
@@ -210,7 +210,12 @@ def zone_settings(request, slug):
     # The form fills a copy: the service compares the new values with the zone as it was.
     form = ZoneSettingsForm(request.POST or None, instance=copy.copy(zone))
     if form.is_valid():
-        change = zone_services.change_zone_settings(request.user, zone, form.cleaned_data)
+        change = zone_services.change_zone_settings(
+            request.user,
+            zone,
+            form.cleaned_data,
+            role=capacity(request.user, zone, Capability.MANAGE_ZONE),
+        )
         if not change.changed:
             messages.info(request, _("Nothing was changed."))
         else:

@@ -357,9 +357,11 @@ class ZoneSettingsChange:
     published: list[Document] = field(default_factory=list)
 
 
-def change_zone_settings(actor, zone, values) -> ZoneSettingsChange:
+def change_zone_settings(actor, zone, values, *, role) -> ZoneSettingsChange:
     """Save the zone's settings (`values`: setting → value, keys from ZONE_SETTINGS) and
     publish a new version of the privacy notice and the house rules where their text changes.
+    `role` is the capacity `actor` acts in, for the audit entry: zones sits below staff, which
+    decides it (the staff page passes it).
 
     Both documents name some of these settings (the controller, the data protection officer,
     the retention periods), and a member must be able to read the version they agreed to. The
@@ -387,7 +389,7 @@ def change_zone_settings(actor, zone, values) -> ZoneSettingsChange:
         record(
             actor,
             "zones.settings_changed",
-            role="zone_admin",
+            role=role,
             target=zone,
             details={
                 "settings": change.changed,

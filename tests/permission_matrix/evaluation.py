@@ -2,6 +2,8 @@
 
 import hashlib
 
+from nabuur.evaluation import services
+from nabuur.evaluation.models import CharterState, CharterVersion, Evaluation, SurveyInvitation
 from nabuur.staff.permissions import Capability as C
 
 YEAR = 2025
@@ -9,8 +11,6 @@ SURVEY_TOKEN = "survey-token-for-the-matrix"
 
 
 def evaluation_of_a(ctx):
-    from nabuur.evaluation import services
-
     services.open_evaluation(ctx.bin_a, YEAR)
     return {"slug": ctx.bin_a.slug, "year": YEAR}
 
@@ -20,9 +20,6 @@ def figure_of_a(ctx):
 
 
 def draft_charter_of_a(ctx):
-    from nabuur.evaluation import services
-    from nabuur.evaluation.models import CharterVersion
-
     charter = CharterVersion.objects.create(
         network=ctx.bin_a,
         version=1,
@@ -33,9 +30,6 @@ def draft_charter_of_a(ctx):
 
 
 def charter_in_force_of_a(ctx):
-    from nabuur.evaluation import services
-    from nabuur.evaluation.models import CharterState, CharterVersion
-
     charter = CharterVersion.objects.create(
         network=ctx.bin_a,
         version=1,
@@ -47,9 +41,6 @@ def charter_in_force_of_a(ctx):
 
 
 def survey_link(ctx):
-    from nabuur.evaluation import services
-    from nabuur.evaluation.models import Evaluation, SurveyInvitation
-
     services.open_evaluation(ctx.bin_a, YEAR)
     SurveyInvitation.objects.create(
         evaluation=Evaluation.objects.get(network=ctx.bin_a, year=YEAR),

@@ -1,21 +1,19 @@
 """The demo mailbox holds every member's e-mail: zone administrators only (the zone's scope)."""
 
+from django.core.mail import EmailMessage
+
+from nabuur.mailbox.access import MAILBOX_BACKEND
+from nabuur.mailbox.models import MailboxMessage
 from nabuur.staff.permissions import Capability
 
 
 def demo_mailer(ctx):
-    from nabuur.mailbox.access import MAILBOX_BACKEND
-
     ctx.settings.MAILERS = {"default": {"BACKEND": MAILBOX_BACKEND}}
 
 
 def stored_message(ctx):
-    from nabuur.mailbox.models import MailboxMessage
-
     message = MailboxMessage.objects.first()
     if message is None:
-        from django.core.mail import EmailMessage
-
         EmailMessage("Hallo", "Tekst", to=["lid@example.org"]).send()
         message = MailboxMessage.objects.get()
     return {"pk": message.pk}

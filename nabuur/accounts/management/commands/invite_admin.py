@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from nabuur.staff.models import Role
-from nabuur.staff.services import invite
+from nabuur.staff.services import already_holds, invite
 from nabuur.zones.models import Zone
 
 
@@ -16,8 +16,7 @@ class Command(BaseCommand):
         zone_obj = Zone.objects.filter(slug=zone).first()
         if zone_obj is None:
             raise CommandError(f"There is no zone {zone!r}.")
-        if zone_obj.roles.filter(role=Role.ZONE_ADMIN, user__email=email.strip().lower(),
-                                 ended_on__isnull=True).exists():  # fmt: skip
+        if already_holds(email.strip(), Role.ZONE_ADMIN, zone=zone_obj):
             raise CommandError(f"{email} already administers {zone_obj.slug}.")
         _, link = invite(None, email, Role.ZONE_ADMIN, zone=zone_obj)
         if link is None:

@@ -1,4 +1,7 @@
-"""The audit log viewer for zone administrators (/<lang>/staff/audit/)."""
+"""The audit log viewer for zone administrators (/<lang>/staff/audit/).
+
+The log itself lives in nabuur.audit, which knows no roles; who may read it is staff's to say.
+"""
 
 import datetime
 import json
@@ -13,11 +16,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from nabuur.accounts.decorators import require_recent_login
-from nabuur.staff.permissions import Capability, can
+from nabuur.audit.models import AuditEntry
+from nabuur.audit.services import current_head, verify_chain
 
+from .auditing import record, record_view
 from .forms import AuditFilterForm
-from .models import AuditEntry
-from .services import audit_view, current_head, record, verify_chain
+from .permissions import Capability, can
 
 PAGE_SIZE = 50
 
@@ -34,7 +38,7 @@ def _day_start(day):
 def filtered_entries(data):
     """(form, entries) for the viewer's GET parameters."""
     actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
-    form = AuditFilterForm(data or None, list(actions))
+    form = AuditFilterForm(data or None, actions=list(actions))
     entries = AuditEntry.objects.order_by("-seq")
     if not form.is_valid():
         return form, entries
@@ -72,8 +76,8 @@ def audit_log(request):
     person = form.cleaned_data.get("person") if form.is_valid() else None
     # Looking into the log is itself logged (after reading it, so the page matches the head);
     # a search for a person concerns that person.
-    audit_view(request, "audit.viewed", [person] if person else [])
-    return render(request, "audit/log.html", context)
+    record_view(request, "audit.viewed", [person] if person else [])
+    return render(request, "staff/audit_log.html", context)
 
 
 @login_required
@@ -86,7 +90,12 @@ def audit_head(request):
 @require_recent_login
 def _export_head(request):
     head = current_head()
-    record(request.user, "audit.head_exported", role="zone_admin", details={"seq": head["seq"]})
+    record(
+        request.user,
+        "audit.head_exported",
+        capability=Capability.VIEW_AUDIT_LOG,
+        details={"seq": head["seq"]},
+    )
     response = HttpResponse(
         json.dumps(head, indent=2) + "\n", content_type="application/json; charset=utf-8"
     )

@@ -1,0 +1,65 @@
+"""Sending one templated e-mail: the one way every app does it.
+
+An e-mail is a template triplet under templates/emails/ — `<name>.subject.txt`, `<name>.txt`,
+`<name>.html` — rendered in the recipient's language. The text and HTML extend
+`emails/base.txt` and `emails/base.html`, which carry the notice every e-mail must carry
+(101, 112, the 112 BE app; never report through this e-mail). They read the zone's numbers from
+`zone` in the context, when the caller knows it.
+
+Bulk messages to members are built elsewhere (nabuur.messaging.emails.render_message): they are
+rendered once per language and personalised per recipient, and include the same notice.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from .languages import PUBLIC_LANGUAGES, STAFF_LANGUAGES, languages_for_person
+
+
+def recipient_language(person, network=None, *, staff=False) -> str:
+    """The one language to write to `person` in.
+
+    `person` is anyone with a `language`: a user, or an address request, which carries the
+    language its sender chose. Staff in their role (`staff=True`) read their own language,
+    English included. A member (or resident) reads theirs only if the language regime of the
+    BIN's municipality allows it, else its first language; without a BIN, theirs if it is a
+    public language, else the site's default.
+    """
+    language = person.language or None
+    if staff:
+        return language if language in STAFF_LANGUAGES else settings.LANGUAGE_CODE
+    if network is not None:
+        return languages_for_person(network.municipality.language_regime, language)[0]
+    return language if language in PUBLIC_LANGUAGES else settings.LANGUAGE_CODE
+
+
+def absolute_url(language, name, *args):
+    """The full address of the page `name` in `language`, for a link in an e-mail."""
+    with translation.override(language):
+        return settings.BASE_URL + reverse(name, args=args)
+
+
+def send_email(name, to, language, context, *, headers=None, reply_to=None, connection=None):
+    """Render the triplet emails/<name>.* in `language` and send it to the address `to`.
+
+    The context gains `language` (the HTML's `lang`) and `base_url`. The subject is collapsed
+    to one line. Sent at once through Django's default mailer, or `connection` if given.
+    """
+    context = {**context, "language": language, "base_url": settings.BASE_URL}
+    with translation.override(language):
+        subject = render_to_string(f"emails/{name}.subject.txt", context)
+        text = render_to_string(f"emails/{name}.txt", context)
+        html = render_to_string(f"emails/{name}.html", context)
+    message = EmailMultiAlternatives(
+        " ".join(subject.split()),
+        text,
+        to=[to],
+        headers=headers,
+        reply_to=reply_to,
+        connection=connection,
+    )
+    message.attach_alternative(html, "text/html")
+    return message.send()

@@ -1,0 +1,137 @@
+"""What a member does themselves: details, address, pauses, quiet hours, leaving, erasure.
+
+Also the jobs that follow from it: pauses that end, people whose data has been kept long enough.
+"""
+
+from datetime import timedelta
+
+from django.db import transaction
+
+from nabuur.accounts.models import User
+from nabuur.lib import clock
+from nabuur.lib.mail import recipient_language
+from nabuur.privacy.registry import erase_person
+from nabuur.staff.auditing import record
+
+from .. import emails
+from ..models import CURRENT_STATUSES, EndReason, Membership, MembershipStatus
+from .common import coordinators_of
+
+
+def update_details(user, *, first_name, last_name, phone, language):
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.phone = phone.strip()
+    user.language = language
+    user.save(update_fields=["first_name", "last_name", "phone", "language"])
+    emails.send_details_changed(user)
+
+
+def change_address(membership, *, street, house_number, house_number_suffix, box, postcode):
+    """Move a membership to another address inside the same BIN (the caller checked the BIN)."""
+    membership.street = street
+    membership.house_number = house_number
+    membership.house_number_suffix = house_number_suffix
+    membership.box = box.strip()
+    membership.postcode = postcode
+    membership.save(
+        update_fields=["street", "house_number", "house_number_suffix", "box", "postcode"]
+    )
+    emails.send_membership_changed(membership)
+
+
+def pause_membership(membership, until):
+    """Receive nothing until `until` (a date), or resume now with None."""
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update(of=("self",)).get(pk=membership.pk)
+        if membership.status not in (MembershipStatus.ACTIVE, MembershipStatus.PAUSED):
+            return membership
+        membership.paused_until = until
+        membership.status = MembershipStatus.PAUSED if until else MembershipStatus.ACTIVE
+        membership.status_changed_at = clock.now()
+        membership.save(update_fields=["paused_until", "status", "status_changed_at"])
+        emails.send_membership_changed(membership)
+    return membership
+
+
+def end_pauses(today=None):
+    """Resume memberships whose pause has ended; return how many."""
+    today = today or clock.today()
+    return Membership.objects.filter(status=MembershipStatus.PAUSED, paused_until__lt=today).update(
+        status=MembershipStatus.ACTIVE, paused_until=None, status_changed_at=clock.now()
+    )
+
+
+def set_quiet_hours(membership, quiet_from, quiet_to):
+    membership.quiet_from = quiet_from
+    membership.quiet_to = quiet_to
+    membership.save(update_fields=["quiet_from", "quiet_to"])
+    emails.send_membership_changed(membership)
+
+
+def leave_membership(membership, *, reason=EndReason.LEFT, notify=True):
+    """End a current membership; tell the member and the BIN's coordinators. True if it changed."""
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("user", "street", "network__municipality")
+            .get(pk=membership.pk)
+        )
+        if membership.status not in CURRENT_STATUSES:
+            return False
+        now = clock.now()
+        membership.status = MembershipStatus.LEFT
+        membership.end_reason = reason
+        membership.left_at = now
+        membership.status_changed_at = now
+        membership.save(update_fields=["status", "end_reason", "left_at", "status_changed_at"])
+        if notify:
+            if membership.user.email:
+                emails.send_left(membership)
+            for coordinator in coordinators_of(membership.network):
+                emails.send_member_left(coordinator, membership)
+    return True
+
+
+def erase_account(user):
+    """The person asked to be forgotten: leave every BIN, erase, say goodbye by e-mail."""
+    email, first_name, language = user.email, user.first_name, recipient_language(user)
+    with transaction.atomic():
+        for membership in user.memberships.filter(status__in=CURRENT_STATUSES):
+            leave_membership(membership, reason=EndReason.ERASED, notify=False)
+            for coordinator in coordinators_of(membership.network):
+                emails.send_member_left(coordinator, membership)
+        erase_person(user)
+    if email:
+        emails.send_erased(email, first_name, language)
+
+
+def erase_after_retention(now=None):
+    """Erase people whose every membership ended longer ago than its zone keeps such data.
+
+    People with a role are kept (their staff account is managed by the zone). The audit log
+    records each erasure by the person's id only. Returns how many people were erased.
+    """
+    now = now or clock.now()
+    candidate_ids = (
+        Membership.objects.filter(status=MembershipStatus.LEFT)
+        .exclude(end_reason=EndReason.ERASED)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    erased = 0
+    for user in User.objects.filter(pk__in=candidate_ids, roles__isnull=True).distinct():
+        memberships = list(user.memberships.select_related("network__municipality__zone"))
+        if any(m.status in CURRENT_STATUSES for m in memberships):
+            continue
+        if any(
+            m.left_at > now - timedelta(days=m.network.municipality.zone.retention_left_days)
+            for m in memberships
+            if m.left_at
+        ):
+            continue
+        with transaction.atomic():
+            erase_person(user)
+            record(None, "privacy.erase_after_retention", details={"person": user.pk})
+        erased += 1
+    return erased

@@ -1,0 +1,181 @@
+"""Who receives a message, by which channel, and who is skipped and why.
+
+This is the one place that decides it. Queueing (`services.queue_message`) freezes its answer
+into Delivery and SkippedRecipient rows, the message page previews it (`preview`), and the
+letters (`letters.py`) print it. The rule, once per person however many of the message's BINs
+they belong to:
+
+- Only current members count: active, paused or suspended in one of the message's BINs, with
+  an account that is not closed. Pending sign-ups and members who left receive nothing and are
+  not "skipped" either: they are not members.
+- Of a person's memberships in those BINs the one that reaches them soonest decides: active,
+  then a pause with an end (the earliest end first), then a pause without an end, then a
+  suspension; among equals the first BIN (its language regime writes the e-mail).
+- A suspension skips the person; so does a pause without an end (they asked for nothing until
+  they resume), except for the notices that ignore pauses (`Message.ignores_pauses`).
+- A person with an e-mail address gets an e-mail, unless bounces marked the address
+  undeliverable; a pause with an end defers the e-mail until the day after the pause.
+- A person without one gets a letter (every membership has its postal address). The letter is
+  printed with the others: like the deferred e-mail, it waits in the letterbox for the end of
+  a pause.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Case, Count, DateField, F, Q, Value, When, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from nabuur.lib import clock
+from nabuur.members.models import Membership, MembershipStatus
+
+from .models import RELEASED_STATES, Channel, SkippedRecipient, SkipReason
+
+# How soon a membership reaches its member: of a person's memberships the lowest decides.
+NOW, AFTER_PAUSE, OPEN_PAUSE, SUSPENDED = range(4)
+
+MEMBER_STATUSES = [MembershipStatus.ACTIVE, MembershipStatus.PAUSED, MembershipStatus.SUSPENDED]
+NO_EMAIL = Q(user__email__isnull=True) | Q(user__email="")
+
+
+def _standing(message, today):
+    whens = [
+        When(
+            Q(status=MembershipStatus.SUSPENDED) | Q(suspended_until__gte=today),
+            then=Value(SUSPENDED),
+        )
+    ]
+    if not message.ignores_pauses:
+        whens += [
+            When(status=MembershipStatus.PAUSED, paused_until__isnull=True, then=Value(OPEN_PAUSE)),
+            When(paused_until__gte=today, then=Value(AFTER_PAUSE)),
+        ]
+    return Case(*whens, default=Value(NOW))
+
+
+def _members(message, networks=None):
+    """The current memberships in the message's BINs (in those among `networks`, if given)."""
+    targets = message.targets.all()
+    if networks is not None:
+        targets = [network for network in targets if network in networks]
+    return Membership.objects.filter(
+        network__in=targets, status__in=MEMBER_STATUSES, user__is_active=True
+    )
+
+
+def _choose(message, today, memberships):
+    standing = _standing(message, today)
+    first = Window(
+        RowNumber(),
+        partition_by=[F("user_id")],
+        order_by=[F("standing").asc(), F("pause_ends").asc(nulls_first=True), "network_id"],
+    )
+    return (
+        memberships.annotate(standing=standing)
+        .annotate(
+            pause_ends=Case(
+                When(standing=AFTER_PAUSE, then=F("paused_until")),
+                default=None,
+                output_field=DateField(),
+            ),
+            outcome=Case(
+                When(standing=OPEN_PAUSE, then=Value(SkipReason.PAUSED.value)),
+                When(standing=SUSPENDED, then=Value(SkipReason.SUSPENDED.value)),
+                When(NO_EMAIL, then=Value(Channel.LETTER.value)),
+                When(
+                    user__email_undeliverable_at__isnull=False,
+                    then=Value(SkipReason.UNDELIVERABLE.value),
+                ),
+                default=Value(Channel.EMAIL.value),
+            ),
+        )
+        .annotate(choice=first)
+        .filter(choice=1)
+    )
+
+
+def decide(message, today):
+    """One membership per current member of the message's BINs: the one that decides,
+    annotated with
+
+    - `outcome`: a `Channel` (email, letter) or a `SkipReason` value;
+    - `pause_ends`: the last day of the pause that defers the e-mail, else None.
+
+    Read it with values_list() (queueing inserts from its SQL). Do not filter or count it
+    through the ORM: Django would apply those before choosing one membership per person.
+    """
+    return _choose(message, today, _members(message))
+
+
+def end_of_pause(pause_ends):
+    """The first moment after a pause: local midnight after its last day."""
+    day_after = pause_ends + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(day_after, datetime.time.min))
+
+
+@dataclass
+class Reach:
+    """How many people a message reaches by each channel, and how many it skips and why."""
+
+    # None once the message is queued: its deliveries count its e-mails.
+    emails: int | None
+    letters: int
+    # {SkipReason: how many}, in the order of SkipReason, only the reasons that occur.
+    skipped: dict
+
+
+def preview(message, today=None):
+    """What queueing the message today would do, counted in one query."""
+    today = today or clock.today()
+    chosen, params = decide(message, today).values_list("outcome").query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Counted around the choice, which the ORM would count before making it.
+        cursor.execute(
+            f"SELECT outcome, COUNT(*) FROM ({chosen}) AS chosen GROUP BY outcome",  # noqa: S608
+            params,
+        )
+        counts = dict(cursor.fetchall())
+    return Reach(
+        emails=counts.get(Channel.EMAIL, 0),
+        letters=counts.get(Channel.LETTER, 0),
+        skipped=_by_reason(counts),
+    )
+
+
+def reach(message, networks):
+    """Whom `message` reaches, as its page tells one person: until it is queued, whom it
+    would reach today (`preview`); once queued, whom it skipped (the rows queueing wrote) and
+    how many letters go to the members of `networks` (the BINs whose member list the person
+    sees)."""
+    if message.state not in RELEASED_STATES:
+        return preview(message)
+    skipped = (
+        SkippedRecipient.objects.filter(message=message)
+        .values("reason")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("reason", "n")
+    )
+    letters = len(letter_recipients(message, networks)) if networks else 0
+    return Reach(emails=None, letters=letters, skipped=_by_reason(dict(skipped)))
+
+
+def _by_reason(counts):
+    return {reason: counts[reason] for reason in SkipReason if counts.get(reason)}
+
+
+def letter_recipients(message, networks, today=None):
+    """The memberships that get `message` as a letter, one per person, in those of its BINs
+    that are among `networks` (the BINs whose member list the person may see), in the order
+    of their addresses."""
+    today = today or clock.today()
+    # Only people without an e-mail address get letters: the choice need not weigh the others.
+    chosen = _choose(message, today, _members(message, networks).filter(NO_EMAIL))
+    ids = [pk for pk, outcome in chosen.values_list("pk", "outcome") if outcome == Channel.LETTER]
+    return list(
+        Membership.objects.filter(pk__in=ids)
+        .select_related("user", "street__municipality", "network__municipality__zone")
+        .order_by("street__name_nl", "house_number", "house_number_suffix", "box", "pk")
+    )
