@@ -11,7 +11,13 @@ from nabuur.lib import clock
 from nabuur.networks import services as network_services
 from nabuur.networks.models import MeasureKind
 from nabuur.staff import services
-from nabuur.staff.models import Role, RoleAssignment
+from nabuur.staff.models import (
+    COORDINATOR_ROLES,
+    OFFICER_ROLES,
+    Role,
+    RoleAssignment,
+    partners_of,
+)
 from nabuur.staff.permissions import Capability, Kind, can, capacity, forget_scopes
 
 from . import factories
@@ -229,3 +235,32 @@ def test_an_officer_who_administers_the_zone_acts_as_each_action_needs(zone, bin
 def test_the_roles_page_records_the_viewers_capacity(client, officer_a, bin_a):
     assert staff(client, officer_a).get("/nl/staff/bins/centrum/roles/").status_code == 200
     assert roles_in_log() == [("networks.roles_view", "officer")]
+
+
+# --- Who a BIN's partners are ----------------------------------------------------------------
+
+
+def test_partners_of_names_the_coordinators_who_may_act_today(
+    bin_a, bin_b, municipality, coordinator_a, coordinator_b, officer_a
+):
+    general = factories.RoleFactory(
+        role=Role.GENERAL_COORDINATOR, municipality=municipality, started_on=TODAY
+    ).user
+    unscreened = factories.RoleFactory(
+        role=Role.CO_COORDINATOR, network=bin_a, screening_result="pending"
+    ).user
+    last_day = factories.RoleFactory(role=Role.CO_COORDINATOR, network=bin_a, ended_on=TODAY).user
+    factories.RoleFactory(
+        role=Role.CO_COORDINATOR, network=bin_a, ended_on=TODAY - datetime.timedelta(days=1)
+    )
+    no_address = factories.RoleFactory(role=Role.CO_COORDINATOR, network=bin_a).user
+    no_address.email = ""
+    no_address.save(update_fields=["email"])
+
+    assert partners_of(bin_a, COORDINATOR_ROLES, TODAY) == [coordinator_a, general, last_day]
+    assert partners_of(bin_a, OFFICER_ROLES, TODAY) == [officer_a]
+    assert partners_of(bin_a, COORDINATOR_ROLES, TODAY + datetime.timedelta(days=1)) == [
+        coordinator_a,
+        general,
+    ]
+    assert unscreened not in partners_of(bin_a, COORDINATOR_ROLES, TODAY)

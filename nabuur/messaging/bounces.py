@@ -30,6 +30,8 @@ from django.conf import settings
 
 from nabuur.lib import clock
 from nabuur.lib.mail import recipient_language, send_email
+from nabuur.members.models import Membership
+from nabuur.staff.models import COORDINATOR_ROLES, partners_of
 
 from .delivery import recount_deliveries
 from .models import Delivery, DeliveryState
@@ -200,38 +202,28 @@ def process_raw(data, *, now=None):
 # --- Telling the coordinators ---------------------------------------------------------------
 
 
-def coordinators_of(user, networks):
-    """Active coordinators and co-coordinators of those of `networks` that `user` belongs to."""
-    from nabuur.members.models import Membership
-    from nabuur.staff.models import Role, RoleAssignment
-
-    theirs = Membership.objects.filter(user=user, network__in=networks).values("network_id")
-    roles = (
-        RoleAssignment.objects.held_on(clock.today())
-        .filter(role__in=[Role.COORDINATOR, Role.CO_COORDINATOR], network_id__in=theirs)
-        .select_related("user", "network__municipality__zone")
-    )
-    return [role for role in roles if role.user.email and role.user.is_active]
-
-
 def send_undeliverable(user, delivery, reason, bounced):
     """E-mail each coordinator of the person's BINs that their address no longer works."""
+    today = clock.today()
+    theirs = Membership.objects.filter(user=user).values("network_id")
+    networks = delivery.message.targets.filter(pk__in=theirs).select_related("municipality__zone")
     sent = set()
-    for role in coordinators_of(user, delivery.message.targets.all()):
-        if role.user.email in sent:
-            continue
-        sent.add(role.user.email)
-        context = {
-            "coordinator": role.user,
-            "member": user,
-            "network": role.network,
-            "zone": role.network.municipality.zone,
-            "address": delivery.email,
-            "reason": reason,
-            "bounced": bounced,
-        }
-        language = recipient_language(role.user, staff=True)
-        send_email("bounces/undeliverable", role.user.email, language, context)
+    for network in networks.order_by("pk"):
+        for coordinator in partners_of(network, COORDINATOR_ROLES, today):
+            if coordinator.email in sent:
+                continue
+            sent.add(coordinator.email)
+            context = {
+                "coordinator": coordinator,
+                "member": user,
+                "network": network,
+                "zone": network.municipality.zone,
+                "address": delivery.email,
+                "reason": reason,
+                "bounced": bounced,
+            }
+            language = recipient_language(coordinator, staff=True)
+            send_email("bounces/undeliverable", coordinator.email, language, context)
     return len(sent)
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from nabuur.lib import clock
 from nabuur.lib.languages import union_languages
 from nabuur.staff.auditing import record
-from nabuur.staff.models import RoleAssignment
+from nabuur.staff.models import COORDINATOR_ROLES, OFFICER_ROLES, partners_of
 from nabuur.staff.permissions import Capability, Kind, can, capacity
 
 from . import guardrails, recipients
@@ -215,17 +215,11 @@ def _record_edit(user, message):
     )
 
 
-def _people(networks, capability):
-    """The people who hold `capability` over one of `networks` (coordinators, officers)."""
-    assignments = RoleAssignment.objects.held_on(clock.today()).select_related(
-        "user", "network", "municipality"
-    )
-    users = {
-        assignment.user
-        for assignment in assignments
-        if any(can(assignment.user, capability, network) for network in networks)
-    }
-    return sorted(users, key=lambda person: person.pk)
+def _people(networks, roles):
+    """The people who act in one of `roles` for one of `networks` today, oldest account first."""
+    today = clock.today()
+    people = {person for network in networks for person in partners_of(network, roles, today)}
+    return sorted(people, key=lambda person: person.pk)
 
 
 def _release(message, user, now, capability):
@@ -286,7 +280,7 @@ def submit_message(message, user, *, justification="", now=None):
                     user,
                     action="submit",
                     capability=capability,
-                    notify=_people(networks, Capability.APPROVE_MESSAGES),
+                    notify=_people(networks, OFFICER_ROLES),
                 )
                 return [message]
             _release(message, user, now, capability)
@@ -297,7 +291,7 @@ def submit_message(message, user, *, justification="", now=None):
         if direct:
             message.targets.set(direct)
             _release(message, user, now, capability)
-            for person in _people(direct, Capability.FORWARD_POLICE_MESSAGES):
+            for person in _people(direct, COORDINATOR_ROLES):
                 transaction.on_commit(lambda person=person: _copy_to_coordinator(message, person))
             messages.append(message)
         for index, network in enumerate(via):
@@ -310,7 +304,7 @@ def submit_message(message, user, *, justification="", now=None):
                 user,
                 action="submit",
                 capability=capability,
-                notify=_people([network], Capability.FORWARD_POLICE_MESSAGES),
+                notify=_people([network], COORDINATOR_ROLES),
             )
             messages.append(copy)
     return messages

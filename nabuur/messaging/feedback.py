@@ -15,13 +15,12 @@ from django import forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from nabuur.accounts.models import User
 from nabuur.lib import clock
 from nabuur.lib.forms import AccessibleForm
 from nabuur.lib.text import fold
 from nabuur.members.models import Membership
 from nabuur.staff.auditing import record
-from nabuur.staff.models import OFFICER_ROLES, RoleAssignment
+from nabuur.staff.models import OFFICER_ROLES, partners_of
 
 from . import emails
 from .models import Feedback
@@ -267,16 +266,7 @@ def looks_urgent(text: str) -> bool:
 
 def officers_of(network):
     """The BIN's mandated officers and deputies who hold the role today and have an address."""
-    user_ids = (
-        RoleAssignment.objects.held_on(clock.today())
-        .filter(network=network, role__in=OFFICER_ROLES)
-        .values("user_id")
-    )
-    return list(
-        User.objects.filter(pk__in=user_ids, is_active=True, email__isnull=False)
-        .exclude(email="")
-        .order_by("pk")
-    )
+    return partners_of(network, OFFICER_ROLES, clock.today())
 
 
 def member_networks(delivery):

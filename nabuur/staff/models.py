@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -42,9 +43,36 @@ def held_on(day, prefix=""):
     )
 
 
+def acting_on(day):
+    """A Q() for the assignments that let a person act on `day`: held, and for a coordinator
+    screened positive and confirmed adult (until then the role grants nothing)."""
+    screened = Q(
+        screening_result=ScreeningResult.POSITIVE,
+        screened_on__isnull=False,
+        adult_confirmed_at__isnull=False,
+    )
+    return held_on(day) & (~Q(role__in=COORDINATOR_ROLES) | screened)
+
+
 class RoleAssignmentQuerySet(models.QuerySet):
     def held_on(self, day):
         return self.filter(held_on(day))
+
+
+def partners_of(network, roles, day):
+    """The people who act in one of `roles` for `network` on `day`, oldest account first:
+    its own roles, and its municipality's general coordinators when `roles` holds them. Only
+    active accounts with an e-mail address: the callers write to them.
+
+    The one answer to "who are this BIN's coordinators (or officers) today".
+    """
+    user_ids = (
+        RoleAssignment.objects.filter(acting_on(day), role__in=roles)
+        .filter(Q(network=network) | Q(municipality_id=network.municipality_id))
+        .values("user_id")
+    )
+    people = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
+    return list(people.exclude(email="").exclude(email__isnull=True).order_by("pk"))
 
 
 class RoleAssignment(models.Model):

@@ -4,24 +4,16 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 
-from nabuur.accounts.models import User
 from nabuur.lib import clock
 from nabuur.staff.auditing import record
-from nabuur.staff.models import COORDINATOR_ROLES, Role, RoleAssignment
+from nabuur.staff.models import COORDINATOR_ROLES, partners_of
 from nabuur.staff.permissions import Capability, can
 
 
 def coordinators_of(network):
-    """People who coordinate `network` today: its (co-)coordinators and general coordinators."""
-    scope = Q(network=network, role__in=COORDINATOR_ROLES) | Q(
-        municipality_id=network.municipality_id, role=Role.GENERAL_COORDINATOR
-    )
-    user_ids = RoleAssignment.objects.held_on(clock.today()).filter(scope).values("user_id")
-    return list(
-        User.objects.filter(pk__in=user_ids, is_active=True, email__isnull=False).order_by("pk")
-    )
+    """The people who coordinate `network` today: its (co-)coordinators and general coordinators."""
+    return partners_of(network, COORDINATOR_ROLES, clock.today())
 
 
 def check_may_manage(actor, membership, network=None):
