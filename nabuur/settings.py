@@ -62,8 +62,18 @@ if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("NABUUR_ALLOWED_HOSTS is required when NABUUR_ENV=production.")
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
-# The address people use to reach this site, for links in e-mails.
-BASE_URL = env("NABUUR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address people use to reach this site, for links in e-mails. Production has no default:
+# links to http://127.0.0.1:8000 reach nobody, and plain http would expose every login link.
+BASE_URL = env("NABUUR_BASE_URL", None if PRODUCTION else "http://127.0.0.1:8000")
+if PRODUCTION:
+    if not BASE_URL:
+        raise ImproperlyConfigured("NABUUR_BASE_URL is required when NABUUR_ENV=production.")
+    if urlsplit(BASE_URL).scheme != "https" or not urlsplit(BASE_URL).hostname:
+        raise ImproperlyConfigured(
+            "NABUUR_BASE_URL must be an https:// address such as https://bin.pz-hekla.be when "
+            f"NABUUR_ENV=production, not {BASE_URL!r}."
+        )
+BASE_URL = BASE_URL.rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("NABUUR_CSRF_TRUSTED_ORIGINS", [BASE_URL])
 
 INSTALLED_APPS = [
@@ -106,8 +116,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "nabuur.accounts.middleware.require_second_factor",
+    # After messages: a session sent to log in again is told why on the login page.
     "django.contrib.messages.middleware.MessageMiddleware",
+    "nabuur.accounts.middleware.require_second_factor",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -174,7 +185,13 @@ def database_from_url(url):
     )
 
 
-DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'nabuur.sqlite3'}")
+# Production has no default: a forgotten variable would silently make a SQLite file in
+# NABUUR_VAR_DIR the zone's database.
+DATABASE_URL = env(
+    "DATABASE_URL", None if PRODUCTION else f"sqlite:///{VAR_DIR / 'nabuur.sqlite3'}"
+)
+if PRODUCTION and not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_URL is required when NABUUR_ENV=production.")
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -277,6 +294,19 @@ ANYMAIL = {"WEBHOOK_SECRET": WEBHOOK_SECRET} if WEBHOOK_SECRET else {}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# One cache for every process and machine, in the database (its table comes with `nabuur
+# migrate`): allauth keeps its login, password-reset and second-factor limits there, which a
+# cache per process would multiply by the number of processes. Nabuur's own limits count in
+# operations.RateCounter, atomically. Rate-limit entries expire within the hour; the room for
+# 10,000 keeps the cache from culling live ones under a flood.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "nabuur_cache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+}
+
 # Security: strict CSP without inline scripts or styles; secure cookies in production.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -307,7 +337,22 @@ SECURE_SSL_REDIRECT = env_bool("NABUUR_SSL_REDIRECT", PRODUCTION)
 SECURE_HSTS_SECONDS = env_int("NABUUR_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
-if env_bool("NABUUR_BEHIND_PROXY", False):
+# The reverse proxies of our own in front of Nabuur (nginx, a load balancer). Each appends the
+# address it received the request from to X-Forwarded-For, so the visitor's address is the Nth
+# from the right; whatever stands further left, the visitor wrote. Nabuur's limits
+# (members.ratelimit.client_ip), allauth's and the HTTPS check all follow this one count.
+# NABUUR_BEHIND_PROXY=1 is the older way to say 1.
+_behind_proxy = env_bool("NABUUR_BEHIND_PROXY", None)
+NABUUR_TRUSTED_PROXIES = env_int("NABUUR_TRUSTED_PROXIES", 1 if _behind_proxy else 0)
+if NABUUR_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("NABUUR_TRUSTED_PROXIES is a number of proxies: 0 or more.")
+if _behind_proxy is not None and _behind_proxy != (NABUUR_TRUSTED_PROXIES > 0):
+    raise ImproperlyConfigured(
+        f"NABUUR_TRUSTED_PROXIES={NABUUR_TRUSTED_PROXIES} contradicts NABUUR_BEHIND_PROXY: set "
+        "only NABUUR_TRUSTED_PROXIES, the number of proxies in front of Nabuur (0 for none)."
+    )
+ALLAUTH_TRUSTED_PROXY_COUNT = NABUUR_TRUSTED_PROXIES
+if NABUUR_TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
@@ -328,15 +373,25 @@ NABUUR_JOIN_LIMIT_PER_ADDRESS = env_int("NABUUR_JOIN_LIMIT_PER_ADDRESS", 5)
 # Days the rows of an uploaded member list (names, addresses, e-mail) are kept after its import
 # finished or its check was left unconfirmed; a periodic job then deletes them.
 NABUUR_IMPORT_RETENTION_DAYS = env_int("NABUUR_IMPORT_RETENTION_DAYS", 7)
+# The largest member list a coordinator may upload: bytes, data rows and used columns. The
+# defaults fit the largest real BIN lists.
+NABUUR_IMPORT_MAX_BYTES = env_int("NABUUR_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+NABUUR_IMPORT_MAX_ROWS = env_int("NABUUR_IMPORT_MAX_ROWS", 20_000)
+NABUUR_IMPORT_MAX_COLUMNS = env_int("NABUUR_IMPORT_MAX_COLUMNS", 50)
 
 # Accounts and security (nabuur.accounts, django-allauth): staff log in with e-mail, password and
 # a second factor; there is no sign-up, only invitations.
 AUTHENTICATION_BACKENDS = [
+    # allauth's backend behind an atomic count: the one backend that checks passwords, and its
+    # answer is final (see nabuur.accounts.backends).
+    "nabuur.accounts.backends.LimitedPasswordBackend",
+    # For the sessions a resident's login link opens (members.views.login_link).
     "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_REDIRECT_URL = "staff:dashboard"
 ACCOUNT_ADAPTER = "nabuur.accounts.adapters.AccountAdapter"
+# The e-mail page refuses an address another account uses (nabuur.accounts.forms).
+ACCOUNT_FORMS = {"add_email": "nabuur.accounts.forms.AddEmailForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -352,7 +407,10 @@ ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = (
     "allauth.account.forms.EmailAwarePasswordResetTokenGenerator"  # noqa: S105
 )
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("NABUUR_REAUTHENTICATION_SECONDS", 5 * 60)
-# After NABUUR_LOGIN_ATTEMPTS failures an address is locked for 15 minutes, whatever the IP.
+# After NABUUR_LOGIN_ATTEMPTS failures an address is locked for 15 minutes, whatever the IP:
+# allauth's "login_failed" limit says so on the login page, and nabuur.accounts.backends makes it
+# a bound: at most that many wrong passwords are checked per address in 15 minutes, whatever the
+# number of processes.
 NABUUR_LOGIN_ATTEMPTS = env_int("NABUUR_LOGIN_ATTEMPTS", 5)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": f"30/15m/ip,{NABUUR_LOGIN_ATTEMPTS}/15m/key",

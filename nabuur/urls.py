@@ -17,6 +17,9 @@ urlpatterns += i18n_patterns(
     path("", include("nabuur.public.urls")),
     path("", include("nabuur.members.urls")),
     path("mailbox/", include("nabuur.mailbox.urls")),
+    # Nabuur's own e-mail page and the link that undoes a change of the login address, before
+    # allauth's pages so that they answer allauth's URL name "account_email".
+    path("account/email/", include("nabuur.accounts.email_urls")),
     path("account/", include("nabuur.accounts.urls")),
     path("staff/", include("nabuur.staff.urls")),
     path("staff/import/", include("nabuur.imports.urls")),

@@ -66,3 +66,7 @@ def municipality_contact(municipality):
 def zone_admin(zone):
     """A zone administrator: everything in the zone."""
     return factories.RoleFactory(role=Role.ZONE_ADMIN, zone=zone).user
+
+
+# Every test's client.force_login is a full staff login (password and second factor).
+from .sessions import force_login_is_a_full_login  # noqa: E402, F401

@@ -1,4 +1,5 @@
 import datetime
+import hashlib
 import json
 import threading
 
@@ -6,11 +7,15 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from nabuur.audit.models import GENESIS_HASH, AppendOnlyError, AuditEntry, AuditHead
 from nabuur.audit.services import ChainBreak, current_head, record, verify_chain
 from nabuur.lib import clock
+from nabuur.members.models import AddressRequest
+from nabuur.staff import auditing
 
+from . import factories
 from .audit_tamper import tamper
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +26,7 @@ pytestmark = pytest.mark.django_db
     "sql",
     [
         "UPDATE audit_auditentry SET action = 'x' WHERE seq = 1",
+        "UPDATE audit_auditentry SET zone_id = 999 WHERE seq = 1",
         "DELETE FROM audit_auditentry WHERE seq = 1",
     ],
 )
@@ -185,3 +191,132 @@ def test_concurrent_appends_keep_the_chain_linear(django_user_model):
         range(1, 101)
     )
     assert verify_chain() is None
+
+
+# The zone: inside the hash of new entries (version 2); older entries keep their version 1 hash.
+
+
+def test_record_puts_the_zone_inside_the_hash(zone_admin, zone):
+    entry = record(zone_admin, "zones.settings_changed", role="zone_admin", zone=zone)
+    entry.refresh_from_db()
+    assert (entry.zone_id, entry.hash_version) == (zone.pk, 2)
+    assert entry.canonical_fields()["zone_id"] == zone.pk
+    assert entry.compute_hash() == entry.hash
+    assert record(None, "system.purge", zone=zone.pk).zone_id == zone.pk
+    assert record(None, "system.purge").zone_id is None
+    assert verify_chain() is None
+
+
+@pytest.mark.parametrize("new_zone", ["NULL", "12345"], ids=["removed", "moved"])
+def test_verify_chain_detects_a_changed_zone(zone_admin, zone, new_zone):
+    record(zone_admin, "networks.edit", role="zone_admin", zone=zone)
+    record(zone_admin, "networks.edit", role="zone_admin", zone=zone)
+    tamper(f"UPDATE audit_auditentry SET zone_id = {new_zone} WHERE seq = 1")  # noqa: S608
+    assert verify_chain() == ChainBreak(1, "modified")
+
+
+def test_verify_chain_detects_an_entry_passed_off_as_version_1(zone_admin, zone):
+    record(zone_admin, "networks.edit", role="zone_admin", zone=zone)
+    # Without the zone, under the old rule: the hash no longer matches.
+    tamper("UPDATE audit_auditentry SET hash_version = 1, zone_id = NULL WHERE seq = 1")
+    assert verify_chain() == ChainBreak(1, "modified")
+    tamper("UPDATE audit_auditentry SET hash_version = 3 WHERE seq = 1")
+    assert verify_chain() == ChainBreak(1, "modified")
+
+
+def version_1_hash(fields):
+    """The hash of an entry as Nabuur computed it before entries carried a zone."""
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+BEFORE_ZONES = [("audit", "0002_append_only_trigger")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_entries_written_before_the_zone_still_verify_after_the_migration(zone):
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_ZONES)
+    old_apps = executor.loader.project_state(BEFORE_ZONES).apps
+    OldEntry = old_apps.get_model("audit", "AuditEntry")
+    OldHead = old_apps.get_model("audit", "AuditHead")
+    previous = GENESIS_HASH
+    for seq in (1, 2):
+        fields = {
+            "seq": seq,
+            "created_at": f"2026-03-0{seq}T09:30:00.000000+00:00",
+            "actor_id": 7,
+            "actor_role": "zone_admin",
+            "action": "members.view_list",
+            "object_type": "networks.network",
+            "object_id": "3",
+            "subjects": [11, 12],
+            "details": {"path": "/nl/staff/"},
+            "prev_hash": previous,
+        }
+        entry_hash = version_1_hash(fields)
+        OldEntry.objects.create(
+            **{**fields, "created_at": datetime.datetime.fromisoformat(fields["created_at"])},
+            hash=entry_hash,
+        )
+        previous = entry_hash
+    OldHead.objects.create(pk=1, seq=2, hash=previous)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    old = AuditEntry.objects.get(seq=1)
+    assert (old.hash_version, old.zone_id) == (1, None)
+    assert verify_chain() is None
+    new = record(None, "system.purge", zone=zone)
+    assert (new.seq, new.prev_hash, new.hash_version) == (3, previous, 2)
+    assert verify_chain() is None
+    # A version 1 hash does not cover the zone, so an old entry given a zone is caught anyway.
+    tamper("UPDATE audit_auditentry SET zone_id = %s WHERE seq = 2", [zone.pk])
+    assert verify_chain() == ChainBreak(2, "modified")
+
+
+# staff.auditing fills in the zone from the place or the target.
+
+
+@pytest.fixture
+def zone_b(db):
+    return factories.ZoneFactory(slug="pz-ander", name="Politiezone Ander")
+
+
+def test_the_zone_of_an_entry_follows_its_place(
+    zone, zone_b, municipality, bin_a, coordinator_a, municipality_contact, zone_admin, member_a
+):
+    def zone_of_entry(**where):
+        return auditing.record(zone_admin, "test.action", **where).zone_id
+
+    membership = member_a.memberships.get()
+    request = AddressRequest.objects.create(
+        zone=zone_b, first_name="An", last_name="Peeters", email="an@example.org",
+        street_name="Dorpsstraat", house_number="1", postcode="9999",
+    )  # fmt: skip
+    assert zone_of_entry(target=zone) == zone.pk
+    assert zone_of_entry(target=municipality) == zone.pk
+    assert zone_of_entry(target=bin_a) == zone.pk
+    assert zone_of_entry(target=membership) == zone.pk
+    # A role by its scope: a BIN, a municipality, a zone.
+    assert zone_of_entry(target=coordinator_a.roles.get()) == zone.pk
+    assert zone_of_entry(target=municipality_contact.roles.get()) == zone.pk
+    assert zone_of_entry(target=zone_admin.roles.get()) == zone.pk
+    assert zone_of_entry(target=request) == zone_b.pk
+    # The place wins over the target, an explicit zone over both.
+    assert zone_of_entry(place=zone_b, target=bin_a) == zone_b.pk
+    assert zone_of_entry(place=bin_a, target=request, zone=zone_b) == zone_b.pk
+    # No place: no zone (only the installation's administrators read those entries).
+    assert zone_of_entry(target=("accounts.user", 5)) is None
+    assert zone_of_entry(target=member_a) is None
+    assert zone_of_entry() is None
+    outside = factories.MunicipalityFactory(zone=None, nis_code="99999")
+    assert zone_of_entry(target=outside) is None
+
+
+def test_record_view_names_the_zone_of_the_page(rf, coordinator_a, bin_a, zone):
+    request = rf.get("/nl/staff/members/centrum/")
+    request.user = coordinator_a
+    entry = auditing.record_view(request, "members.list_viewed", [5], target=bin_a)
+    assert (entry.zone_id, entry.actor_role, entry.hash_version) == (zone.pk, "coordinator", 2)

@@ -17,10 +17,14 @@ from django.utils import translation
 from nabuur.audit.models import AuditEntry
 from nabuur.audit.services import record
 from nabuur.lib import clock
+from nabuur.staff import auditing
 from nabuur.staff.auditing import record_view
+from nabuur.staff.models import Role
 
+from . import factories
 from .audit_tamper import tamper
 from .i18n import nl
+from .sessions import reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -31,23 +35,29 @@ def _default_language_afterwards():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+def log_in(client, user):
+    """Log in as `user`, with the second factor staff must have."""
+    TOTP.activate(user, generate_totp_secret())
+    client.force_login(user)
+
+
 @pytest.fixture
 def admin_client(client, zone_admin):
-    TOTP.activate(zone_admin, generate_totp_secret())
-    client.force_login(zone_admin)
+    log_in(client, zone_admin)
     return client
 
 
-def entries(count, **kwargs):
-    return [record(None, "test.action", subjects=[1000 + n], **kwargs) for n in range(count)]
+def entries(zone, count):
+    """`count` entries of a system job in `zone`."""
+    return [record(None, "test.action", subjects=[1000 + n], zone=zone) for n in range(count)]
 
 
 def shown(response):
     return [entry.seq for entry in response.context["page_obj"]]
 
 
-def test_zone_admin_sees_the_log_newest_first_with_an_intact_chain(admin_client, zone_admin):
-    entries(3)
+def test_zone_admin_sees_the_log_newest_first_with_an_intact_chain(admin_client, zone_admin, zone):
+    entries(zone, 3)
     response = admin_client.get("/nl/staff/audit/")
     assert response.status_code == 200
     assert shown(response) == [3, 2, 1]  # the viewing is recorded after the page
@@ -57,19 +67,22 @@ def test_zone_admin_sees_the_log_newest_first_with_an_intact_chain(admin_client,
     assert response.context["head"]["hash"] in response.text
     # Looking is itself logged.
     viewed = AuditEntry.objects.order_by("-seq").first()
-    assert (viewed.action, viewed.actor_id, viewed.actor_role) == (
+    assert (viewed.action, viewed.actor_id, viewed.actor_role, viewed.zone_id) == (
         "audit.viewed",
         zone_admin.pk,
         "zone_admin",
+        zone.pk,
     )
 
 
-def test_the_viewer_filters_by_actor_action_person_and_dates(admin_client, zone_admin, officer_a):
+def test_the_viewer_filters_by_actor_action_person_and_dates(
+    admin_client, zone_admin, officer_a, zone
+):
     with clock.frozen_at(datetime.datetime(2026, 3, 1, 10, tzinfo=datetime.UTC)):
-        record(officer_a, "staff.invite", subjects=[7, 71])
+        record(officer_a, "staff.invite", subjects=[7, 71], zone=zone)
     with clock.frozen_at(datetime.datetime(2026, 3, 5, 10, tzinfo=datetime.UTC)):
-        record(zone_admin, "members.list_viewed", subjects=[17])
-        record(None, "staff.invite", subjects=[7])
+        record(zone_admin, "members.list_viewed", subjects=[17], zone=zone)
+        record(None, "staff.invite", subjects=[7], zone=zone)
     assert shown(admin_client.get("/nl/staff/audit/", {"actor": officer_a.pk})) == [1]
     assert shown(admin_client.get("/nl/staff/audit/", {"action": "staff.invite"})) == [3, 1]
     # Person 7, not 17 or 71.
@@ -87,8 +100,8 @@ def test_the_person_search_is_recorded_with_the_person(admin_client):
     assert AuditEntry.objects.get(action="audit.viewed").subjects == [42]
 
 
-def test_the_viewer_is_paginated_and_keeps_the_filters(admin_client):
-    entries(60)
+def test_the_viewer_is_paginated_and_keeps_the_filters(admin_client, zone):
+    entries(zone, 60)
     response = admin_client.get("/nl/staff/audit/", {"action": "test.action"})
     assert len(shown(response)) == 50
     assert "?action=test.action&amp;page=2" in response.text
@@ -96,8 +109,8 @@ def test_the_viewer_is_paginated_and_keeps_the_filters(admin_client):
     assert shown(response) == list(range(10, 0, -1))
 
 
-def test_the_viewer_reports_a_broken_chain(admin_client):
-    entries(3)
+def test_the_viewer_reports_a_broken_chain(admin_client, zone):
+    entries(zone, 3)
     tamper("UPDATE audit_auditentry SET details = '{\"x\": 1}' WHERE seq = 2")
     response = admin_client.get("/nl/staff/audit/")
     assert response.context["chain_break"].seq == 2
@@ -110,11 +123,11 @@ def queries_for(client):
     return len(context.captured_queries)
 
 
-def test_the_query_count_does_not_grow_with_the_entries(admin_client):
-    entries(1)
+def test_the_query_count_does_not_grow_with_the_entries(admin_client, zone):
+    entries(zone, 1)
     admin_client.get("/nl/staff/audit/")  # the first staff page of a session writes more
     one = queries_for(admin_client)
-    entries(2)
+    entries(zone, 2)
     assert queries_for(admin_client) == one
 
 
@@ -127,8 +140,8 @@ def test_other_staff_may_not_see_the_log(client, request, persona):
     assert client.get("/nl/staff/audit/head.json").status_code == 403
 
 
-def test_exporting_the_head_asks_for_a_fresh_login_first(admin_client):
-    entries(2)
+def test_exporting_the_head_asks_for_a_fresh_login_first(admin_client, zone):
+    entries(zone, 2)
     response = admin_client.get("/nl/staff/audit/head.json")
     assert response.status_code == 302
     assert response["Location"].startswith("/nl/account/reauthenticate/")
@@ -171,3 +184,116 @@ def test_record_view_records_the_viewer_the_people_and_the_path(rf, coordinator_
     assert (entry.actor_id, entry.actor_role) == (coordinator_a.pk, "coordinator")
     assert entry.subjects == sorted([3, 5, coordinator_a.pk])
     assert entry.details == {"path": "/nl/staff/members/"}
+
+
+# Scope: each zone's administrators read their own zone's entries.
+
+
+@pytest.fixture
+def zone_b(db):
+    return factories.ZoneFactory(slug="pz-ander", name="Politiezone Ander")
+
+
+@pytest.fixture
+def bin_in_zone_b(zone_b):
+    return factories.NetworkFactory(municipality__zone=zone_b, name="BIN Ander", slug="ander")
+
+
+@pytest.fixture
+def zone_b_admin(zone_b):
+    """The administrator of a second zone: nothing of zone A."""
+    return factories.RoleFactory(role=Role.ZONE_ADMIN, zone=zone_b).user
+
+
+def test_a_second_zones_administrator_does_not_read_zone_a_entries(
+    client, zone_admin, zone_b_admin, bin_a, bin_in_zone_b, member_a
+):
+    in_a = auditing.record(zone_admin, "networks.edit", target=bin_a, subjects=[member_a])
+    in_b = auditing.record(zone_b_admin, "networks.create", target=bin_in_zone_b)
+    log_in(client, zone_b_admin)
+
+    response = client.get("/nl/staff/audit/")
+
+    assert shown(response) == [in_b.seq]
+    assert f"?person={member_a.pk}" not in response.text
+    # Nor through the filters, nor in the list of actions to filter on.
+    assert shown(client.get("/nl/staff/audit/", {"actor": zone_admin.pk})) == []
+    assert shown(client.get("/nl/staff/audit/", {"person": member_a.pk})) == []
+    actions = [value for value, _label in response.context["form"].fields["action"].choices]
+    assert actions == ["", "networks.create"]
+    # An action of zone A's is no choice here: the filter is refused and zone B's list shown.
+    response = client.get("/nl/staff/audit/", {"action": "networks.edit"})
+    assert "action" in response.context["form"].errors
+    assert {entry.action for entry in response.context["page_obj"]} == {
+        "networks.create",
+        "audit.viewed",
+    }
+    # Zone A's administrator still reads zone A's entry, and not zone B's.
+    log_in(client, zone_admin)
+    assert shown(client.get("/nl/staff/audit/", {"action": "networks.edit"})) == [in_a.seq]
+    assert in_b.seq not in shown(client.get("/nl/staff/audit/"))
+
+
+def test_entries_without_a_zone_are_shown_to_superusers_only(
+    client, zone_admin, zone_b_admin, zone, zone_b
+):
+    # An entry written before entries carried a zone, or by a job outside every zone.
+    (without_zone,) = entries(None, 1)
+    (in_a,) = entries(zone, 1)
+    (in_b,) = entries(zone_b, 1)
+
+    log_in(client, zone_admin)
+    response = client.get("/nl/staff/audit/")
+    assert shown(response) == [in_a.seq]
+    assert response.context["show_zones"] is False
+    # The installation's own administrator reads every entry, of every zone and of none, and
+    # sees whose each one is.
+    zone_admin.is_superuser = True
+    zone_admin.save(update_fields=["is_superuser"])
+    response = client.get("/nl/staff/audit/")
+    assert shown(response)[-3:] == [in_b.seq, in_a.seq, without_zone.seq]
+    assert [entry.zone_name for entry in response.context["page_obj"]][-3:] == [
+        "Politiezone Ander",
+        "Politiezone Test",
+        "",
+    ]
+    assert "<td>Politiezone Ander</td>" in response.text
+    assert f"<td>{nl('none (the whole installation)')}</td>" in response.text
+
+
+def test_a_superuser_without_a_role_does_not_reach_the_viewer(client, django_user_model):
+    root = django_user_model.objects.create_superuser("root@example.org", "x" * 20)
+    log_in(client, root)
+    assert client.get("/nl/staff/audit/").status_code == 403
+
+
+def test_looking_is_logged_in_each_zone_the_page_showed(client, zone_admin, zone, zone_b):
+    factories.RoleFactory(role=Role.ZONE_ADMIN, zone=zone_b, user=zone_admin)
+    (in_a,) = entries(zone, 1)
+    (in_b,) = entries(zone_b, 1)
+    log_in(client, zone_admin)
+
+    response = client.get("/nl/staff/audit/")
+    assert shown(response) == [in_b.seq, in_a.seq]
+    assert [entry.zone_name for entry in response.context["page_obj"]] == [
+        "Politiezone Ander",
+        "Politiezone Test",
+    ]
+
+    viewed = AuditEntry.objects.filter(action="audit.viewed").order_by("seq")
+    assert [(entry.zone_id, entry.actor_id) for entry in viewed] == [
+        (zone.pk, zone_admin.pk),
+        (zone_b.pk, zone_admin.pk),
+    ]
+
+
+def test_the_exported_head_is_logged_in_the_administrators_zone(client, zone_admin, zone):
+    log_in(client, zone_admin)
+    reauthenticated(client, zone_admin)
+
+    response = client.get("/nl/staff/audit/head.json")
+
+    assert response.status_code == 200
+    exported = AuditEntry.objects.get(action="audit.head_exported")
+    assert (exported.zone_id, exported.actor_role) == (zone.pk, "zone_admin")
+    assert exported.details == {"seq": json.loads(response.content)["seq"]}

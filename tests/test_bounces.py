@@ -1,3 +1,4 @@
+import io
 import mailbox
 import shutil
 from pathlib import Path
@@ -7,8 +8,9 @@ from django.core import mail
 from django.core.management import call_command
 
 from nabuur.lib import clock
-from nabuur.messaging.bounces import parse_bounce, process_raw
+from nabuur.messaging.bounces import parse_bounce
 from nabuur.messaging.delivery import finish_messages
+from nabuur.messaging.intake import take_in
 from nabuur.messaging.models import Delivery, DeliveryState, Message, MessageState
 from nabuur.messaging.services import queue_message
 from nabuur.staff.models import Role
@@ -47,6 +49,34 @@ def test_a_reply_to_the_bounce_address_is_not_a_bounce():
     assert parse_bounce(sample("not-a-bounce.eml")) is None
 
 
+def test_a_reply_quoting_a_code_and_our_message_id_is_not_a_bounce():
+    reply = (
+        sample("not-a-bounce.eml")
+        .replace(
+            b"Subject: Re: Preventietip",
+            f"Subject: Re: Preventietip\nIn-Reply-To: <{MESSAGE_ID}>".encode(),
+        )
+        .replace(b"Bedankt voor de tip!", b"> Wie 500 euro meer betaalt: 550 5.1.1 user unknown")
+    )
+    assert parse_bounce(reply) is None
+    assert parse_bounce(reply, token=TOKEN) is None
+
+
+@pytest.mark.parametrize(
+    ("sender", "subject"),
+    [
+        # A person may write to a mail system's address, or use its words: still not a report.
+        ("MAILER-DAEMON@relay.test", "Re: Preventietip"),
+        ("jan.peeters@voorbeeld-mail.test", "Undelivered Mail Returned to Sender"),
+    ],
+)
+def test_a_text_report_needs_a_mail_systems_sender_and_subject(sender, subject):
+    text = sample("qmail-text-bounce.eml")
+    text = text.replace(b"From: MAILER-DAEMON@mail.oudprovider.test", f"From: {sender}".encode())
+    text = text.replace(b"Subject: failure notice", f"Subject: {subject}".encode())
+    assert parse_bounce(text) is None
+
+
 @pytest.fixture
 def sent(bin_a):
     """One message sent to a member of BIN A, whose delivery has the samples' token."""
@@ -62,8 +92,8 @@ def sent(bin_a):
 
 @pytest.mark.django_db
 def test_a_hard_bounce_marks_the_delivery_bounced(sent):
-    delivery = process_raw(sample("postfix-rfc3464-user-unknown.eml"))
-    delivery.refresh_from_db()
+    assert take_in(sample("postfix-rfc3464-user-unknown.eml")).handled
+    delivery = Delivery.objects.get()
     assert delivery.state == DeliveryState.BOUNCED
     assert delivery.last_error.startswith("5.1.1 550 5.1.1")
     sent.refresh_from_db()
@@ -77,7 +107,7 @@ def test_a_hard_bounce_after_sending_moves_the_stored_totals(sent):
     message.refresh_from_db()
     assert (message.state, message.delivery_totals) == (MessageState.SENT, {"sent": 1})
 
-    process_raw(sample("postfix-rfc3464-user-unknown.eml"))
+    take_in(sample("postfix-rfc3464-user-unknown.eml"))
 
     message.refresh_from_db()
     assert message.delivery_totals == {"bounced": 1}
@@ -85,7 +115,7 @@ def test_a_hard_bounce_after_sending_moves_the_stored_totals(sent):
 
 @pytest.mark.django_db
 def test_a_bounce_while_the_message_is_being_sent_is_counted_when_it_ends(sent):
-    process_raw(sample("postfix-rfc3464-user-unknown.eml"))
+    take_in(sample("postfix-rfc3464-user-unknown.eml"))
     message = Message.objects.get()
     assert message.delivery_totals is None
     finish_messages([message.pk], NOW)
@@ -95,16 +125,15 @@ def test_a_bounce_while_the_message_is_being_sent_is_counted_when_it_ends(sent):
 
 @pytest.mark.django_db
 def test_a_bounce_found_by_message_id_alone(sent):
-    delivery = process_raw(sample("exchange-ndr-message-id-only.eml"))
-    assert delivery.state == DeliveryState.SENT  # the object before the update
-    delivery.refresh_from_db()
-    assert delivery.state == DeliveryState.BOUNCED
+    # Sent to an address of ours without a token: the report quotes the Message-ID.
+    assert take_in(sample("exchange-ndr-message-id-only.eml")).handled
+    assert Delivery.objects.get().state == DeliveryState.BOUNCED
 
 
 @pytest.mark.django_db
 def test_a_soft_bounce_is_only_recorded(sent):
-    delivery = process_raw(sample("rfc3464-delayed-mailbox-full.eml"))
-    delivery.refresh_from_db()
+    take_in(sample("rfc3464-delayed-mailbox-full.eml"))
+    delivery = Delivery.objects.get()
     assert delivery.state == DeliveryState.SENT
     assert delivery.last_error.startswith("soft bounce 4.2.2")
 
@@ -132,7 +161,7 @@ def test_hard_bounces_past_the_limit_retire_the_address_and_tell_the_coordinator
     mail.outbox.clear()
 
     with clock.frozen_at(NOW):
-        process_raw(sample("qmail-text-bounce.eml"))
+        take_in(sample("qmail-text-bounce.eml"))
 
     sent.refresh_from_db()
     assert sent.email_undeliverable_at == NOW
@@ -141,7 +170,7 @@ def test_hard_bounces_past_the_limit_retire_the_address_and_tell_the_coordinator
     assert sent.email in mail.outbox[0].body
     assert "5.7.1" in mail.outbox[0].body
     # Processing the same bounce again changes nothing and tells nobody twice.
-    process_raw(sample("qmail-text-bounce.eml"))
+    take_in(sample("qmail-text-bounce.eml"))
     assert len(mail.outbox) == 1
 
     # The next message skips the undeliverable address.
@@ -157,8 +186,13 @@ def test_process_bounces_reads_a_maildir_and_removes_what_it_recorded(tmp_path, 
         box.add(sample(name))
     shutil.copy(SAMPLES / "exim-text-bounce.eml", tmp_path / "Maildir" / "cur" / "1:2,S")
 
-    call_command("process_bounces", maildir=str(tmp_path / "Maildir"))
+    out = io.StringIO()
+    call_command("process_bounces", maildir=str(tmp_path / "Maildir"), stdout=out)
 
+    assert out.getvalue().splitlines() == [
+        "e-mails read: 3, bounces recorded: 2, unsubscriptions taken in: 0, "
+        "replies left for the reply inbox: 0, not handled (left in the mailbox): 1."
+    ]
     assert Delivery.objects.get().state == DeliveryState.BOUNCED
     remaining = [message["Subject"] for message in box]
     assert remaining == ["Re: Preventietip"]

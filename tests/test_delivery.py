@@ -185,6 +185,77 @@ def test_deliver_due_waits_for_a_paused_member(settings, sink, bin_a):
 
 
 @pytest.mark.django_db
+def test_a_message_is_sent_once_nothing_but_deferred_e_mails_remain(settings, sink, bin_a):
+    settings.MAILERS = sink.mailers()
+    for _ in range(3):
+        factories.MembershipFactory(network=bin_a)
+    for _ in range(2):
+        factories.MembershipFactory(
+            network=bin_a, status="paused", paused_until=datetime.date(2027, 3, 3)
+        )
+    # An open-ended pause: skipped when queued, no e-mail to wait for.
+    factories.MembershipFactory(network=bin_a, status="paused")
+    message = make_message(bin_a)
+    add_variant(message)
+    queue_message(message, now=NOW)
+
+    with clock.frozen_at(NOW):
+        assert deliver_due() == 3
+    message.refresh_from_db()
+    assert (message.state, message.sent_at) == (MessageState.SENT, NOW)
+    assert message.delivery_totals == {"sent": 3, "waiting_pause": 2}
+
+    # The pauses end; the two e-mails go out and the stored totals follow.
+    with clock.frozen_at(datetime.datetime(2027, 3, 4, 8, tzinfo=datetime.UTC)):
+        assert deliver_due() == 2
+    message.refresh_from_db()
+    assert (message.state, message.sent_at) == (MessageState.SENT, NOW)
+    assert message.delivery_totals == {"sent": 5}
+
+
+@pytest.mark.django_db
+def test_a_retry_after_a_temporary_failure_keeps_the_message_being_sent(settings, sink, queued):
+    settings.MAILERS = sink.mailers()
+    sink.fail_next(1, "451 4.3.0 Try again later")
+    with clock.frozen_at(NOW):
+        assert deliver_due() == 3
+    queued.refresh_from_db()
+    assert (queued.state, queued.delivery_totals) == (MessageState.SENDING, None)
+
+    with clock.frozen_at(NOW + datetime.timedelta(minutes=1)):
+        assert deliver_due() == 1
+    queued.refresh_from_db()
+    assert (queued.state, queued.delivery_totals) == (MessageState.SENT, {"sent": 3})
+
+
+@pytest.mark.django_db
+def test_a_message_with_nothing_to_send_now_is_sent_by_the_next_round(bin_a, bin_b):
+    factories.MembershipFactory(
+        network=bin_a, status="paused", paused_until=datetime.date(2027, 3, 3)
+    )
+    waiting = make_message(bin_a)
+    add_variant(waiting)
+    queue_message(waiting, now=NOW)
+    # Only a member without e-mail: a letter, no e-mail at all.
+    factories.MembershipFactory(network=bin_b, user=factories.UserFactory(email=None))
+    letters_only = make_message(bin_b)
+    add_variant(letters_only)
+    queue_message(letters_only, now=NOW)
+
+    with clock.frozen_at(NOW):
+        assert deliver_due() == 0
+
+    waiting.refresh_from_db()
+    letters_only.refresh_from_db()
+    assert (waiting.state, waiting.sent_at, waiting.delivery_totals) == (
+        MessageState.SENT,
+        NOW,
+        {"waiting_pause": 1},
+    )
+    assert (letters_only.state, letters_only.delivery_totals) == (MessageState.SENT, {})
+
+
+@pytest.mark.django_db
 def test_deliver_due_skips_cancelled_messages(settings, sink, queued):
     settings.MAILERS = sink.mailers()
     queued.state = MessageState.CANCELLED

@@ -25,6 +25,7 @@ from django.test.signals import template_rendered
 from django.utils import translation
 from django.utils.translation import gettext
 
+from nabuur.accounts import emails as account_emails
 from nabuur.accounts.services import create_invitation, send_invitation
 from nabuur.evaluation import emails as evaluation_emails
 from nabuur.evaluation.models import CharterVersion, Evaluation
@@ -162,6 +163,14 @@ def urgent_feedback(w):
 
 # Each triplet and how production sends it. A new triplet without a line here fails the test.
 SENDERS = {
+    "emails/accounts/email_changed": lambda w: account_emails.send_email_changed(
+        w.member,
+        w.member.email,
+        "https://bin.example/nl/account/email/undo/token/",
+        7,
+        language=recipient_language(w.member, w.network),
+        zone=w.zone,
+    ),
     "emails/accounts/invitation": invitation,
     "emails/bounces/undeliverable": lambda w: send_undeliverable(
         w.member, w.delivery, "5.1.1 user unknown", 3

@@ -6,8 +6,20 @@ import pytest
 from django.utils import translation
 
 from nabuur.audit.models import AuditEntry
-from nabuur.imports.models import BatchStatus, ConsentChoice, ImportBatch, ImportRow
-from nabuur.imports.services import choose_consent, delete_expired_rows, run_import
+from nabuur.imports.models import (
+    BatchStatus,
+    ConsentChoice,
+    ImportBatch,
+    ImportRow,
+    ImportUpload,
+)
+from nabuur.imports.services import (
+    check_batch,
+    choose_consent,
+    delete_expired_rows,
+    run_import,
+    upload_list,
+)
 from nabuur.lib import clock
 from nabuur.operations.jobs import registered_jobs, run_due_jobs
 from nabuur.operations.models import JobRun
@@ -15,7 +27,12 @@ from nabuur.privacy.registry import erase_person, export_person
 
 from . import factories
 from .test_accounts import with_totp
-from .test_import_members import GOOD_AND_BAD, previewed, streets  # noqa: F401 — a fixture
+from .test_import_members import (  # noqa: F401 — a fixture
+    GOOD_AND_BAD,
+    HEADER,
+    previewed,
+    streets,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +117,7 @@ def test_rows_of_finished_and_abandoned_imports_go_after_the_retention_period(fo
     assert entry.details == {
         "batches": sorted(batches[name].pk for name in ("imported", "failed", "abandoned")),
         "rows": 7,
+        "files": 0,
     }
     with clock.frozen_at(later + datetime.timedelta(days=1)):
         assert delete_expired_rows() == 0
@@ -161,3 +179,82 @@ def test_a_persons_rows_in_uploaded_lists_are_exported_and_erased(four_batches):
 
     assert rows_left()["queued.csv"] == [2, 4]
     assert export_person(person)["imports.ImportRow"] == []
+
+
+def waiting_upload(bin_a, coordinator_a, body=GOOD_AND_BAD, name="leden.csv"):
+    """A list uploaded on 4 May 2026 that the worker has not read."""
+    with clock.frozen_at(UPLOADED):
+        return upload_list(bin_a, coordinator_a, f"{HEADER}\n{body}".encode(), name)
+
+
+def test_a_file_the_worker_never_read_goes_after_the_retention_period(
+    streets,  # noqa: F811
+    bin_a,
+    coordinator_a,
+):
+    batch = waiting_upload(bin_a, coordinator_a)
+    # A worker died half-way through its check: some rows were stored.
+    ImportRow.objects.create(batch=batch, number=2, data={"email": "an@example.org"})
+    with clock.frozen_at(UPLOADED + datetime.timedelta(days=7, seconds=-1)):
+        assert delete_expired_rows() == 0
+    assert ImportUpload.objects.filter(batch=batch).exists()
+
+    later = UPLOADED + datetime.timedelta(days=7)
+    with clock.frozen_at(later):
+        assert delete_expired_rows() == 1 + 1
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.error, batch.finished_at) == (
+        BatchStatus.FAILED,
+        "not_checked",
+        later,
+    )
+    assert not ImportUpload.objects.exists()
+    assert not ImportRow.objects.exists()
+    assert new_entries().get().details == {"batches": [batch.pk], "rows": 1, "files": 1}
+    # A worker that comes back finds nothing to do.
+    assert check_batch(batch.pk).status == BatchStatus.FAILED
+
+
+def test_a_persons_rows_in_a_waiting_file_are_exported_and_the_file_erased(
+    client,
+    streets,  # noqa: F811
+    bin_a,
+    coordinator_a,
+):
+    named = waiting_upload(bin_a, coordinator_a)
+    other = waiting_upload(bin_a, coordinator_a, GOOD_AND_BAD.replace("@", "5@"), "andere.csv")
+    person = factories.UserFactory(email="Jan@Example.org")
+
+    assert export_person(person)["imports.ImportUpload"] == [
+        {
+            "network": "BIN Centrum",
+            "file_name": "leden.csv",
+            "row": 3,
+            "data": {
+                "first_name": "Jan",
+                "last_name": "Janssens",
+                "street": "Kerkstrat",
+                "house_number": "3",
+                "box": "",
+                "postcode": "2650",
+                "email": "jan@example.org",
+            },
+        }
+    ]
+
+    erase_person(person)
+
+    named.refresh_from_db()
+    assert (named.status, named.error) == (BatchStatus.FAILED, "erased")
+    assert list(ImportUpload.objects.values_list("batch", flat=True)) == [other.pk]
+    assert export_person(person)["imports.ImportUpload"] == []
+    # The worker, coming to the erased list, keeps nothing; the other list is checked.
+    assert check_batch(named.pk).rows.count() == 0
+    assert check_batch(other.pk).status == BatchStatus.PREVIEWED
+    client.force_login(with_totp(coordinator_a))
+    with translation.override("en"):
+        page = client.get(f"/en/staff/import/centrum/{named.pk}/progress/").content.decode()
+    assert (
+        "The check of this file did not finish and nothing of it was kept. Upload the file again."
+    ) in page

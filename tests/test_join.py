@@ -4,7 +4,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 
 from nabuur.accounts.models import User
 from nabuur.audit.models import AuditEntry
@@ -19,10 +18,10 @@ from .i18n import nl
 
 
 @pytest.fixture(autouse=True)
-def _empty_rate_counters():
-    cache.clear()
-    yield
-    cache.clear()
+def _immediate_tasks(db, settings):
+    # The e-mails of a visitor's request are tasks; here they run at once. Rate counters live
+    # in the database and roll back with each test.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture
@@ -283,7 +282,9 @@ def test_the_join_page_offers_a_language_only_where_the_regime_allows(client, ke
     assert 'autocomplete="postal-code"' in page.text
 
 
-def test_an_unreachable_mail_server_keeps_nothing_and_says_so(client, kerkstraat, settings):
+def test_an_unreachable_mail_server_keeps_nothing_and_answers_as_always(
+    client, kerkstraat, settings
+):
     settings.MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -291,11 +292,9 @@ def test_an_unreachable_mail_server_keeps_nothing_and_says_so(client, kerkstraat
         }
     }
     response = client.post("/nl/join/", form_data())
-    assert response.status_code == 200
-    assert (
-        nl("We could not send the confirmation e-mail just now. Please try again later.")
-        in response.text
-    )
+    # The same answer as when the e-mail leaves: the page tells nobody whether it did.
+    assert response.status_code == 302
+    assert response["Location"] == "/nl/join/sent/"
     assert (Membership.objects.count(), User.objects.count(), Consent.objects.count()) == (0, 0, 0)
 
 

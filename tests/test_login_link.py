@@ -8,12 +8,18 @@ from django.core.cache import cache
 
 from nabuur.lib import clock
 from nabuur.members.models import LoginLink
+from nabuur.staff.models import Role
 
 from . import factories
 
+IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
 
 @pytest.fixture(autouse=True)
-def _empty_rate_counters():
+def _immediate_tasks_and_empty_counters(db, settings):
+    # The e-mail leaves from a task (members.tasks): here at once, inside the request;
+    # tests/test_anonymous_mail.py lets the worker send it.
+    settings.TASKS = IMMEDIATE
     cache.clear()
     yield
     cache.clear()
@@ -79,8 +85,42 @@ def test_staff_with_a_password_get_no_login_link(client, coordinator_a, mailoutb
     assert LoginLink.objects.count() == 0
 
 
+def test_a_member_with_a_role_and_no_password_yet_gets_no_login_link(
+    client, resident, bin_a, mailoutbox
+):
+    # Invited, not yet accepted: the invitation sets the password.
+    factories.RoleFactory(user=resident, role=Role.CO_COORDINATOR, network=bin_a)
+    response = client.post("/nl/me/login/", {"email": resident.email})
+    assert response["Location"] == "/nl/me/login/sent/"
+    assert mailoutbox == []
+    assert LoginLink.objects.count() == 0
+
+
+def test_a_link_is_refused_once_its_person_chose_a_password(client, resident, mailoutbox):
+    client.post("/nl/me/login/", {"email": resident.email})
+    url = link_from(mailoutbox[0])
+    resident.set_password("Kerkstraat-lantaarn-2026")
+    resident.save(update_fields=["password"])
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    assert client.get("/nl/me/")["Location"] == "/nl/me/login/"
+    assert LoginLink.objects.get().used_at is None
+
+
 def test_login_links_per_address_are_limited(client, resident, mailoutbox, settings):
     settings.NABUUR_JOIN_LIMIT_PER_ADDRESS = 2
     for _ in range(3):
         assert client.post("/nl/me/login/", {"email": "jan@example.org"}).status_code == 302
     assert len(mailoutbox) == 2
+
+
+def test_invalid_posts_do_not_use_up_the_limit(client, resident, mailoutbox, settings):
+    settings.NABUUR_JOIN_LIMIT_PER_IP = 1
+    settings.NABUUR_JOIN_LIMIT_PER_ADDRESS = 1
+    for junk in ["", "not an address", "jan@", "x" * 300]:
+        response = client.post("/nl/me/login/", {"email": junk})
+        assert response.status_code == 200
+        assert 'aria-invalid="true"' in response.text
+    assert client.post("/nl/me/login/", {"email": "jan@example.org"}).status_code == 302
+    assert [m.to for m in mailoutbox] == [["jan@example.org"]]
+    assert client.post("/nl/me/login/", {"email": "jan@example.org"}).status_code == 429

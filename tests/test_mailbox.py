@@ -1,4 +1,5 @@
-"""The demo mailbox: only zone administrators read it, and only while it is the mailer."""
+"""The demo mailbox: only zone administrators read it, each their own zone's e-mails, and only
+while it is the mailer."""
 
 import datetime
 
@@ -9,17 +10,43 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from nabuur.lib import clock
 from nabuur.mailbox.access import mailbox_enabled
 from nabuur.mailbox.backend import MailboxBackend
 from nabuur.mailbox.models import MailboxMessage
+from nabuur.members.emails import send_address_request_received, send_login_link, send_welcome
+from nabuur.members.models import AddressRequest
+from nabuur.messaging.delivery import deliver_due
+from nabuur.messaging.services import queue_message
+from nabuur.staff.models import Role
+from nabuur.staff.services import invite
+
+from . import factories
+from .test_delivery import NOW, add_variant
+from .test_outbox import make_message
 
 MAILBOX = {"default": {"BACKEND": "nabuur.mailbox.backend.MailboxBackend"}}
 INBOX = "/nl/mailbox/"
 
 
+# The addresses these tests write to: members of BIN A, so their e-mails are the test zone's.
+RESIDENTS = [
+    "an@example.org",
+    "an.peeters@example.be",
+    "bert@example.be",
+    "carla@example.org",
+    "lid1@example.org",
+    "lid2@example.org",
+    "lid3@example.org",
+]
+
+
 @pytest.fixture
-def demo_mailer(settings):
+def demo_mailer(settings, bin_a):
+    """The demo mailer, and the members of BIN A whom the tests write to."""
     settings.MAILERS = MAILBOX
+    for address in RESIDENTS:
+        factories.MembershipFactory(network=bin_a, user__email=address)
 
 
 def log_in(client, user):
@@ -238,3 +265,103 @@ def test_inbox_query_count_does_not_grow_with_messages(client, zone_admin, demo_
     assert len(mailbox) == 2
     assert mailbox[0].startswith('SELECT COUNT(*) AS "__count" FROM "mailbox_mailboxmessage"')
     assert '"raw"' not in mailbox[1]
+
+
+# Scope: a zone administrator reads the mail of their own zone only.
+
+
+@pytest.fixture
+def zone_b(db):
+    return factories.ZoneFactory(slug="pz-ander", name="Politiezone Ander")
+
+
+@pytest.fixture
+def zone_b_admin(zone_b):
+    """The administrator of a second zone: nothing of zone A."""
+    return factories.RoleFactory(role=Role.ZONE_ADMIN, zone=zone_b).user
+
+
+@pytest.mark.django_db
+def test_a_second_zones_administrator_does_not_read_zone_a_mail(
+    client, zone_admin, zone_b_admin, member_a, demo_mailer
+):
+    mail = store("Welkom in BIN Centrum", [member_a.email])
+    log_in(client, zone_b_admin)
+
+    assert list(client.get(INBOX).context["page"]) == []
+    for url in (f"/nl/mailbox/{mail.pk}/", f"/nl/mailbox/{mail.pk}/raw/"):
+        assert client.get(url).status_code == 404
+    log_in(client, zone_admin)
+    assert [m.subject for m in client.get(INBOX).context["page"]] == ["Welkom in BIN Centrum"]
+
+
+def zone_of_stored_mail():
+    return MailboxMessage.objects.latest("id").zone_id
+
+
+@pytest.mark.django_db
+def test_each_kept_email_names_the_zone_of_its_recipient(
+    settings, zone, zone_b, bin_a, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = MAILBOX
+    bin_in_zone_b = factories.NetworkFactory(municipality__zone=zone_b, slug="ander")
+    # A member's e-mail: the zone of their BIN.
+    send_welcome(factories.MembershipFactory(network=bin_a))
+    assert zone_of_stored_mail() == zone.pk
+    # A new officer's invitation: the zone of the role.
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(None, "agent@example.org", Role.OFFICER, network=bin_in_zone_b)
+    assert MailboxMessage.objects.latest("id").recipients == "agent@example.org"
+    assert zone_of_stored_mail() == zone_b.pk
+    # A sign-up from outside every BIN: the zone the request went to.
+    address_request = AddressRequest.objects.create(
+        zone=zone_b, first_name="Bert", last_name="Claes", email="Bert@Example.be",
+        street_name="Dorpsstraat", house_number="1", postcode="9999",
+    )  # fmt: skip
+    send_address_request_received(address_request)
+    assert zone_of_stored_mail() == zone_b.pk
+    # An address nobody in Nabuur has: no zone.
+    store("Onbekend", ["niemand@example.org"])
+    assert zone_of_stored_mail() is None
+
+
+@pytest.mark.django_db
+def test_a_message_to_members_is_kept_in_the_zone_of_its_bin(settings, zone, zone_b, bin_a):
+    settings.MAILERS = MAILBOX
+    # A member of BINs in two zones: the recipient alone does not say which zone's e-mail it is.
+    both = factories.MembershipFactory(network=bin_a).user
+    factories.MembershipFactory(user=both, network__municipality__zone=zone_b)
+    message = make_message(bin_a)
+    add_variant(message)
+    queue_message(message, now=NOW)
+
+    with clock.frozen_at(NOW):
+        assert deliver_due() == 1
+
+    mail = MailboxMessage.objects.get()
+    assert (mail.recipients, mail.zone_id) == (both.email, zone.pk)
+    # The same person's e-mail without a BIN of its own is left to the installation.
+    send_login_link(both, "token")
+    assert zone_of_stored_mail() is None
+
+
+@pytest.mark.django_db
+def test_emails_without_a_zone_are_read_by_superusers_only(client, zone_admin, demo_mailer):
+    without_zone = store("Onbekend", ["niemand@example.org"])
+    in_zone = store("Welkom", ["an@example.org"])
+    log_in(client, zone_admin)
+
+    assert list(client.get(INBOX).context["page"]) == [in_zone]
+    assert client.get(f"/nl/mailbox/{without_zone.pk}/").status_code == 404
+    zone_admin.is_superuser = True
+    zone_admin.save(update_fields=["is_superuser"])
+    assert list(client.get(INBOX).context["page"]) == [in_zone, without_zone]
+    assert client.get(f"/nl/mailbox/{without_zone.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_superuser_without_a_zone_role_gets_404(client, django_user_model, demo_mailer):
+    root = django_user_model.objects.create_superuser("root@example.org", "x" * 20)
+    store("Welkom", ["an@example.org"])
+    log_in(client, root)
+    assert client.get(INBOX).status_code == 404

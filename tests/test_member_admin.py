@@ -1,17 +1,22 @@
 """The coordinator adds members by hand, edits their details and unsubscribes them on request."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils.timezone import localdate
 
 from nabuur.accounts.models import User
 from nabuur.audit.models import AuditEntry
 from nabuur.members import services
 from nabuur.members.models import Consent, ConsentChannel, EndReason, Membership, MembershipStatus
+from nabuur.staff.models import Role
 from nabuur.zones.documents import publish_house_rules, publish_privacy_notice
 from nabuur.zones.models import Postcode
 
 from . import factories
 from .i18n import nl
+from .smtp_sink import SmtpSink
 from .test_member_list import log_in_staff
 
 pytestmark = pytest.mark.django_db
@@ -282,3 +287,184 @@ def test_a_date_in_the_measure_form_stays_an_iso_date(client, kerkstraat, bin_a,
 
     assert response.status_code == 200
     assert 'value="2031-05-03"' in response.text
+
+
+# --- The login address: staff correct it only for a member they fully manage -----------------
+
+ROLE_LOCK = (
+    "This address cannot be changed here: the person logs in with it to help run Nabuur. They "
+    "change it themselves, on their account page."
+)
+SCOPE_LOCK = (
+    "This address cannot be changed here: the person is also a member of a network that you do "
+    "not manage."
+)
+
+
+def details(membership, **changes):
+    user = membership.user
+    data = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email or "",
+        "phone": user.phone,
+        "box": membership.box,
+    }
+    return {**data, **changes}
+
+
+def member_url(membership):
+    return f"/nl/staff/members/{membership.network.slug}/{membership.pk}/"
+
+
+def assert_refused(client, membership, reason):
+    """The page shows the address read-only with the reason; a POST that changes it saves
+    nothing and says why."""
+    user = membership.user
+    before = (user.email, user.last_name)
+    page = client.get(member_url(membership))
+    field = page.context["form"]["email"]
+    assert (field.field.disabled, field.help_text) == (True, nl(reason))
+    assert "disabled" in str(field)
+
+    response = client.post(
+        member_url(membership),
+        details(membership, email="attacker@example.org", last_name="Anders"),
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"email": [nl(reason)]}
+    user.refresh_from_db()
+    assert (user.email, user.last_name) == before
+    assert not AuditEntry.objects.filter(action__in=["members.edit", "accounts.email_changed"])
+
+
+def test_a_coordinator_cannot_change_a_co_coordinators_login_address(
+    client, bin_a, coordinator_a, mailoutbox
+):
+    colleague = factories.RoleFactory(role=Role.CO_COORDINATOR, network=bin_a).user
+    membership = factories.MembershipFactory(network=bin_a, user=colleague)
+
+    assert_refused(log_in_staff(client, coordinator_a), membership, ROLE_LOCK)
+    assert mailoutbox == []
+
+
+def test_an_officer_cannot_change_the_address_of_someone_whose_role_starts_later(
+    client, bin_a, bin_b, officer_a
+):
+    membership = factories.MembershipFactory(network=bin_a)
+    factories.RoleFactory(
+        user=membership.user,
+        role=Role.OFFICER,
+        network=bin_b,
+        started_on=localdate() + datetime.timedelta(days=10),
+    )
+
+    assert_refused(log_in_staff(client, officer_a), membership, ROLE_LOCK)
+
+
+def test_a_coordinator_cannot_change_the_address_of_a_member_of_another_bin_too(
+    client, bin_a, bin_b, coordinator_a
+):
+    membership = factories.MembershipFactory(network=bin_a)
+    factories.MembershipFactory(network=bin_b, user=membership.user)
+
+    assert_refused(log_in_staff(client, coordinator_a), membership, SCOPE_LOCK)
+
+
+def test_a_zone_administrator_may_change_the_address_of_a_member_of_two_bins(
+    client, bin_a, bin_b, zone_admin, mailoutbox
+):
+    membership = factories.MembershipFactory(network=bin_a, user__email="jan@example.org")
+    factories.MembershipFactory(network=bin_b, user=membership.user)
+
+    response = log_in_staff(client, zone_admin).post(
+        member_url(membership), details(membership, email="Jan.Claes@Example.org ")
+    )
+
+    assert response.status_code == 302
+    membership.user.refresh_from_db()
+    assert membership.user.email == "jan.claes@example.org"
+    assert [message.to for message in mailoutbox] == [["jan@example.org"]]
+
+
+def test_a_role_that_ended_no_longer_locks_the_address(client, bin_a, coordinator_a):
+    membership = factories.MembershipFactory(network=bin_a, user__email="jan@example.org")
+    factories.RoleFactory(
+        user=membership.user,
+        role=Role.CO_COORDINATOR,
+        network=bin_a,
+        ended_on=localdate() - datetime.timedelta(days=1),
+    )
+
+    response = log_in_staff(client, coordinator_a).post(
+        member_url(membership), details(membership, email="jan.claes@example.org")
+    )
+
+    assert response.status_code == 302
+    membership.user.refresh_from_db()
+    assert membership.user.email == "jan.claes@example.org"
+
+
+def test_the_service_refuses_too(bin_a, coordinator_a):
+    from nabuur.members.services.coordinator import EmailLocked
+
+    colleague = factories.RoleFactory(role=Role.CO_COORDINATOR, network=bin_a).user
+    membership = factories.MembershipFactory(network=bin_a, user=colleague)
+
+    with pytest.raises(EmailLocked) as refused:
+        services.edit_member(
+            coordinator_a, membership, **details(membership, email="attacker@example.org")
+        )
+
+    assert str(refused.value) == ROLE_LOCK
+    colleague.refresh_from_db()
+    assert colleague.email != "attacker@example.org"
+
+
+def test_a_correction_tells_the_old_address_and_writes_the_audit_log(
+    client, bin_a, coordinator_a, mailoutbox
+):
+    membership = factories.MembershipFactory(network=bin_a, user__email="jan@example.org")
+
+    response = log_in_staff(client, coordinator_a).post(
+        member_url(membership), details(membership, email="jan.claes@example.org")
+    )
+
+    assert response.status_code == 302
+    assert [message.to for message in mailoutbox] == [["jan@example.org"]]
+    assert "/nl/account/email/undo/" in mailoutbox[0].body
+    changed = AuditEntry.objects.get(action="accounts.email_changed")
+    assert (changed.actor_id, changed.actor_role, changed.subjects) == (
+        coordinator_a.pk,
+        "coordinator",
+        [membership.user_id],
+    )
+    assert AuditEntry.objects.get(action="members.edit").details == {"fields": ["email"]}
+
+
+def test_nothing_changes_when_the_old_address_cannot_be_told(
+    client, bin_a, coordinator_a, settings
+):
+    membership = factories.MembershipFactory(network=bin_a, user__email="jan@example.org")
+    sink = SmtpSink().start()
+    try:
+        settings.MAILERS = sink.mailers()
+        sink.fail_next(1, "554 5.7.1 refused")
+        response = log_in_staff(client, coordinator_a).post(
+            member_url(membership), details(membership, email="jan.claes@example.org", box="3")
+        )
+    finally:
+        sink.stop()
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        nl(
+            "We could not send the e-mail that tells the old address, so nothing was changed. "
+            "Please try again later."
+        )
+    ]
+    membership.refresh_from_db()
+    membership.user.refresh_from_db()
+    assert (membership.user.email, membership.box) == ("jan@example.org", "")
+    assert not AuditEntry.objects.filter(action__in=["members.edit", "accounts.email_changed"])

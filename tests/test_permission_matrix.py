@@ -5,6 +5,7 @@ tests/permission_matrix/<app>.py (format in tests/permission_matrix/__init__.py)
 answers from nabuur.staff.permissions.MATRIX and the personas' scopes, never written per persona.
 """
 
+from collections import defaultdict
 from urllib.parse import urlparse
 
 import pytest
@@ -25,9 +26,8 @@ from .permission_matrix import PERSONAS, PLACES, load_entries
 SKIPPED = {
     # Django: the language switch (a POST that redirects back), not a page.
     "set_language",
-    # allauth: e-mail address management and verification; staff e-mail addresses are set by
-    # invitation and verified by accepting it.
-    "account_email",
+    # allauth: e-mail verification; staff e-mail addresses are set by invitation and verified
+    # by accepting it.
     "account_email_verification_sent",
     "account_confirm_email",
     "account_inactive",
@@ -68,6 +68,19 @@ def module_for(name, view_module):
     return "accounts"  # allauth's unnamespaced pages live under /<lang>/account/
 
 
+def url_patterns(patterns=None, namespace=(), prefix=""):
+    """(route, full name or None) of every URL pattern, named or not, walking includes."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = (*namespace, pattern.namespace) if pattern.namespace else namespace
+            yield from url_patterns(pattern.url_patterns, inner, route)
+        else:
+            yield route, ":".join((*namespace, pattern.name)) if pattern.name else None
+
+
 URLS = sorted(dict(url_names()).items())
 ENTRIES = load_entries()
 CHECKED = [name for name, _ in URLS if name not in SKIPPED and name in ENTRIES]
@@ -80,6 +93,31 @@ def test_every_url_has_an_entry():
         if name not in SKIPPED and name not in ENTRIES
     ]
     assert not missing, "URLs without a permission matrix entry:\n" + "\n".join(missing)
+
+
+def test_every_url_has_a_name():
+    # A URL without a name can have no entry: this test would never request it.
+    unnamed = [route for route, name in url_patterns() if name is None]
+    assert unnamed == [], "URLs without a name (give each one for its entry):\n" + "\n".join(
+        unnamed
+    )
+
+
+def test_every_url_name_is_unique():
+    # Of two URLs with one name, reverse() finds one: the other would never be requested. (One
+    # route twice is an override, e.g. Nabuur's account_email page before allauth's: the later
+    # one is never reached at all.)
+    routes = defaultdict(set)
+    for route, name in url_patterns():
+        routes[name].add(route)
+    shared = {name: found for name, found in routes.items() if name and len(found) > 1}
+    assert shared == {}
+
+
+def test_skipped_urls_exist_and_have_no_entry():
+    # A skipped name with an entry is never checked; a skipped name that left stays unnoticed.
+    assert SKIPPED - {name for name, _ in URLS} == set()
+    assert SKIPPED & set(ENTRIES) == set()
 
 
 def test_every_entry_names_a_url():

@@ -28,6 +28,13 @@ print(json.dumps({"DATABASES": settings.DATABASES, "MAILERS": settings.MAILERS,
                   "DEBUG": settings.DEBUG, "ALLOWED_HOSTS": settings.ALLOWED_HOSTS}))
 """
 
+PRINT_BASE_URL = """
+import django
+from django.conf import settings
+django.setup()
+print(settings.BASE_URL, *settings.CSRF_TRUSTED_ORIGINS)
+"""
+
 COUNT_ROWS = """
 import django
 django.setup()
@@ -103,6 +110,45 @@ def test_production_refuses_to_start_without(tmp_path, missing, message):
         [PYTHON, "manage.py", "check"], production_environment(tmp_path, **{missing: None})
     )
     assert_refuses(result, message)
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("DATABASE_URL", "DATABASE_URL is required when NABUUR_ENV=production."),
+        ("NABUUR_BASE_URL", "NABUUR_BASE_URL is required when NABUUR_ENV=production."),
+    ],
+)
+@pytest.mark.parametrize("empty", [None, ""], ids=["unset", "empty"])
+def test_production_refuses_to_start_without_a_database_or_base_url(
+    tmp_path, missing, message, empty
+):
+    # Without them production used to run on a SQLite file in the checkout and wrote
+    # http://127.0.0.1:8000 links into every e-mail.
+    environment = production_environment(tmp_path, **{missing: empty})
+    assert_refuses(run([PYTHON, "-c", "import django; django.setup()"], environment), message)
+    assert_refuses(run([str(BIN_DIR / "nabuur"), "check", "--deploy"], environment), message)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["http://bin.pz-test.example", "bin.pz-test.example", "https://", "ftp://bin.pz-test.example"],
+)
+def test_production_refuses_a_base_url_that_is_not_https(tmp_path, base_url):
+    environment = production_environment(tmp_path, NABUUR_BASE_URL=base_url)
+    result = run([str(BIN_DIR / "nabuur"), "check", "--deploy"], environment)
+    assert_refuses(
+        result,
+        "NABUUR_BASE_URL must be an https:// address such as https://bin.pz-hekla.be when "
+        f"NABUUR_ENV=production, not {base_url!r}.",
+    )
+
+
+def test_production_takes_the_base_url_without_its_trailing_slash(tmp_path):
+    environment = production_environment(tmp_path, NABUUR_BASE_URL="https://bin.pz-test.example/")
+    result = run([PYTHON, "-c", PRINT_BASE_URL], environment)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["https://bin.pz-test.example", "https://bin.pz-test.example"]
 
 
 def test_production_refuses_an_empty_secret_key(tmp_path):

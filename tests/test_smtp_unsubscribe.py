@@ -1,37 +1,66 @@
 import datetime
+import io
+import mailbox
+import re
+import smtplib
+from email.message import EmailMessage
 
 import pytest
+from aiosmtpd.controller import Controller
+from django.core import mail
+from django.core.management import call_command
 
+from nabuur.audit.models import AuditEntry
 from nabuur.lib import clock
+from nabuur.lib.languages import LanguageRegime
 from nabuur.members.models import MembershipStatus
 from nabuur.messaging.delivery import deliver_due
-from nabuur.messaging.models import Delivery
+from nabuur.messaging.models import Delivery, DeliveryState
 from nabuur.messaging.services import queue_message
 
 from . import factories
-from .smtp_sink import SmtpSink
+from .smtp_sink import SmtpSink, free_port
 from .test_delivery import add_variant
 from .test_outbox import make_message
 
 NOW = datetime.datetime(2027, 3, 1, 9, 0, tzinfo=datetime.UTC)
 
 
-@pytest.fixture
-def delivered(settings, bin_a, bin_b):
-    """One e-mail delivered to a member of BIN A (also in B) through a real SMTP sink."""
+def deliver_one(settings, bin_a, bin_b, language="nl"):
+    """(received e-mail, delivery, membership of A, membership of B, sink) for one e-mail
+    delivered to a member of BIN A (also in B), who reads `language`, through an SMTP sink."""
     sink = SmtpSink().start()
     settings.MAILERS = sink.mailers()
     settings.BASE_URL = "https://bin.example.be"
     bin_a.contact_email = "centrum@bin.example.be"
     bin_a.save(update_fields=["contact_email"])
-    membership = factories.MembershipFactory(network=bin_a)
+    membership = factories.MembershipFactory(network=bin_a, user__language=language)
     other = factories.MembershipFactory(network=bin_b, user=membership.user)
     message = make_message(bin_a)
     add_variant(message)
+    if language != "nl":
+        add_variant(message, language, "Conseil de prévention", "Fermez vos fenêtres.")
     queue_message(message, now=NOW)
     with clock.frozen_at(NOW):
         deliver_due()
-    yield sink.envelopes[0], Delivery.objects.get(), membership, other
+    return sink.envelopes[0], Delivery.objects.get(), membership, other, sink
+
+
+@pytest.fixture
+def delivered(settings, bin_a, bin_b):
+    """One e-mail delivered to a member of BIN A (also in B) through a real SMTP sink."""
+    *delivered, sink = deliver_one(settings, bin_a, bin_b)
+    yield delivered
+    sink.stop()
+
+
+@pytest.fixture
+def delivered_in_french(settings, municipality, bin_a, bin_b):
+    """The same, in a bilingual Brussels municipality, to a member who reads French."""
+    municipality.language_regime = LanguageRegime.BRUSSELS
+    municipality.save(update_fields=["language_regime"])
+    *delivered, sink = deliver_one(settings, bin_a, bin_b, language="fr")
+    yield delivered
     sink.stop()
 
 
@@ -92,3 +121,84 @@ def test_unsubscribe_get_shows_a_button_and_changes_nothing(client, delivered):
 @pytest.mark.django_db
 def test_unsubscribe_with_an_unknown_token_is_not_found(client, delivered):
     assert client.post(f"/nl/u/{'0' * 32}/unsubscribe").status_code == 404
+
+
+# --- Unsubscribing by e-mail, through a real mail server --------------------------------------
+
+
+class MaildirDelivery:
+    """The zone's mail server: stores each accepted e-mail in a Maildir, one copy per recipient,
+    with the Return-Path and Delivered-To headers a local delivery agent (Postfix) adds."""
+
+    def __init__(self, path):
+        self.box = mailbox.Maildir(path, create=True)
+
+    async def handle_DATA(self, server, session, envelope):
+        for recipient in envelope.rcpt_tos:
+            trace = f"Return-Path: <{envelope.mail_from}>\r\nDelivered-To: {recipient}\r\n"
+            self.box.add(trace.encode() + envelope.original_content)
+        return "250 OK"
+
+
+@pytest.fixture
+def mail_server(tmp_path):
+    handler = MaildirDelivery(tmp_path / "Maildir")
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield handler.box, controller.port
+    controller.stop()
+
+
+@pytest.mark.django_db
+def test_a_member_unsubscribes_by_sending_an_email_to_the_list_unsubscribe_address(
+    settings, delivered_in_french, mail_server
+):
+    received, delivery, membership, other = delivered_in_french
+    box, port = mail_server
+    # The member's mail program sends to the mailto: of List-Unsubscribe.
+    header = received.message["List-Unsubscribe"]
+    address = re.search(r"<mailto:([^>]+)>", header).group(1)
+    assert address == f"unsubscribe+{delivery.token}@localhost"
+    request = EmailMessage()
+    request["From"] = membership.user.email
+    request["To"] = address
+    request["Subject"] = "Unsubscribe"
+    request.set_content("Please take me off this list.")
+    with smtplib.SMTP("127.0.0.1", port, timeout=5) as client:
+        client.send_message(request)
+    assert len(box) == 1
+    # The confirmation goes through the test mailer again, to read it here.
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    mail.outbox.clear()
+    out = io.StringIO()
+
+    call_command("process_bounces", maildir=box._path, stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "e-mails read: 1, bounces recorded: 0, unsubscriptions taken in: 1, "
+        "replies left for the reply inbox: 0, not handled (left in the mailbox): 0."
+    ]
+    membership.refresh_from_db()
+    other.refresh_from_db()
+    assert membership.status == MembershipStatus.LEFT
+    assert other.status == MembershipStatus.ACTIVE
+    # Told at once, in their language, at the address the e-mail went to.
+    assert [(message.to, message.subject) for message in mail.outbox] == [
+        ([membership.user.email], "Vous avez quitté BIN Centrum")
+    ]
+    assert "Vous n'êtes plus membre de BIN Centrum" in mail.outbox[0].body
+    entry = AuditEntry.objects.get(action="messaging.unsubscribe_by_email")
+    assert (entry.actor_id, entry.actor_role) == (membership.user_id, "member")
+    assert (entry.object_type, entry.object_id) == ("messaging.delivery", str(delivery.pk))
+    assert entry.subjects == [membership.user_id]
+    assert len(box) == 0
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SENT
+
+    # The member's mail program sends it again: nothing more happens.
+    with smtplib.SMTP("127.0.0.1", port, timeout=5) as client:
+        client.send_message(request)
+    call_command("process_bounces", maildir=box._path, stdout=io.StringIO())
+    assert len(mail.outbox) == 1
+    assert AuditEntry.objects.filter(action="messaging.unsubscribe_by_email").count() == 1
+    assert len(box) == 0

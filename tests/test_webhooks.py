@@ -1,4 +1,4 @@
-"""A mail provider's tracking webhooks (django-anymail): bounces, complaints, deferrals."""
+"""A mail provider's webhooks (django-anymail): bounces, complaints, deferrals; inbound mail."""
 
 import base64
 import datetime
@@ -6,7 +6,9 @@ import json
 
 import pytest
 from anymail.signals import AnymailTrackingEvent
+from django.core import mail
 
+from nabuur.audit.models import AuditEntry
 from nabuur.lib import clock
 from nabuur.members.models import MembershipStatus
 from nabuur.messaging.models import DeliveryState
@@ -150,3 +152,73 @@ def test_opens_and_clicks_are_ignored(delivery):
         assert handle_event(event) is None
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.SENT
+
+
+# --- Inbound mail: what the provider receives for our addresses -------------------------------
+
+
+def postmark_inbound(recipient, raw):
+    """Postmark's inbound webhook with "include raw email content" on."""
+    return {
+        "FromName": "An",
+        "From": "an@example.org",
+        "FromFull": {"Email": "an@example.org", "Name": "An", "MailboxHash": ""},
+        "To": recipient,
+        "ToFull": [{"Email": recipient, "Name": "", "MailboxHash": ""}],
+        "OriginalRecipient": recipient,
+        "Subject": "Unsubscribe",
+        "MessageID": "22c74902-a0c1-4511-804f-341342852c90",
+        "Date": "Mon, 1 Mar 2027 10:00:00 +0100",
+        "TextBody": "",
+        "Headers": [{"Name": "Return-Path", "Value": "<an@example.org>"}],
+        "Attachments": [],
+        "RawEmail": raw,
+    }
+
+
+def post_inbound(client, payload):
+    auth = base64.b64encode(SECRET.encode()).decode()
+    return client.post(
+        "/anymail/postmark/inbound/",
+        json.dumps(payload),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Basic {auth}",
+    )
+
+
+def test_an_unsubscribe_email_through_the_inbound_webhook_makes_the_member_leave(
+    client, delivery, bin_a
+):
+    delivery.token = "5e1f0c3a9b7d42e8a6c1d0f9e8b7a6c5"
+    delivery.save(update_fields=["token"])
+    address = f"unsubscribe+{delivery.token}@localhost"
+    raw = f"From: an@example.org\r\nTo: {address}\r\nSubject: Unsubscribe\r\n\r\nStop.\r\n"
+    mail.outbox.clear()
+
+    assert post_inbound(client, postmark_inbound(address, raw)).status_code == 200
+
+    membership = delivery.user.memberships.get(network=bin_a)
+    assert membership.status == MembershipStatus.LEFT
+    assert [message.to for message in mail.outbox] == [["an@example.org"]]
+    assert AuditEntry.objects.filter(action="messaging.unsubscribe_by_email").count() == 1
+    # The provider retries: nothing more happens.
+    assert post_inbound(client, postmark_inbound(address, raw)).status_code == 200
+    assert len(mail.outbox) == 1
+
+
+def test_a_reply_through_the_inbound_webhook_is_not_a_bounce(settings, client, delivery, bin_a):
+    settings.BOUNCE_LIMIT = 1
+    address = f"bounces+{delivery.token}@localhost"
+    raw = (
+        f"From: an@example.org\r\nTo: {address}\r\nSubject: Re: Preventietip\r\n"
+        f"In-Reply-To: <{delivery.message_id_header}>\r\n\r\n"
+        "Mijn fiets van 500 euro is ook weg.\r\n"
+    )
+
+    assert post_inbound(client, postmark_inbound(address, raw)).status_code == 200
+
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.last_error) == (DeliveryState.SENT, "")
+    delivery.user.refresh_from_db()
+    assert delivery.user.email_undeliverable_at is None
+    assert delivery.user.memberships.get(network=bin_a).status == MembershipStatus.ACTIVE

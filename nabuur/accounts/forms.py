@@ -1,6 +1,15 @@
+from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
+from allauth.mfa.utils import is_mfa_enabled
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
+
+from .services import email_in_use
+
+SECOND_FACTOR_BLOCKS_NEW_ADDRESS = _(
+    "An account protected by a second factor cannot get a new e-mail address here: until it is "
+    "confirmed, a new address could receive a link to reset your password."
+)
 
 
 class ChoosePasswordForm(forms.Form):
@@ -45,3 +54,22 @@ class AcceptInvitationForm(ChoosePasswordForm):
         super().__init__(user, *args, **kwargs)
         if not asks_adult:
             del self.fields["adult"]
+
+
+class AddEmailForm(AllauthAddEmailForm):
+    """allauth's form on the e-mail page (ACCOUNT_FORMS), which lets anyone add an address that
+    another account uses (to hide who has an account); such a row would log in and reset that
+    password too. Nabuur refuses it first, with the same words as the coordinator's form.
+
+    allauth refuses any new address for an account with a second factor (an unconfirmed one
+    could receive a password reset); Nabuur says so in its own words."""
+
+    def clean_email(self):
+        value = self.cleaned_data["email"]
+        if email_in_use(value, other_than=self.user):
+            raise forms.ValidationError(
+                _("Another person already uses this e-mail address."), code="email_taken"
+            )
+        if is_mfa_enabled(self.user):
+            raise forms.ValidationError(SECOND_FACTOR_BLOCKS_NEW_ADDRESS, code="second_factor")
+        return super().clean_email()

@@ -1,15 +1,21 @@
-"""Sessions that expire after inactivity; staff must enrol a second factor before they open
-any staff page (/<lang>/staff/…)."""
+"""Sessions that expire after inactivity; staff pages (/<lang>/staff/…) need a session that
+authenticated with the password and a second factor, or with a passkey."""
 
+import enum
 import time
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from nabuur.staff.permissions import scopes_for
 
 from .services import exempt_from_mfa_in_demo, has_second_factor
+from .sessions import passed_password, passed_password_and_second_factor
 
 # A session used again after this many seconds is saved with a new expiry (see below).
 SESSION_TOUCH_SECONDS = 60
@@ -17,11 +23,18 @@ SESSION_TOUCHED_KEY = "nabuur_touched"
 
 # The URL areas that only staff use; other apps' staff pages should live under /<lang>/staff/.
 STAFF_AREAS = {"staff"}
+# The account pages (password, second factor, e-mail): a person with a role reaches them only
+# from a session that logged in properly, but may enrol a second factor there.
+ACCOUNT_AREAS = {"account"}
+
+
+def _area(path):
+    parts = path.split("/", 3)
+    return parts[2] if len(parts) > 2 else ""
 
 
 def is_staff_page(path):
-    parts = path.split("/", 3)
-    return len(parts) > 2 and parts[2] in STAFF_AREAS
+    return _area(path) in STAFF_AREAS
 
 
 # Set in a session once the person's second factor was found, so that later staff pages of
@@ -31,28 +44,65 @@ def is_staff_page(path):
 SECOND_FACTOR_KEY = "nabuur_second_factor"
 
 
-def second_factor_missing(request):
-    """True if the person holds a role but has no second factor (and no demo exemption)."""
-    user = request.user
-    if not (user.is_authenticated and scopes_for(user).is_staff):
-        return False
+class StaffAccess(enum.Enum):
+    OPEN = "open"  # no role, or a session that passed both factors (or a demo persona)
+    ENROL = "enrol"  # logged in with the password; the person must enrol a second factor
+    LOG_IN = "log_in"  # anything else: a login link, a session from before the appointment, …
+
+
+def _has_second_factor(request, user):
     if request.session.get(SECOND_FACTOR_KEY) == user.pk:
-        return False
+        return True
     if has_second_factor(user):
         request.session[SECOND_FACTOR_KEY] = user.pk
-        return False
+        return True
+    return False
+
+
+def staff_access(request):
+    """What this session of a person with a role may open (see StaffAccess).
+
+    People without a role are OPEN here: the views refuse them staff pages themselves.
+    """
+    user = request.user
+    if not (user.is_authenticated and scopes_for(user).is_staff):
+        return StaffAccess.OPEN
+    both_factors = passed_password_and_second_factor(request, user)
+    if both_factors and _has_second_factor(request, user):
+        return StaffAccess.OPEN
     if exempt_from_mfa_in_demo(user):
         request.mfa_demo_exempt = True
-        return False
-    return True
+        return StaffAccess.OPEN
+    # Both factors passed but the last authenticator since removed: enrol a new one.
+    if both_factors or (passed_password(request, user) and not has_second_factor(user)):
+        return StaffAccess.ENROL
+    return StaffAccess.LOG_IN
+
+
+def _log_in_properly(request):
+    """End this session and send the person to the staff login, back here afterwards."""
+    path = request.get_full_path()
+    logout(request)
+    messages.warning(
+        request, _("To open the staff pages, log in with your password and your second factor.")
+    )
+    if request.path == reverse("account_login"):
+        # Coming back to the login page itself would only ask again.
+        return redirect("account_login")
+    return redirect_to_login(path)
 
 
 def require_second_factor(get_response):
     def middleware(request):
         request.mfa_demo_exempt = False
-        if is_staff_page(request.path) and second_factor_missing(request):
-            query = urlencode({"next": request.get_full_path()})
-            return redirect(f"{reverse('mfa_activate_totp')}?{query}")
+        area = _area(request.path)
+        if area in STAFF_AREAS or area in ACCOUNT_AREAS:
+            access = staff_access(request)
+            if access is StaffAccess.LOG_IN:
+                return _log_in_properly(request)
+            if access is StaffAccess.ENROL and area in STAFF_AREAS:
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('mfa_activate_totp')}?{query}")
         return get_response(request)
 
     return middleware

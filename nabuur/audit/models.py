@@ -3,6 +3,10 @@
 An entry names people by user id only, never by name or address, so erasing a person never has
 to touch the log. Each entry carries the hash of the previous one; `AuditHead` points at the
 last entry so that a deleted tail is detected too (see nabuur.audit.services.verify_chain).
+
+An entry also names the zone the action took place in, which decides whose administrators read
+it. The zone is inside the hash since hash version 2; entries written before (version 1) keep
+the hash they were written with, and have no zone.
 """
 
 import hashlib
@@ -10,6 +14,10 @@ import json
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# 1: the entries written before entries carried a zone; 2: the zone inside the hash.
+HASH_VERSIONS = (1, 2)
+HASH_VERSION = HASH_VERSIONS[-1]
 
 
 class AppendOnlyError(Exception):
@@ -43,6 +51,11 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     subjects = models.JSONField(_("people concerned (user ids)"), default=list, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
+    # A plain id too: the log sits below the zones app, and a zone's end must not touch it.
+    # Empty for an action outside every zone (a system job) and for version 1 entries.
+    zone_id = models.PositiveBigIntegerField(_("zone"), null=True, blank=True)
+    # Which fields the hash covers (see canonical_fields); every new entry gets HASH_VERSION.
+    hash_version = models.PositiveSmallIntegerField(_("hash version"))
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -52,7 +65,11 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
         ordering = ["-seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # A zone administrator's viewer: one zone's entries, newest first.
+            models.Index(fields=["zone_id", "seq"]),
+        ]
 
     def __str__(self):
         return f"audit entry #{self.seq}"
@@ -66,7 +83,9 @@ class AuditEntry(models.Model):
         raise AppendOnlyError("Audit entries cannot be deleted.")
 
     def canonical_fields(self):
-        return {
+        """What the hash covers: version 1 without the zone, version 2 with it (and with the
+        version itself, so that an entry cannot be passed off as an older kind)."""
+        fields = {
             "seq": self.seq,
             "created_at": self.created_at.isoformat(timespec="microseconds"),
             "actor_id": self.actor_id,
@@ -78,12 +97,27 @@ class AuditEntry(models.Model):
             "details": self.details,
             "prev_hash": self.prev_hash,
         }
+        if self.hash_version == 1:
+            return fields
+        return {**fields, "hash_version": self.hash_version, "zone_id": self.zone_id}
 
     def compute_hash(self):
         canonical = json.dumps(
             self.canonical_fields(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def is_intact(self):
+        """True if the entry still carries the hash of what it holds.
+
+        A version 1 hash does not cover the zone: such an entry that has a zone was changed
+        (given one to show it to a zone's administrators), whatever its hash says.
+        """
+        if self.hash_version not in HASH_VERSIONS:
+            return False
+        if self.hash_version == 1 and self.zone_id is not None:
+            return False
+        return self.compute_hash() == self.hash
 
 
 GENESIS_HASH = "0" * 64

@@ -1,7 +1,8 @@
 """Write and check the audit log, inside the caller's transaction.
 
-The log knows no roles: apps above staff record through nabuur.staff.auditing, which names the
-capacity the person acted in; an app below staff (zones) passes the role its caller gives it.
+The log knows no roles and no places: apps above staff record through nabuur.staff.auditing,
+which names the capacity the person acted in and the zone the action took place in; an app
+below staff (zones) passes the role its caller gives it and the zone itself.
 """
 
 import datetime
@@ -11,7 +12,7 @@ from django.db import IntegrityError, connection, models, transaction
 
 from nabuur.lib import clock
 
-from .models import GENESIS_HASH, AuditEntry, AuditHead
+from .models import GENESIS_HASH, HASH_VERSION, AuditEntry, AuditHead
 
 
 def _object_ref(target):
@@ -25,6 +26,10 @@ def _object_ref(target):
 
 def _user_id(person):
     return person if isinstance(person, int) else person.pk
+
+
+def _zone_id(zone):
+    return zone if zone is None or isinstance(zone, int) else zone.pk
 
 
 # The head's two statements in SQL of our own: they run on every page that shows personal
@@ -52,13 +57,15 @@ def _locked_head(cursor):
     return cursor.fetchone()
 
 
-def record(actor, action, *, role="", target=None, subjects=(), details=None):
+def record(actor, action, *, role="", target=None, subjects=(), details=None, zone=None):
     """Append one entry to the audit log and return it.
 
     `actor` is a user (or None for the system), `action` a dotted code such as
     "staff.invite"; `role` the role the actor acted in; `target` a model instance or an
     (object type, id) pair; `subjects` the users (or user ids) whose data the action concerns;
-    `details` a small JSON-able dict without names, addresses or other personal data.
+    `details` a small JSON-able dict without names, addresses or other personal data; `zone`
+    the zone (or its id) the action took place in: that zone's administrators read the entry.
+    An entry without a zone is read only by the installation's own administrators.
 
     The entry joins the caller's transaction: if the action rolls back, so does its entry.
     Writers queue on the head row (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE
@@ -79,6 +86,8 @@ def record(actor, action, *, role="", target=None, subjects=(), details=None):
             object_id=object_id,
             subjects=sorted({_user_id(person) for person in subjects}),
             details=details or {},
+            zone_id=_zone_id(zone),
+            hash_version=HASH_VERSION,
             prev_hash=head_hash,
         )
         entry.hash = entry.compute_hash()
@@ -107,7 +116,7 @@ def verify_chain():
             return ChainBreak(expected_seq, "missing (deleted)")
         if entry.prev_hash != expected_prev:
             return ChainBreak(entry.seq, "does not follow the previous entry")
-        if entry.compute_hash() != entry.hash:
+        if not entry.is_intact():
             return ChainBreak(entry.seq, "modified")
         expected_seq, expected_prev = entry.seq + 1, entry.hash
     head = AuditHead.objects.filter(pk=1).first()

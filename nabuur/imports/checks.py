@@ -48,6 +48,10 @@ LANGUAGES = {
 SUGGESTIONS = 3
 
 
+def _person(first_name, last_name, street_id, number, suffix):
+    return (fold(first_name), fold(last_name), street_id, number, (suffix or "").upper())
+
+
 class StreetIndex:
     """The streets of one municipality by folded name, and which open BINs cover which numbers."""
 
@@ -73,16 +77,26 @@ class StreetIndex:
         self._suggestions = {}
 
     def find(self, key, postcode):
-        """(street id, None) or (None, 'unknown' | 'ambiguous')."""
-        ids = self.by_name.get(key, [])
-        if postcode:
-            ids = [pk for pk in ids if self.postcodes[pk] == postcode] or ids
-        ids = list(dict.fromkeys(ids))
+        """(street id, None) or (None, 'unknown' | 'ambiguous' | 'postcode').
+
+        'postcode': streets of that name exist, but none with the row's postcode. A street
+        without a postcode of its own takes any.
+        """
+        ids = list(dict.fromkeys(self.by_name.get(key, [])))
         if not ids:
             return None, "unknown"
+        if postcode:
+            ids = [pk for pk in ids if self.postcodes[pk] == postcode] or [
+                pk for pk in ids if not self.postcodes[pk]
+            ]
+            if not ids:
+                return None, "postcode"
         if len(ids) > 1:
             return None, "ambiguous"
         return ids[0], None
+
+    def postcodes_of(self, key):
+        return sorted({self.postcodes[pk] for pk in self.by_name.get(key, [])})
 
     def covering(self, street_id, number):
         parity = Side.EVEN if number % 2 == 0 else Side.ODD
@@ -111,12 +125,18 @@ class Checker:
         self.other_indexes = {}
         self.postcode_municipalities = {}
         self.network_names = {}
-        self.members = {
-            email
-            for email in Membership.objects.filter(
-                network=network, status__in=CURRENT_STATUSES
-            ).values_list("user__email", flat=True)
-            if email
+        current = Membership.objects.filter(network=network, status__in=CURRENT_STATUSES)
+        self.members = {email for email in current.values_list("user__email", flat=True) if email}
+        # A person without an e-mail address is known by name and address.
+        self.member_people = {
+            _person(first, last, street_id, number, suffix)
+            for street_id, number, suffix, first, last in current.values_list(
+                "street_id",
+                "house_number",
+                "house_number_suffix",
+                "user__first_name",
+                "user__last_name",
+            )
         }
         zone_id = self.municipality.zone_id
         self.blocked = set(
@@ -125,6 +145,7 @@ class Checker:
             )
         )
         self.seen_emails = {}
+        self.seen_people = {}
 
     def _network_name(self, network_id):
         if network_id not in self.network_names:
@@ -159,10 +180,10 @@ class Checker:
         if not data["first_name"] or not data["last_name"]:
             problems.append({"code": "missing_name"})
 
+        # No e-mail address is no problem: the member gets letters by post (they can then be
+        # imported only with the consent the coordinator recorded, see services.run_import).
         email = normalize_email_address(data["email"])
-        if not email:
-            problems.append({"code": "missing_email"})
-        else:
+        if email:
             try:
                 validate_email(email)
             except ValidationError:
@@ -180,13 +201,28 @@ class Checker:
                 problems.append({"code": "already_member"})
             elif self.blocked and self._blocked(email, data):
                 problems.append({"code": "blocked"})
+        elif not data["email"] and data.get("street_id"):
+            person = _person(
+                data["first_name"],
+                data["last_name"],
+                data["street_id"],
+                data["number"],
+                data["suffix"],
+            )
+            first = self.seen_people.setdefault(person, source.number)
+            if first != source.number:
+                problems.append({"code": "duplicate_person", "row": first})
+            elif person in self.member_people:
+                problems.append({"code": "already_member"})
+            elif self.blocked and self._blocked(None, data):
+                problems.append({"code": "blocked"})
 
         data["language"] = LANGUAGES.get(fold(data["language"]), "")
         data["phone"] = data["phone"][:32]
         return data, problems
 
     def _blocked(self, email, data):
-        hashes = {block_hash(f"email:{email}")}
+        hashes = {block_hash(f"email:{email}")} if email else set()
         if data.get("street_id"):
             street = SimpleNamespace(pk=data["street_id"])
             key = address_key(
@@ -227,6 +263,18 @@ class Checker:
                     return [self._outside(networks)]
             if trouble == "ambiguous":
                 return [{"code": "ambiguous_street", "street": street_text}]
+            if trouble == "postcode":
+                # Never the street's own postcode in place of the row's: the row may name another
+                # street, or the person another address.
+                return [
+                    {
+                        "code": "postcode_mismatch",
+                        "street": self.index.display[key],
+                        "municipality": self.municipality.name_nl or self.municipality.name_fr,
+                        "postcode": postcode,
+                        "expected": self.index.postcodes_of(key),
+                    }
+                ]
             return [
                 {
                     "code": "unknown_street",
@@ -302,8 +350,25 @@ def describe(problem, municipality=None):
                 "others": ", ".join(problem["others"]),
             }
         return _("This address lies outside %(network)s and no BIN covers it.") % problem
+    if code == "postcode_mismatch":
+        place = municipality.name if municipality is not None else problem["municipality"]
+        return _(
+            "%(street)s in %(municipality)s has the postcode %(expected)s, not %(postcode)s."
+        ) % {
+            "street": problem["street"],
+            "municipality": place,
+            "expected": ", ".join(problem["expected"]),
+            "postcode": problem["postcode"],
+        }
     if code == "duplicate":
         return _("The same e-mail address as row %(row)s.") % problem
+    if code == "duplicate_person":
+        return _("The same person at the same address as row %(row)s.") % problem
+    if code == "no_email_to_ask":
+        return _(
+            "No e-mail address to ask this person to confirm: import this row with the consent "
+            "you recorded, or add the person by hand."
+        )
     if code == "already_member":
         return _("Already a member of this BIN, or waiting for confirmation.")
     if code == "blocked":

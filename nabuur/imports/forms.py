@@ -1,29 +1,60 @@
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from nabuur.lib.forms import AccessibleForm, LinkableRadioSelect
 
 from .models import ConsentChoice
+from .readers import UnreadableFile, check_size, describe_file_problem, detect_format
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+def _upload_hint():
+    return gettext(
+        "A CSV file (comma or semicolon) or an Excel workbook (.xlsx) of at most %(size)s and "
+        "%(rows)s rows. The first row names the columns: first name, last name, street, house "
+        "number, box, postcode, e-mail."
+    ) % {
+        "size": filesizeformat(settings.NABUUR_IMPORT_MAX_BYTES),
+        "rows": number_format(settings.NABUUR_IMPORT_MAX_ROWS, force_grouping=True),
+    }
 
 
 class UploadForm(AccessibleForm):
+    """The member list to check. Its size and its first bytes are judged here, at once; the
+    worker reads the rest."""
+
+    # Not required as a field: a file the upload handler stopped for its size arrives as no
+    # file, and clean_file says why.
     file = forms.FileField(
         label=_("Member list"),
-        help_text=_(
-            "A CSV file (comma or semicolon) or an Excel file (.xlsx). The first row names the "
-            "columns: first name, last name, street, house number, box, postcode, e-mail."
-        ),
+        required=False,
+        # Lazy: the limits are settings, the words the page's language.
+        help_text=lazy(_upload_hint, str)(),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
     )
 
+    def __init__(self, *args, too_large=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 20 MB."))
-        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
-            raise forms.ValidationError(_("Upload a CSV file or an Excel (.xlsx) file."))
+        if self.too_large:
+            too_large = {"code": "too_large", "max": settings.NABUUR_IMPORT_MAX_BYTES}
+            raise forms.ValidationError(describe_file_problem(too_large))
+        if not upload:
+            raise forms.ValidationError(self.fields["file"].error_messages["required"])
+        try:
+            check_size(upload.size)
+            head = upload.read(4096)
+            upload.seek(0)
+            detect_format(head)
+        except UnreadableFile as error:
+            raise forms.ValidationError(str(error)) from error
         return upload
 
 

@@ -7,6 +7,10 @@ from nabuur.networks.models import Network
 
 
 class BatchStatus(models.TextChoices):
+    # Uploaded: the file waits in the database (ImportUpload) for the worker to read and check.
+    CHECKING = "checking", _("being checked")
+    # The worker could not read the file; `file_problem` says why. Nothing of it is kept.
+    UNREADABLE = "unreadable", _("could not be read")
     PREVIEWED = "previewed", _("checked, waiting for your decision")
     QUEUED = "queued", _("importing")
     IMPORTED = "imported", _("imported")
@@ -40,6 +44,15 @@ class ImportBatch(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Why an import failed, for the coordinator (no personal data).
     error = models.CharField(max_length=300, blank=True)
+    # Why the file could not be read: {"code": …, and the code's details}, see
+    # readers.describe_file_problem.
+    file_problem = models.JSONField(default=dict, blank=True)
+    # Rows done by the step that is running: checked while checking, imported or skipped while
+    # importing. Committed with each batch of rows, so the progress page reads it.
+    done_rows = models.PositiveIntegerField(default=0)
+    # Rows skipped at import because the person joined (or was blocked) since the check; they
+    # count among `problem_rows` too.
+    skipped_rows = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("member import")
@@ -52,6 +65,27 @@ class ImportBatch(models.Model):
     @property
     def good_rows(self):
         return self.total_rows - self.problem_rows
+
+
+class ImportUpload(models.Model):
+    """The uploaded file itself, kept in the database until the worker has read it.
+
+    In the database rather than on disk, so the web server and the worker may run on different
+    machines. It holds personal data: the check deletes it as soon as it has stored the rows,
+    the retention job deletes any the worker never read, and privacy erasure covers it.
+    """
+
+    batch = models.OneToOneField(
+        ImportBatch, on_delete=models.CASCADE, primary_key=True, related_name="upload"
+    )
+    content = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("uploaded member list")
+        verbose_name_plural = _("uploaded member lists")
+
+    def __str__(self):
+        return f"file of import #{self.batch_id}"
 
 
 class ImportRow(models.Model):

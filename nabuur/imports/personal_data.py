@@ -3,7 +3,9 @@
 from nabuur.accounts.models import normalize_email_address
 from nabuur.privacy.registry import register
 
-from .models import ImportBatch, ImportRow
+from . import services
+from .models import ImportBatch, ImportRow, ImportUpload
+from .readers import UnreadableFile, read_table
 
 
 def export_batches(user):
@@ -50,5 +52,48 @@ def erase_rows(user):
     _rows_about(user).delete()
 
 
+def _uploads_about(user):
+    """(upload, its rows that name the person) of every file waiting for the worker; the rows
+    are None for a file that cannot be read, which may name anyone.
+
+    A file stays only until the worker has read it (seconds), so there are few, and each is
+    read here as the worker would, by the e-mail address that ties a row to an account.
+    """
+    email = normalize_email_address(user.email)
+    if not email:
+        return
+    uploads = ImportUpload.objects.select_related("batch__network").order_by("pk")
+    for upload in uploads.iterator(chunk_size=1):
+        try:
+            rows = read_table(bytes(upload.content)).rows
+        except UnreadableFile:
+            yield upload, None
+            continue
+        rows = [row for row in rows if normalize_email_address(row.values["email"]) == email]
+        if rows:
+            yield upload, rows
+
+
+def export_uploads(user):
+    return [
+        {
+            "network": upload.batch.network.name,
+            "file_name": upload.batch.file_name,
+            "row": row.number,
+            "data": row.values,
+        }
+        for upload, rows in _uploads_about(user)
+        for row in rows or []
+    ]
+
+
+def erase_uploads(user):
+    # A whole file goes: we cannot take one person out of a workbook. The coordinator sees that
+    # the check did not finish and uploads the list again.
+    for upload, _rows in list(_uploads_about(user)):
+        services.discard_upload(upload.batch_id, reason="erased")
+
+
 register("imports.ImportBatch", export=export_batches, erase=erase_batches)
+register("imports.ImportUpload", export=export_uploads, erase=erase_uploads)
 register("imports.ImportRow", export=export_rows, erase=erase_rows)

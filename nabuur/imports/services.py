@@ -1,17 +1,20 @@
-"""Verbs of a member import: check a file (preview), choose the consent, import the good rows.
+"""Verbs of a member import: keep an upload, check it, choose the consent, import the good rows,
+and delete what is no longer needed.
 
-Views, the `import_members` command and the worker's task call these.
+Views, the `import_members` command and the worker's tasks call these. Reading, checking and
+importing run in the worker (nabuur.imports.tasks), never in a web request: the uploaded file
+waits in the database meanwhile, so the web server and the worker may run on different
+machines. They write in transactions of at most CHECK_CHUNK or IMPORT_CHUNK rows, each with
+the progress the page shows, so the site goes on writing during the largest import (SQLite
+has one writer at a time, and a page waits for it).
 """
 
-import json
-import os
 from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from nabuur.lib import clock
 from nabuur.members.models import ConsentChannel
@@ -26,53 +29,177 @@ from nabuur.staff.permissions import Capability
 from nabuur.zones.models import Street
 
 from .checks import Checker
-from .models import BatchStatus, ConsentChoice, ImportBatch, ImportRow
-from .readers import read_table
+from .models import BatchStatus, ConsentChoice, ImportBatch, ImportRow, ImportUpload
+from .readers import UnreadableFile, check_size, read_table
 
-CHUNK = 1000
-PROGRESS_EVERY = 100
+# Rows checked and stored per transaction.
+CHECK_CHUNK = 500
+# Rows imported per transaction: each makes a person, a membership, consents and audit entries,
+# so fewer rows keep each hold on the database short.
+IMPORT_CHUNK = 100
 
 
-def preview_import(network, actor, path, file_name):
-    """Read and check every row of the file at `path`; store them as a previewed ImportBatch.
+class _Stopped(Exception):
+    """The batch left the state the worker was working on (discarded, given up) meanwhile."""
 
-    Nothing is imported yet. Raises readers.UnreadableFile when the file cannot be read.
+
+def upload_list(network, actor, content, file_name):
+    """Keep an uploaded list (its bytes) in the database for the worker; return its batch.
+
+    The batch is `checking` until the worker has read it: the caller queues
+    tasks.check_batch in the same transaction. Raises readers.UnreadableFile for a file over
+    NABUUR_IMPORT_MAX_BYTES.
     """
-    table = read_table(path, file_name)
-    checker = Checker(network)
+    check_size(len(content))
     with transaction.atomic():
         batch = ImportBatch.objects.create(
-            network=network, uploaded_by=actor, file_name=file_name[:255], created_at=clock.now()
+            network=network,
+            uploaded_by=actor,
+            file_name=file_name[:255],
+            created_at=clock.now(),
+            status=BatchStatus.CHECKING,
         )
-        total = problems = 0
-        chunk = []
-        for source in table.rows:
-            data, row_problems = checker.check(source)
-            total += 1
-            problems += bool(row_problems)
-            chunk.append(
-                ImportRow(
-                    batch=batch,
-                    number=source.number,
-                    data=data,
-                    problems=row_problems,
-                    has_problems=bool(row_problems),
-                )
-            )
-            if len(chunk) >= CHUNK:
-                ImportRow.objects.bulk_create(chunk)
-                chunk = []
-        ImportRow.objects.bulk_create(chunk)
-        batch.total_rows, batch.problem_rows = total, problems
-        batch.save(update_fields=["total_rows", "problem_rows"])
+        ImportUpload.objects.create(batch=batch, content=content)
         record(
             actor,
-            "imports.preview",
+            "imports.upload",
             target=network,
             capability=Capability.MANAGE_MEMBERS,
-            details={"batch": batch.pk, "rows": total, "problem_rows": problems},
+            details={"batch": batch.pk, "bytes": len(content)},
         )
     return batch
+
+
+def _uploader(batch):
+    return get_user_model().objects.filter(pk=batch.uploaded_by_id).first()
+
+
+def _advance_check(batch, **fields):
+    """Update a batch that is still being checked; False once it is not."""
+    updated = ImportBatch.objects.filter(pk=batch.pk, status=BatchStatus.CHECKING).update(**fields)
+    return updated == 1
+
+
+def check_batch(batch_id):
+    """Read and check the uploaded file of a `checking` batch; return the batch.
+
+    Run by the worker. Stores each data row with its problems, CHECK_CHUNK rows per transaction
+    together with the progress, then marks the batch `previewed` and deletes the uploaded file.
+    A file that cannot be read makes the batch `unreadable`, with the reason in
+    `file_problem`, and is deleted too. A batch that is no longer `checking` is left as it is;
+    one discarded while it is checked keeps no row. An unexpected error marks the batch failed,
+    keeps nothing of the file and is raised again.
+    """
+    batch = ImportBatch.objects.select_related("network__municipality").get(pk=batch_id)
+    if batch.status != BatchStatus.CHECKING:
+        return batch
+    actor = _uploader(batch)
+    try:
+        # A run that died half-way left some rows: start again from the file.
+        ImportRow.objects.filter(batch=batch).delete()
+        upload = ImportUpload.objects.filter(batch=batch).first()
+        if upload is None:
+            raise _Stopped
+        try:
+            table = read_table(bytes(upload.content))
+        except UnreadableFile as error:
+            _mark_unreadable(batch, actor, error.problem)
+            return _fresh(batch)
+        del upload
+        total = len(table.rows)
+        if not _advance_check(batch, total_rows=total, problem_rows=0, done_rows=0):
+            raise _Stopped
+        checker = Checker(batch.network)
+        problems = 0
+        for start in range(0, total, CHECK_CHUNK):
+            rows = []
+            for source in table.rows[start : start + CHECK_CHUNK]:
+                data, row_problems = checker.check(source)
+                problems += bool(row_problems)
+                rows.append(
+                    ImportRow(
+                        batch=batch,
+                        number=source.number,
+                        data=data,
+                        problems=row_problems,
+                        has_problems=bool(row_problems),
+                    )
+                )
+            with transaction.atomic():
+                done = start + len(rows)
+                if not _advance_check(batch, done_rows=done, problem_rows=problems):
+                    raise _Stopped
+                ImportRow.objects.bulk_create(rows)
+        with transaction.atomic():
+            if not _advance_check(batch, status=BatchStatus.PREVIEWED, done_rows=0):
+                raise _Stopped
+            ImportUpload.objects.filter(batch=batch).delete()
+            record(
+                actor,
+                "imports.preview",
+                target=batch.network,
+                capability=Capability.MANAGE_MEMBERS,
+                details={"batch": batch.pk, "rows": total, "problem_rows": problems},
+            )
+    except _Stopped:
+        ImportRow.objects.filter(batch=batch).delete()
+    except Exception as error:
+        _fail_check(batch, actor, error)
+        raise
+    return _fresh(batch)
+
+
+def _fresh(batch):
+    batch.refresh_from_db()
+    return batch
+
+
+def _mark_unreadable(batch, actor, problem):
+    with transaction.atomic():
+        if _advance_check(
+            batch,
+            status=BatchStatus.UNREADABLE,
+            file_problem=problem,
+            finished_at=clock.now(),
+        ):
+            ImportUpload.objects.filter(batch=batch).delete()
+            record(
+                actor,
+                "imports.unreadable",
+                target=batch.network,
+                capability=Capability.MANAGE_MEMBERS,
+                details={"batch": batch.pk, "problem": problem["code"]},
+            )
+
+
+def _fail_check(batch, actor, error):
+    with transaction.atomic():
+        if _advance_check(
+            batch, status=BatchStatus.FAILED, error=type(error).__name__, finished_at=clock.now()
+        ):
+            ImportUpload.objects.filter(batch=batch).delete()
+            ImportRow.objects.filter(batch=batch).delete()
+            record(
+                actor,
+                "imports.failed",
+                target=batch.network,
+                capability=Capability.MANAGE_MEMBERS,
+                details={"batch": batch.pk, "error": type(error).__name__},
+            )
+
+
+def discard_upload(batch_id, reason):
+    """Stop the check of a batch and delete its uploaded file and any row read from it.
+
+    For privacy erasure: the file may name the person. A batch still `checking` fails with
+    `reason` as its error; the worker, if it is reading the file now, keeps nothing of it.
+    """
+    with transaction.atomic():
+        ImportBatch.objects.filter(pk=batch_id, status=BatchStatus.CHECKING).update(
+            status=BatchStatus.FAILED, error=reason, finished_at=clock.now()
+        )
+        ImportUpload.objects.filter(batch_id=batch_id).delete()
+        ImportRow.objects.filter(batch_id=batch_id, batch__status=BatchStatus.FAILED).delete()
 
 
 def choose_consent(batch, actor, consent, note=""):
@@ -82,7 +209,10 @@ def choose_consent(batch, actor, consent, note=""):
     """
     with transaction.atomic():
         queued = ImportBatch.objects.filter(pk=batch.pk, status=BatchStatus.PREVIEWED).update(
-            status=BatchStatus.QUEUED, consent=consent, consent_note=note.strip()[:300]
+            status=BatchStatus.QUEUED,
+            consent=consent,
+            consent_note=note.strip()[:300],
+            done_rows=0,
         )
         if queued:
             record(
@@ -96,26 +226,14 @@ def choose_consent(batch, actor, consent, note=""):
     return bool(queued)
 
 
-def progress_path(batch_id):
-    return Path(settings.VAR_DIR) / "imports" / f"{batch_id}.json"
-
-
-def _write_progress(batch_id, done, total):
-    # A file, not a row: the import's own transaction would hide a row from the progress page.
-    path = progress_path(batch_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"done": done, "total": total}))
-    os.replace(temporary, path)
-
-
 def read_progress(batch):
-    """(rows done, rows to do) of an import that is running."""
-    try:
-        progress = json.loads(progress_path(batch.pk).read_text())
-    except (OSError, ValueError):
-        return 0, batch.good_rows
-    return progress["done"], progress["total"]
+    """(rows done, rows to do) of the step that is running: the check or the import."""
+    if batch.status == BatchStatus.CHECKING:
+        return batch.done_rows, batch.total_rows
+    if batch.status == BatchStatus.QUEUED:
+        # The good rows when the import was queued; skipped rows have joined the problems since.
+        return batch.done_rows, batch.total_rows - batch.problem_rows + batch.skipped_rows
+    return 0, 0
 
 
 def _import_row(batch, actor, data, streets):
@@ -132,8 +250,8 @@ def _import_row(batch, actor, data, streets):
         "phone": data["phone"],
         "language": data["language"],
     }
-    # The e-mails wait for the whole import to commit: a rollback must not leave people with a
-    # confirmation link to a membership that does not exist.
+    # The e-mails wait for the row's transaction to commit: a rollback must not leave people
+    # with a confirmation link to a membership that does not exist.
     if batch.consent == ConsentChoice.RECORDED:
         network = details.pop("network")
         return add_member_by_hand(
@@ -148,42 +266,63 @@ def _import_row(batch, actor, data, streets):
 
 
 def run_import(batch_id):
-    """Import the good rows of a queued batch, all or nothing; returns the batch.
+    """Import the good rows of a queued batch; return the batch.
 
-    Rows of people who joined (or were blocked) since the preview are skipped and counted as
-    problems. Any other error rolls the whole import back and marks the batch failed. The
-    imported people's e-mails (confirmation requests or welcomes) leave only after the import
-    commits, so a failed import sends nothing.
+    Run by the worker, IMPORT_CHUNK rows per transaction: each commits its memberships, deletes
+    its rows (their data now lives in the memberships) and moves the progress on, and the
+    e-mails to its people leave once it has committed. A run that stopped half-way (a restart)
+    goes on where it stopped. Rows of people who joined (or were blocked) since the check are
+    skipped and counted as problems. An error marks the batch failed and is raised again: the
+    rows committed before it stay imported, the failing transaction leaves nothing and sends
+    nothing.
     """
     batch = ImportBatch.objects.select_related("network__municipality__zone").get(pk=batch_id)
     if batch.status != BatchStatus.QUEUED:
         return batch
-    actor = get_user_model().objects.filter(pk=batch.uploaded_by_id).first()
-    good = batch.rows.filter(has_problems=False)
-    total = good.count()
+    actor = _uploader(batch)
+    good = ImportRow.objects.filter(batch=batch, has_problems=False)
+    streets = Street.objects.in_bulk({row.data["street_id"] for row in good.only("data")})
     try:
+        while True:
+            with transaction.atomic():
+                locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+                if locked.status != BatchStatus.QUEUED:
+                    return locked
+                rows = list(good.order_by("number")[:IMPORT_CHUNK])
+                if not rows:
+                    break
+                imported = skipped = 0
+                unaskable = []
+                for row in rows:
+                    if batch.consent == ConsentChoice.ASK and not row.data["email"]:
+                        unaskable.append(row.pk)
+                        continue
+                    try:
+                        membership = _import_row(batch, actor, row.data, streets)
+                    except (MembershipExists, PersonBlocked):
+                        membership = None
+                    imported += membership is not None
+                    skipped += membership is None
+                # Nobody to e-mail for a confirmation: the row stays among the problems, for
+                # the coordinator to import with recorded consent or add by hand.
+                ImportRow.objects.filter(pk__in=unaskable).update(
+                    has_problems=True, problems=[{"code": "no_email_to_ask"}]
+                )
+                skipped += len(unaskable)
+                ImportRow.objects.filter(pk__in=[row.pk for row in rows]).exclude(
+                    pk__in=unaskable
+                ).delete()
+                ImportBatch.objects.filter(pk=batch.pk).update(
+                    imported_rows=F("imported_rows") + imported,
+                    skipped_rows=F("skipped_rows") + skipped,
+                    problem_rows=F("problem_rows") + skipped,
+                    done_rows=F("done_rows") + len(rows),
+                )
         with transaction.atomic():
-            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-            if locked.status != BatchStatus.QUEUED:
-                return locked
-            street_ids = {row.data["street_id"] for row in good.only("data")}
-            streets = Street.objects.in_bulk(street_ids)
-            imported = skipped = 0
-            for done, row in enumerate(good.iterator(chunk_size=CHUNK), start=1):
-                try:
-                    _import_row(batch, actor, row.data, streets)
-                    imported += 1
-                except (MembershipExists, PersonBlocked):
-                    skipped += 1
-                if done % PROGRESS_EVERY == 0:
-                    _write_progress(batch.pk, done, total)
-            batch.status = BatchStatus.IMPORTED
-            batch.imported_rows = imported
-            batch.problem_rows += skipped
-            batch.finished_at = clock.now()
-            batch.save(update_fields=["status", "imported_rows", "problem_rows", "finished_at"])
-            # Their data now lives in the memberships; the problem rows stay for the list to fix.
-            good.delete()
+            ImportBatch.objects.filter(pk=batch.pk, status=BatchStatus.QUEUED).update(
+                status=BatchStatus.IMPORTED, finished_at=clock.now()
+            )
+            batch.refresh_from_db()
             record(
                 actor,
                 "imports.import",
@@ -192,57 +331,67 @@ def run_import(batch_id):
                 details={
                     "batch": batch.pk,
                     "consent": batch.consent,
-                    "imported": imported,
-                    "skipped": skipped,
+                    "imported": batch.imported_rows,
+                    "skipped": batch.skipped_rows,
                 },
             )
     except Exception as error:
         with transaction.atomic():
-            batch.status = BatchStatus.FAILED
-            batch.error = type(error).__name__
-            batch.finished_at = clock.now()
-            batch.save(update_fields=["status", "error", "finished_at"])
+            ImportBatch.objects.filter(pk=batch.pk, status=BatchStatus.QUEUED).update(
+                status=BatchStatus.FAILED, error=type(error).__name__, finished_at=clock.now()
+            )
+            batch.refresh_from_db()
             record(
                 actor,
                 "imports.failed",
                 target=batch.network,
                 capability=Capability.MANAGE_MEMBERS,
-                details={"batch": batch.pk, "error": batch.error},
+                details={
+                    "batch": batch.pk,
+                    "error": batch.error,
+                    "imported": batch.imported_rows,
+                },
             )
         raise
-    finally:
-        progress_path(batch.pk).unlink(missing_ok=True)
     return batch
 
 
 def delete_expired_rows(now=None):
-    """Delete the uploaded rows of old imports; return how many rows went.
+    """Delete the uploaded rows and files of old imports; return how many rows and files went.
 
-    The rows hold the list's personal data. They go NABUUR_IMPORT_RETENTION_DAYS after an
-    import finished or failed, and after a check that nobody confirmed was uploaded: that check
-    becomes `expired` and can no longer be imported. A queued import keeps its rows for the
-    worker. The batches stay, with their counts; the audit log records the batch ids.
+    The rows and the files hold the list's personal data. The rows go
+    NABUUR_IMPORT_RETENTION_DAYS after an import finished or failed, and after a check that
+    nobody confirmed was uploaded: that check becomes `expired` and can no longer be imported.
+    A file the worker never read by then is given up (the batch fails) and deleted with any
+    row read from it. A queued import keeps its rows for the worker. The batches stay, with
+    their counts; the audit log records the batch ids.
     """
     now = now or clock.now()
     cutoff = now - timedelta(days=settings.NABUUR_IMPORT_RETENTION_DAYS)
     with transaction.atomic():
         # Filtered on the status, so a coordinator confirming at this moment wins or loses
-        # as a whole (choose_consent filters on it too).
+        # as a whole (choose_consent filters on it too); so does the worker's check.
         ImportBatch.objects.filter(status=BatchStatus.PREVIEWED, created_at__lte=cutoff).update(
             status=BatchStatus.EXPIRED, finished_at=now
         )
+        unchecked = ImportBatch.objects.filter(status=BatchStatus.CHECKING, created_at__lte=cutoff)
+        given_up = set(unchecked.values_list("pk", flat=True))
+        unchecked.update(status=BatchStatus.FAILED, error="not_checked", finished_at=now)
+        uploads, _per_model = ImportUpload.objects.exclude(
+            batch__status=BatchStatus.CHECKING
+        ).delete()
         done = ImportBatch.objects.filter(
             Q(status=BatchStatus.EXPIRED)
             | Q(status__in=[BatchStatus.IMPORTED, BatchStatus.FAILED], finished_at__lte=cutoff),
             rows__isnull=False,
         )
-        batch_ids = sorted(set(done.values_list("pk", flat=True)))
-        if not batch_ids:
+        batch_ids = sorted(set(done.values_list("pk", flat=True)) | given_up)
+        if not batch_ids and not uploads:
             return 0
         deleted, _per_model = ImportRow.objects.filter(batch_id__in=batch_ids).delete()
         record(
             None,
             "imports.delete_rows",
-            details={"batches": batch_ids, "rows": deleted},
+            details={"batches": batch_ids, "rows": deleted, "files": uploads},
         )
-    return deleted
+    return deleted + uploads

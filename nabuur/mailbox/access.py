@@ -1,13 +1,16 @@
 """Who may read the demo mailbox: zone administrators, and only while the mailbox is in use.
 
-The mailbox holds every e-mail the site "sent" in a demo, so it shows personal data of all
-members. Outside the demo (a real SMTP mailer) it does not exist at all.
+The mailbox holds every e-mail the site "sent" in a demo, so it shows personal data of members:
+a zone administrator reads their own zone's e-mails only. E-mails without a zone (kept before
+e-mails named their zone, or belonging to no zone or to several) are read only by the
+installation's own administrators: superusers who also administer a zone. Outside the demo (a
+real SMTP mailer) the mailbox does not exist at all.
 """
 
 from django.conf import settings
 from django.http import Http404
 
-from nabuur.staff.permissions import Kind, scopes_for
+from nabuur.staff.permissions import Capability, Kind, scopes_for
 
 from .models import MailboxMessage
 
@@ -32,7 +35,11 @@ def get_mailbox_for_admin(user):
     """
     if not mailbox_enabled() or not is_zone_admin(user):
         raise Http404
-    return MailboxMessage.objects.all()
+    if user.is_superuser:
+        return MailboxMessage.objects.all()
+    # The zones over which the person sees members' data: a zone administrator's own.
+    zone_ids = scopes_for(user).grant(Capability.VIEW_MEMBERS).zones
+    return MailboxMessage.objects.filter(zone__in=zone_ids)
 
 
 def get_mailbox_message_for_admin(user, pk):

@@ -11,6 +11,12 @@ class MailboxMessage(models.Model):
     subject = models.CharField(max_length=998)
     message_id = models.CharField(max_length=300, blank=True, db_index=True)
     raw = models.BinaryField()
+    # Whose administrators read it (see backend.zone_of_email). Empty for an e-mail that
+    # belongs to no zone or to several, and for those kept before e-mails had a zone: only the
+    # installation's own administrators read those. A zone's removal leaves its e-mails to them.
+    zone = models.ForeignKey(
+        "zones.Zone", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("mailbox message")

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from nabuur.accounts.models import normalize_email_address
 from nabuur.lib import clock
 from nabuur.lib.forms import AccessibleForm, IsoDateInput, LinkableRadioSelect
 from nabuur.lib.languages import PUBLIC_LANGUAGES
@@ -266,9 +267,26 @@ class MemberEditForm(AccessibleForm):
     phone = JoinForm.base_fields["phone"]
     box = _text(_("Box"), 16, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, email_lock=None, **kwargs):
+        """`email_lock`: why this coordinator may not change the address (services.email_lock);
+        the field is then read-only, with the reason as its hint."""
         super().__init__(*args, **kwargs)
         _not_the_users_own(self)
+        self.email_lock = email_lock
+        if email_lock:
+            field = self.fields["email"]
+            field.disabled = True
+            field.help_text = email_lock
+            field.widget.attrs["aria-describedby"] = "id_email_hint"
+
+    def clean(self):
+        data = super().clean()
+        # A disabled field keeps its initial value whatever is posted; a post that tries to
+        # change it anyway is answered, not silently half-saved.
+        posted = normalize_email_address(self.data.get("email", self["email"].initial))
+        if self.email_lock and posted != normalize_email_address(self["email"].initial):
+            self.add_error("email", self.email_lock)
+        return data
 
 
 def _not_the_users_own(form):

@@ -10,9 +10,11 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from nabuur.accounts.services import email_changed
+from nabuur.lib import clock
 from nabuur.zones.services import streets_renamed
 
-from .models import Membership, person_keys, street_key
+from .models import LoginLink, Membership, person_keys, street_key
 
 PERSON_FIELDS = {"first_name", "last_name", "email"}
 
@@ -30,3 +32,13 @@ def copy_street_keys(sender, streets, **kwargs):
     for street in streets:
         key = street_key(street.name_nl, street.name_fr, street.name_de)
         Membership.objects.filter(street=street).exclude(street_key=key).update(street_key=key)
+
+
+@receiver(email_changed, dispatch_uid="members.expire_login_links")
+def expire_login_links(sender, user, **kwargs):
+    """A login link sent before the login address changed must not open the account after it:
+    it may lie in the mailbox that just lost the account."""
+    now = clock.now()
+    LoginLink.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )

@@ -57,6 +57,7 @@ from .models import (
     address_line,
 )
 from .services import EmailTaken, MeasureRefused, MembershipExists, PersonBlocked
+from .services.coordinator import EmailLocked, email_lock
 
 PAGE_SIZE = 50
 MEASURE_FORM_KEY = "members.measure_form"
@@ -358,6 +359,7 @@ def member(request, slug, membership_id):
     network = get_network_for(request.user, Capability.VIEW_MEMBERS, slug)
     membership = _get_membership(network, membership_id)
     user = membership.user
+    may_manage = can(request.user, Capability.MANAGE_MEMBERS, network)
     form = MemberEditForm(
         request.POST or None,
         initial={
@@ -367,15 +369,26 @@ def member(request, slug, membership_id):
             "phone": user.phone,
             "box": membership.box,
         },
+        email_lock=email_lock(request.user, user) if may_manage else None,
     )
     if request.method == "POST":
-        if not can(request.user, Capability.MANAGE_MEMBERS, network):
+        if not may_manage:
             raise PermissionDenied
         if form.is_valid():
             try:
                 changed = services.edit_member(request.user, membership, **form.cleaned_data)
             except EmailTaken:
                 form.add_error("email", _("Another person already uses this e-mail address."))
+            except EmailLocked as locked:
+                form.add_error("email", str(locked))
+            except (OSError, smtplib.SMTPException):
+                form.add_error(
+                    None,
+                    _(
+                        "We could not send the e-mail that tells the old address, so nothing was "
+                        "changed. Please try again later."
+                    ),
+                )
             else:
                 if changed:
                     messages.success(request, _("The member's details are saved."))
@@ -394,7 +407,7 @@ def member(request, slug, membership_id):
         "form": form,
         "measures": membership.measures.select_related("proposed_by", "confirmed_by"),
         "measure_form": measure_form,
-        "may_manage": can(request.user, Capability.MANAGE_MEMBERS, network),
+        "may_manage": may_manage,
         "may_take_measures": can(request.user, Capability.MEMBER_MEASURES, network),
         "is_current": membership.status in CURRENT_STATUSES,
     }

@@ -1,8 +1,6 @@
 """The resident's pages: join, confirm, login link, and "my data" (/me/)."""
 
 import functools
-import logging
-import smtplib
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,16 +19,16 @@ from nabuur.lib.text import fold
 from nabuur.networks.models import Network
 from nabuur.zones.models import Zone
 
-from . import ratelimit, services
+from . import ratelimit, services, tasks
 from .access import get_membership_for_member
 from .addresses import locate
 from .export import person_zip
 from .forms import AddressForm, DetailsForm, JoinForm, LoginForm, PauseForm, QuietHoursForm
 from .models import CURRENT_STATUSES, Basis, Measure, MeasureState
-from .services import Confirmation, MembershipExists
+from .services import Confirmation
+from .services.login_links import LoginLinkRefused, logs_in_by_link
 
 HOUR = 3600
-logger = logging.getLogger(__name__)
 
 
 def _too_many(request):
@@ -64,11 +62,12 @@ def join(request):
         if form.is_spam:
             # Answer as if it worked, so a robot learns nothing.
             return redirect("members:join_sent")
-        if not ratelimit.allow(
-            "join-ip", ratelimit.client_ip(request), settings.NABUUR_JOIN_LIMIT_PER_IP, HOUR
-        ):
-            return _too_many(request)
+        # Only a complete form counts against the limit: mistakes must not use it up.
         if form.is_valid():
+            if not ratelimit.allow(
+                "join-ip", ratelimit.client_ip(request), settings.NABUUR_JOIN_LIMIT_PER_IP, HOUR
+            ):
+                return _too_many(request)
             response = _handle_join(request, form, network, zone)
             if response is not None:
                 return response
@@ -78,7 +77,12 @@ def join(request):
 
 
 def _handle_join(request, form, requested_network, zone):
-    """Decide the BIN from the address and act; None when the form gets an error to show."""
+    """Decide the BIN from the address and queue the sign-up; None when the form gets an error.
+
+    What is decided here depends on the address typed, never on the e-mail address: whether
+    that person is new, a member already or blocked is for the worker to find out (members.tasks),
+    so the answer is the same page, as quick, for everyone.
+    """
     data = form.cleaned_data
     address_key = fold(f"{data['street']} {data['house_number']} {data['box']} {data['postcode']}")
     if not ratelimit.allow(
@@ -96,15 +100,17 @@ def _handle_join(request, form, requested_network, zone):
     }
     if location.outside_every_bin:
         zone = location.zone or zone
-        services.request_address_check(
-            zone=zone,
-            street_name=data["street"],
-            house_number=data["house_number"],
-            box=data["box"],
-            postcode=data["postcode"],
-            language=data.get("language", ""),
-            documents=services.current_documents(zone),
-            **person,
+        tasks.request_address_check.enqueue(
+            zone.pk,
+            [document.pk for document in services.current_documents(zone)],
+            {
+                "street_name": data["street"],
+                "house_number": data["house_number"],
+                "box": data["box"],
+                "postcode": data["postcode"],
+                "language": data.get("language", ""),
+                **person,
+            },
         )
         return redirect("members:join_sent")
     if not location.found:
@@ -128,28 +134,19 @@ def _handle_join(request, form, requested_network, zone):
         return None
     languages = regime_languages(network.municipality.language_regime)
     language = data.get("language") if data.get("language") in languages else languages[0]
-    try:
-        services.request_membership(
-            network=network,
-            street=location.street,
-            house_number=location.house_number,
-            house_number_suffix=location.suffix,
-            box=data["box"],
-            postcode=data["postcode"],
-            language=language,
-            documents=services.current_documents(network.municipality.zone),
+    tasks.join.enqueue(
+        network.pk,
+        location.street.pk,
+        [document.pk for document in services.current_documents(network.municipality.zone)],
+        {
+            "house_number": location.house_number,
+            "house_number_suffix": location.suffix,
+            "box": data["box"],
+            "postcode": data["postcode"],
+            "language": language,
             **person,
-        )
-    except MembershipExists as exists:
-        # The same page as a new sign-up: the page never tells whether an address is known.
-        services.remind_existing_member(exists.membership)
-    except (OSError, smtplib.SMTPException):
-        # Nothing was saved (one transaction); the resident can simply try again.
-        logger.exception("could not send the confirmation e-mail")
-        form.add_error(
-            None, _("We could not send the confirmation e-mail just now. Please try again later.")
-        )
-        return None
+        },
+    )
     return redirect("members:join_sent")
 
 
@@ -184,9 +181,10 @@ def login_request(request):
         )
         if not ip_ok:
             return _too_many(request)
-        # Past the per-address limit we silently send nothing: the answer stays the same.
+        # Past the per-address limit we silently send nothing: the answer stays the same. The
+        # worker finds out whether the address is a member's (members.tasks).
         if email_ok:
-            services.send_login_link(email)
+            tasks.send_login_link.enqueue(email)
         return redirect("members:login_sent")
     return render(request, "members/login.html", {"form": form})
 
@@ -195,17 +193,27 @@ def login_sent(request):
     return render(request, "members/login_sent.html")
 
 
+def _login_link_refused(request):
+    """The link's person holds a role: staff log in with their password and second factor."""
+    return render(request, "members/login_link.html", {"for_staff": True}, status=403)
+
+
 @never_cache
 def login_link(request, token):
     if request.method == "POST":
-        user = services.use_login_link(token)
+        try:
+            user = services.use_login_link(token)
+        except LoginLinkRefused:
+            return _login_link_refused(request)
         if user is not None:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             request.session["nabuur_login"] = "email_link"
             return redirect("members:me")
         return render(request, "members/login_link.html", {"valid": False}, status=410)
-    valid = services.valid_login_link(token) is not None
-    return render(request, "members/login_link.html", {"valid": valid, "token": token})
+    link = services.valid_login_link(token)
+    if link is not None and not logs_in_by_link(link.user):
+        return _login_link_refused(request)
+    return render(request, "members/login_link.html", {"valid": link is not None, "token": token})
 
 
 # --- My data ----------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ class MessagingConfig(AppConfig):
     label = "messaging"
 
     def ready(self):
-        # The messages panel on the staff dashboard, and the mail provider's tracking events.
+        # The messages panel on the staff dashboard, and the mail provider's tracking and
+        # inbound events.
         from . import panels  # noqa: F401
         from .webhooks import connect
 

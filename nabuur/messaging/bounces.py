@@ -1,13 +1,19 @@
-"""Bounces: read delivery status notifications, mark deliveries bounced, retire dead addresses.
+"""Bounces: read delivery status reports, mark deliveries bounced, retire dead addresses.
 
-Every e-mail leaves with the envelope sender `bounces+<token>@<domain>` (VERP), so a bounce
-names its delivery in the address it is sent to. When a relay rewrites that address, the
-original Message-ID (`nabuur.<message>.<random>@<domain>`) quoted in the bounce still does.
+Every e-mail leaves with the envelope sender `bounces+<token>@<domain>` (VERP), so a report
+names its delivery in the address it is sent to (`intake` reads it from the envelope). When a
+relay rewrites that address, the token or the original Message-ID
+(`nabuur.<message>.<random>@<domain>`) quoted in the report still does.
 
-Parsing: RFC 3464 reports (multipart/report with a message/delivery-status part: Action,
-Status, Diagnostic-Code per recipient) first; otherwise the plain-text bounces that Exim,
-Postfix, qmail and Exchange still send, read for an enhanced status code (5.1.1) or an SMTP
-reply code (550).
+Only a delivery status report is a bounce (`is_delivery_report`): an RFC 3464 report
+(multipart/report; report-type=delivery-status), or the plain-text report of a mail system
+(from MAILER-DAEMON or postmaster, with a subject such as "Undelivered Mail Returned to
+Sender"). Anything else, such as a member's reply that quotes "500 euro" and our Message-ID,
+is never a bounce, whatever its text says.
+
+Parsing: the RFC 3464 fields (Action, Status, Diagnostic-Code per recipient) first; otherwise
+the text that Exim, Postfix, qmail and Exchange still send, read for an enhanced status code
+(5.1.1) or an SMTP reply code (550).
 
 A hard bounce (5.x.x) marks the delivery bounced. Once an address has NABUUR_BOUNCE_LIMIT
 (default 3) bounced deliveries, the person's address is marked undeliverable
@@ -16,15 +22,12 @@ told, so they can ask for a new address. A soft bounce (4.x.x, "delayed") is onl
 the delivery's last error.
 """
 
-import contextlib
 import email
 import email.policy
-import imaplib
-import mailbox
 import os
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from email.utils import parseaddr
 
 from django.conf import settings
 
@@ -34,13 +37,26 @@ from nabuur.members.models import Membership
 from nabuur.staff.models import COORDINATOR_ROLES, partners_of
 
 from .delivery import recount_deliveries
+from .emails import BOUNCES
 from .models import Delivery, DeliveryState
 
-VERP = re.compile(r"bounces\+([0-9a-f]{32})@", re.IGNORECASE)
+VERP = re.compile(rf"{BOUNCES}\+([0-9a-f]{{32}})@", re.IGNORECASE)
 MESSAGE_ID = re.compile(r"nabuur\.\d+\.[0-9a-f]{16}@[A-Za-z0-9.-]+")
 ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 SMTP_REPLY = re.compile(r"(?<![\d.])([45]\d\d)[ -]")
-ADDRESS_HEADERS = ("To", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
+# The senders and subjects of the plain-text reports of mail systems (Postfix, Exim, qmail,
+# sendmail, Exchange, Gmail), in the languages Belgian mail servers answer in.
+MAIL_SYSTEM_SENDER = re.compile(
+    r"^(mailer[-_]?daemon|mail[-_]daemon|postmaster)(@|$)", re.IGNORECASE
+)
+REPORT_SUBJECT = re.compile(
+    r"undeliver|delivery (status notification|failure|has failed|failed|report|delayed)|"
+    r"mail delivery (failed|failure|system)|returned mail|returning message|failure notice|"
+    r"could not send message|delayed mail|non[- ]?delivery|onbestelbaar|niet (afgeleverd|bezorgd)|"
+    r"non remis|non distribu|[ée]chec de (la )?(remise|distribution)|unzustellbar|"
+    r"nicht zustellbar|zustellung fehlgeschlagen",
+    re.IGNORECASE,
+)
 # Words of a text bounce that mean the relay gave up for good when it quotes no code.
 PERMANENT_WORDS = re.compile(
     r"permanent(ly)? (error|failure)|could not be delivered|couldn't deliver|"
@@ -124,19 +140,29 @@ def _text_status(text):
     return None
 
 
-def parse_bounce(data):
-    """The Bounce in the raw e-mail `data`, or None when it is not a bounce of ours."""
+def is_delivery_report(message):
+    """Whether the parsed e-mail `message` is a delivery status report of a mail system."""
+    if message.get_content_type() == "multipart/report":
+        return (message.get_param("report-type") or "").lower() == "delivery-status"
+    sender = parseaddr(str(message.get("From") or ""))[1]
+    if not MAIL_SYSTEM_SENDER.match(sender):
+        return False
+    return bool(
+        REPORT_SUBJECT.search(str(message.get("Subject") or ""))
+        or message.get("X-Failed-Recipients")
+        or "X-MS-Exchange-Message-Is-Ndr" in message
+    )
+
+
+def parse_bounce(data, *, token=None):
+    """The Bounce in the raw e-mail `data`, or None when it is not a delivery report of ours.
+
+    `token` is that of the bounces+ address the report was sent to, when the intake read one
+    from the envelope; without it, the first bounces+ address the report names or quotes.
+    """
     message = email.message_from_bytes(data, policy=email.policy.default)
-    token = None
-    for header in ADDRESS_HEADERS:
-        for value in message.get_all(header) or []:
-            match = VERP.search(str(value))
-            if match:
-                token = match.group(1).lower()
-                break
-        if token:
-            break
-    texts = [_text_of(part) for part in message.walk() if part.get_content_maintype() == "text"]
+    if not is_delivery_report(message):
+        return None
     raw = data.decode("utf-8", errors="replace")
     if token is None:
         match = VERP.search(raw)
@@ -145,6 +171,7 @@ def parse_bounce(data):
     message_id = match.group(0) if match else None
     if token is None and message_id is None:
         return None
+    texts = [_text_of(part) for part in message.walk() if part.get_content_maintype() == "text"]
     status = _delivery_status(message) or _text_status("\n".join(texts) or raw)
     if status is None:
         return None
@@ -191,14 +218,6 @@ def record_bounce(bounce, *, now=None):
     return delivery
 
 
-def process_raw(data, *, now=None):
-    """Parse and record one raw e-mail; return the Delivery it bounced, or None."""
-    bounce = parse_bounce(data)
-    if bounce is None:
-        return None
-    return record_bounce(bounce, now=now)
-
-
 # --- Telling the coordinators ---------------------------------------------------------------
 
 
@@ -225,59 +244,3 @@ def send_undeliverable(user, delivery, reason, bounced):
             language = recipient_language(coordinator, staff=True)
             send_email("bounces/undeliverable", coordinator.email, language, context)
     return len(sent)
-
-
-# --- Mailboxes --------------------------------------------------------------------------------
-
-
-def process_maildir(path, *, keep=False):
-    """Process every e-mail of a Maildir; remove the bounces recorded. Returns (seen, matched)."""
-    box = mailbox.Maildir(path, factory=None, create=False)
-    seen = matched = 0
-    for key in list(box.iterkeys()):
-        seen += 1
-        with box.get_file(key) as handle:
-            data = handle.read()
-        if process_raw(data) is not None:
-            matched += 1
-            if not keep:
-                box.remove(key)
-    return seen, matched
-
-
-def open_imap(url):
-    """An authenticated IMAP connection, folder selected, from imaps://user:pass@host/FOLDER."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"imap", "imaps"}:
-        raise ValueError(f"--imap must be imap:// or imaps://, not {url!r}.")
-    host, port = parts.hostname or "localhost", parts.port
-    if parts.scheme == "imaps":
-        client = imaplib.IMAP4_SSL(host, port or 993)
-    else:
-        client = imaplib.IMAP4(host, port or 143)
-    client.login(unquote(parts.username or ""), unquote(parts.password or ""))
-    folder = unquote(parts.path.lstrip("/")) or "INBOX"
-    client.select(folder)
-    return client
-
-
-def process_imap(url, *, keep=False):
-    """Process the unseen e-mails of an IMAP folder; delete the bounces recorded."""
-    client = open_imap(url)
-    seen = matched = 0
-    try:
-        _, found = client.search(None, "UNSEEN")
-        for number in (found[0] or b"").split():
-            _, parts = client.fetch(number, "(RFC822)")
-            data = next((part[1] for part in parts if isinstance(part, tuple)), b"")
-            seen += 1
-            if process_raw(data) is not None:
-                matched += 1
-                if not keep:
-                    client.store(number, "+FLAGS", "\\Deleted")
-        if matched and not keep:
-            client.expunge()
-    finally:
-        with contextlib.suppress(imaplib.IMAP4.error, OSError):
-            client.logout()
-    return seen, matched

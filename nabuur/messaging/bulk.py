@@ -15,7 +15,7 @@ from django.utils import timezone
 from nabuur.lib.languages import STAFF_LANGUAGES, LanguageRegime, languages_for_person
 
 from . import recipients
-from .models import Channel, Delivery, DeliveryState, SkippedRecipient, SkipReason
+from .models import Channel, Delivery, DeliveryState, HoldReason, SkippedRecipient, SkipReason
 
 
 def insert_rows(model, columns, rows, *, batch_size=5000):
@@ -73,16 +73,31 @@ def freeze_recipients(message, now, *, prefix, domain, columns, batch_size=5000)
     SkippedRecipient per person it skips; return the number of deliveries.
 
     `columns` are the Delivery columns in the order message_id, user_id, email, languages,
-    state, attempts, next_attempt_at, claimed_by, last_error, message_id_header, token.
-    Call inside the caller's transaction.
+    state, attempts, next_attempt_at, held_for, claimed_by, last_error, message_id_header,
+    token. Call inside the caller's transaction.
+
+    An e-mail waits for the end of a pause (recipients.end_of_pause) and then for the end of
+    the person's quiet hours (recipients.first_attempt); only the few people with quiet hours
+    cost work of their own.
 
     PostgreSQL does it with INSERT … SELECT: the rows never travel to Python and back, and
-    the tokens come from gen_random_uuid() (the server's strong random source). SQLite builds
-    the rows in Python and inserts them with executemany.
+    the tokens come from gen_random_uuid() (the server's strong random source); the end of
+    quiet hours comes along as an array per person, and only rows held for a pause whose person
+    also has quiet hours are moved afterwards. SQLite builds the rows in Python and inserts
+    them with executemany.
     """
     people = recipients.decide(message, timezone.localdate(now)).values_list(*PERSON_FIELDS)
+    windows = {
+        user_id: quiet for (_, user_id), quiet in recipients.quiet_hours([message.pk]).items()
+    }
+    when = _FirstAttempts(windows)
     if connection.vendor == "postgresql":
-        return _freeze_in_sql(message, now, people, prefix=prefix, domain=domain, columns=columns)
+        count = _freeze_in_sql(
+            message, now, people, when, prefix=prefix, domain=domain, columns=columns
+        )
+        if windows:
+            _hold_paused_for_quiet_hours_in_sql(message, when)
+        return count
     adapted = {}
     reasons = set(SkipReason.values)
     deliveries, skipped = [], []
@@ -91,7 +106,11 @@ def freeze_recipients(message, now, *, prefix, domain, columns, batch_size=5000)
             skipped.append((message.pk, user_id, outcome))
         if outcome != Channel.EMAIL:
             continue
-        not_before = recipients.end_of_pause(pause_ends) if pause_ends else now
+        if pause_ends:
+            not_before, held_for = recipients.end_of_pause(pause_ends), HoldReason.PAUSE.value
+        else:
+            not_before, held_for = now, ""
+        not_before, held_for = when(user_id, not_before, held_for)
         if not_before not in adapted:
             adapted[not_before] = adapt_datetime(not_before)
         deliveries.append(
@@ -103,6 +122,7 @@ def freeze_recipients(message, now, *, prefix, domain, columns, batch_size=5000)
                 DeliveryState.QUEUED.value,
                 0,
                 adapted[not_before],
+                held_for,
                 "",
                 "",
                 f"{prefix}{secrets.token_hex(8)}@{domain}",
@@ -114,8 +134,61 @@ def freeze_recipients(message, now, *, prefix, domain, columns, batch_size=5000)
     return insert_rows(Delivery, columns, deliveries, batch_size=batch_size)
 
 
-def _freeze_in_sql(message, now, people, *, prefix, domain, columns):
+class _FirstAttempts:
+    """recipients.first_attempt for each person, computed once per distinct case: most people
+    share their moment and their quiet hours (or have none)."""
+
+    def __init__(self, windows):
+        # {user id: their quiet windows}, in a form that can be a key.
+        self.windows = {user_id: tuple(sorted(quiet)) for user_id, quiet in windows.items()}
+        self.known = {}
+
+    def __call__(self, user_id, moment, held_for):
+        quiet = self.windows.get(user_id)
+        if not quiet:
+            return moment, held_for
+        key = (moment, held_for, quiet)
+        if key not in self.known:
+            self.known[key] = recipients.first_attempt(moment, held_for, quiet)
+        return self.known[key]
+
+
+def _hold_paused_for_quiet_hours_in_sql(message, when):
+    """Move the first attempt of rows held for a pause whose person has quiet hours past them
+    (the few people who have both)."""
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    users, moments = [], []
+    with connection.cursor() as cursor:
+        # A join, not "user_id = ANY(…)", which PostgreSQL checks row by row along the array.
+        cursor.execute(
+            f"SELECT d.user_id, d.next_attempt_at FROM {table} AS d "  # noqa: S608
+            "JOIN unnest(%s::bigint[]) AS q (user_id) ON d.user_id = q.user_id "
+            "WHERE d.message_id = %s AND d.state = %s AND d.held_for = %s",
+            [list(when.windows), message.pk, DeliveryState.QUEUED.value, HoldReason.PAUSE.value],
+        )
+        for user_id, moment in cursor.fetchall():
+            later, _held_for = when(user_id, moment, HoldReason.PAUSE.value)
+            if later != moment:
+                users.append(user_id)
+                moments.append(later)
+        if users:
+            cursor.execute(
+                f"UPDATE {table} AS d SET next_attempt_at = q.moment "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::timestamptz[]) AS q (user_id, moment) "
+                "WHERE d.message_id = %s AND d.user_id = q.user_id",
+                [users, moments, message.pk],
+            )
+
+
+def _freeze_in_sql(message, now, people, when, *, prefix, domain, columns):
     chosen, chosen_params = people.query.sql_with_params()
+    # When quiet hours let each person with some receive an e-mail due now.
+    quiet_users, quiet_until = [], []
+    for user_id in when.windows:
+        later, _held_for = when(user_id, now, "")
+        if later != now:
+            quiet_users.append(user_id)
+            quiet_until.append(later)
     # Every (regime, chosen language) pair and what languages_for_person makes of it.
     pairs = [
         (regime.value, language, "+".join(languages_for_person(regime.value, language or None)))
@@ -129,7 +202,8 @@ def _freeze_in_sql(message, now, people, *, prefix, domain, columns):
     skipped_names = ", ".join(quote(column) for column in SKIPPED_COLUMNS)
     reasons = SkipReason.values
     # One statement, so the choice of recipients is made once for both tables. The pause's
-    # end is recipients.end_of_pause() in SQL: local midnight after its last day.
+    # end is recipients.end_of_pause() in SQL: local midnight after its last day. A row not
+    # held by a pause waits for quiet hours (q) if they hold it now.
     skipped_table = quote(SkippedRecipient._meta.db_table)
     delivery_table = quote(Delivery._meta.db_table)
     fields = "user_id, email, language, regime, outcome, pause_ends"
@@ -140,11 +214,15 @@ def _freeze_in_sql(message, now, people, *, prefix, domain, columns):
         f"WHERE r.outcome IN ({', '.join(['%s'] * len(reasons))})) "
         f"INSERT INTO {delivery_table} ({names}) "
         "SELECT %s, r.user_id, r.email, p.languages, %s, 0, "
-        "coalesce((r.pause_ends + 1)::timestamp AT TIME ZONE %s, %s), '', '', "
+        "coalesce((r.pause_ends + 1)::timestamp AT TIME ZONE %s, q.until, %s), "
+        "CASE WHEN r.pause_ends IS NOT NULL THEN %s WHEN q.until IS NOT NULL THEN %s "
+        "ELSE '' END, '', '', "
         "%s || left(replace(gen_random_uuid()::text, '-', ''), 16) || %s, "
         "replace(gen_random_uuid()::text, '-', '') "
         f"FROM r JOIN (VALUES {pair_sql}) AS p (regime, chosen, languages) "
         "ON p.regime = r.regime AND p.chosen = coalesce(r.language, '') "
+        "LEFT JOIN unnest(%s::bigint[], %s::timestamptz[]) AS q (user_id, until) "
+        "ON q.user_id = r.user_id "
         "WHERE r.outcome = %s"
     )
     params = [
@@ -155,9 +233,13 @@ def _freeze_in_sql(message, now, people, *, prefix, domain, columns):
         DeliveryState.QUEUED.value,
         settings.TIME_ZONE,
         now,
+        HoldReason.PAUSE.value,
+        HoldReason.QUIET_HOURS.value,
         prefix,
         f"@{domain}",
         *pair_params,
+        quiet_users,
+        quiet_until,
         Channel.EMAIL.value,
     ]
     with connection.cursor() as cursor:

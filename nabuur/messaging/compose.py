@@ -547,7 +547,7 @@ class Overview:
     reach: object
     # How many of its letters this person may print, once it is queued.
     letters: int
-    # {DeliveryState: how many} of its e-mails.
+    # {Outcome: how many} of its e-mails.
     counts: dict
     events: list
     votes: dict
@@ -562,7 +562,14 @@ def message_overview(message, user):
     rank = {language: index for index, language in enumerate(required_languages(targets))}
     missing = _missing_languages(message, targets) if editable else []
     found = findings(message) if editable else {}
-    reach = recipients.reach(message, may.letter_networks)
+    reach = recipients.reach(message)
+    letters = 0
+    if message.state in RELEASED_STATES and reach.letters and may.letter_networks:
+        # Only the letters to the members of the BINs whose member list the person sees.
+        if len(may.letter_networks) == len(targets):
+            letters = reach.letters
+        else:
+            letters = len(recipients.letter_recipients(message, may.letter_networks))
     feedback = Feedback.objects.filter(delivery__message=message)
     return Overview(
         message=message,
@@ -579,7 +586,7 @@ def message_overview(message, user):
         missing=missing,
         findings=found,
         reach=reach,
-        letters=reach.letters if message.state in RELEASED_STATES else 0,
+        letters=letters,
         counts=delivery_totals([message])[message.pk],
         events=list(message.events.select_related("actor")),
         votes=feedback.aggregate(

@@ -14,6 +14,10 @@ The contract, for a worker that may be killed at any moment:
   (1, 2, 4 … minutes, at most an hour) until NABUUR_EMAIL_MAX_ATTEMPTS; 5xx answers fail it.
 - NABUUR_EMAIL_RATE (e.g. "10/s,2000/d") caps how many are sent per window, counted from the
   rows themselves so that every worker shares the cap; the rest waits in the queue.
+- A due row whose person is in quiet hours is not claimed: it waits until they end, with no
+  attempt counted (recipients.after_quiet_hours).
+- A message is sent once nothing but rows held for a pause or quiet hours waits; those go out
+  later and its stored totals follow them.
 """
 
 import datetime
@@ -32,14 +36,24 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, mailers
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, F
+from django.db.models import Case, Count, F, Q, Value, When
 from psycopg import pq
 
 from nabuur.lib import clock
 
+from . import recipients
 from .bulk import adapt_datetime
 from .emails import bounce_address, render_message
-from .models import RELEASED_STATES, WAITING_STATES, Delivery, DeliveryState, Message, MessageState
+from .models import (
+    RELEASED_STATES,
+    WAITING_STATES,
+    Delivery,
+    DeliveryState,
+    HoldReason,
+    Message,
+    MessageState,
+    Outcome,
+)
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 BATCH_SIZE = 100
@@ -102,29 +116,72 @@ def rate_allowance(now, limits):
     return allowance
 
 
-def claim_batch(worker, now, size):
-    """Atomically take up to `size` due rows; return them as dicts."""
-    with transaction.atomic():
-        ids = list(
-            Delivery.objects.filter(state__in=WAITING_STATES, next_attempt_at__lte=now)
-            .exclude(message__state=MessageState.CANCELLED)
-            .order_by("next_attempt_at", "id")
-            .select_for_update(skip_locked=True, of=("self",))
-            .values_list("id", flat=True)[:size]
-        )
-        if not ids:
-            return []
-        Delivery.objects.filter(id__in=ids).update(
-            state=DeliveryState.SENDING,
-            claimed_by=worker,
-            claimed_at=now,
-            attempts=F("attempts") + 1,
-        )
+def claim_batch(worker, now, size, held_messages=None):
+    """Atomically take up to `size` due rows; return them as dicts.
+
+    Due rows whose person is in quiet hours are held instead (`hold_quiet_hours`), in the same
+    transaction, and the next due rows are looked at; the ids of their messages are added to
+    the set `held_messages`, if given.
+    """
+    ids = []
+    while not ids:
+        with transaction.atomic():
+            due = list(
+                Delivery.objects.filter(state__in=WAITING_STATES, next_attempt_at__lte=now)
+                .exclude(message__state=MessageState.CANCELLED)
+                .order_by("next_attempt_at", "id")
+                .select_for_update(skip_locked=True, of=("self",))
+                .values_list("id", "message_id", "user_id")[:size]
+            )
+            if not due:
+                return []
+            held = hold_quiet_hours(due, now)
+            ids = [pk for pk, _message_id, _user_id in due if pk not in held]
+            if held and held_messages is not None:
+                held_messages.update(message_id for pk, message_id, _ in due if pk in held)
+            if ids:
+                Delivery.objects.filter(id__in=ids).update(
+                    state=DeliveryState.SENDING,
+                    claimed_by=worker,
+                    claimed_at=now,
+                    attempts=F("attempts") + 1,
+                    held_for="",
+                )
     return list(
         Delivery.objects.filter(id__in=ids)
         .order_by("message_id", "languages", "id")
         .values("id", "message_id", "email", "languages", "token", "message_id_header", "attempts")
     )
+
+
+def hold_quiet_hours(due, now):
+    """Of the locked rows `due` ((id, message id, user id) each), give those whose person is in
+    quiet hours `now` a next attempt when they end; return their ids.
+
+    A queued row now waits for quiet hours (and so leaves its message free to be sent); a
+    retry stays a retry, only later.
+    """
+    windows = recipients.quiet_hours(
+        {message_id for _pk, message_id, _user_id in due},
+        {user_id for _pk, _message_id, user_id in due if user_id is not None},
+    )
+    if not windows:
+        return set()
+    until = {}
+    for pk, message_id, user_id in due:
+        quiet = windows.get((message_id, user_id))
+        later = recipients.after_quiet_hours(now, quiet) if quiet else now
+        if later > now:
+            until.setdefault(later, []).append(pk)
+    for later, ids in until.items():
+        Delivery.objects.filter(pk__in=ids).update(
+            next_attempt_at=later,
+            held_for=Case(
+                When(state=DeliveryState.QUEUED, then=Value(HoldReason.QUIET_HOURS.value)),
+                default=F("held_for"),
+            ),
+        )
+    return {pk for ids in until.values() for pk in ids}
 
 
 class SmtpSender:
@@ -405,22 +462,37 @@ def send_batch(rows, now, sender, cache, recorder):
     return tried
 
 
+# A queued row held for these waits, and does not keep its message from being sent.
+HELD = {
+    HoldReason.PAUSE.value: Outcome.WAITING_PAUSE.value,
+    HoldReason.QUIET_HOURS.value: Outcome.WAITING_QUIET_HOURS.value,
+}
+# The rows that keep a message being sent: to send now, being sent, or to try again.
+UNFINISHED = Q(state__in=[DeliveryState.SENDING, DeliveryState.DEFERRED]) | Q(
+    state=DeliveryState.QUEUED, held_for=""
+)
+
+
 def count_deliveries(message_ids):
-    """{message id: {delivery state: count}} for several messages, in one query."""
+    """{message id: {Outcome: count}} for several messages, in one query."""
     counts = {pk: {} for pk in message_ids}
     rows = (
         Delivery.objects.filter(message_id__in=message_ids)
-        .values("message_id", "state")
+        .values("message_id", "state", "held_for")
         .annotate(total=Count("id"))
         .order_by()
     )
     for row in rows:
-        counts[row["message_id"]][row["state"]] = row["total"]
+        outcome = row["state"]
+        if outcome == DeliveryState.QUEUED and row["held_for"]:
+            outcome = HELD[row["held_for"]]
+        by_outcome = counts[row["message_id"]]
+        by_outcome[outcome] = by_outcome.get(outcome, 0) + row["total"]
     return counts
 
 
 def delivery_totals(messages):
-    """{message id: {delivery state: count}}: what a sent message stored, else counted now."""
+    """{message id: {Outcome: count}}: what a sent message stored, else counted now."""
     totals = {m.pk: m.delivery_totals for m in messages if m.delivery_totals is not None}
     live = [m.pk for m in messages if m.pk not in totals and m.state in RELEASED_STATES]
     totals |= count_deliveries(live) if live else {}
@@ -428,7 +500,8 @@ def delivery_totals(messages):
 
 
 def finish_messages(message_ids, now):
-    """Mark messages sending, and sent once none of their rows waits any more.
+    """Mark messages sending, and sent once nothing but held rows waits (UNFINISHED); store the
+    totals of those already sent again, for their held rows that went out since.
 
     A message becomes sent together with its delivery totals, under a lock on its row that
     recount_deliveries takes too: a bounce recorded meanwhile is counted either here or there.
@@ -438,20 +511,28 @@ def finish_messages(message_ids, now):
     )
     for message_id in message_ids:
         with transaction.atomic():
-            sending = Message.objects.select_for_update().filter(
-                pk=message_id, state=MessageState.SENDING
+            locked = Message.objects.select_for_update().filter(
+                pk=message_id, state__in=[MessageState.SENDING, MessageState.SENT]
             )
-            if not sending.exists():
-                continue
-            waiting = Delivery.objects.filter(
-                message_id=message_id, state__in=[*WAITING_STATES, DeliveryState.SENDING]
-            ).exists()
-            if not waiting:
-                sending.update(
+            state = locked.values_list("state", flat=True).first()
+            if state == MessageState.SENT:
+                locked.update(delivery_totals=count_deliveries([message_id])[message_id])
+            elif (
+                state == MessageState.SENDING
+                and not Delivery.objects.filter(UNFINISHED, message_id=message_id).exists()
+            ):
+                locked.update(
                     state=MessageState.SENT,
                     sent_at=now,
                     delivery_totals=count_deliveries([message_id])[message_id],
                 )
+
+
+def finish_waiting_messages(now):
+    """finish_messages for every message being sent: also those of which no row was claimed
+    (all held, all by letter, all held back in quiet hours at the claim)."""
+    in_flight = Message.objects.filter(state__in=[MessageState.QUEUED, MessageState.SENDING])
+    finish_messages(list(in_flight.values_list("pk", flat=True)), now)
 
 
 def recount_deliveries(message_id):
@@ -472,6 +553,7 @@ def deliver_due(*, worker=None, batch_size=BATCH_SIZE, max_seconds=30.0):
     sender = make_sender()
     cache = TemplateCache()
     recorder = make_recorder()
+    held_messages = set()
     try:
         while time.monotonic() - started < max_seconds:
             now = clock.now()
@@ -485,11 +567,14 @@ def deliver_due(*, worker=None, batch_size=BATCH_SIZE, max_seconds=30.0):
                     break  # a pinned clock (tests, --now) never frees the window
                 continue
             size = batch_size if allowance is None else min(batch_size, allowance)
-            rows = claim_batch(worker, now, size)
+            rows = claim_batch(worker, now, size, held_messages)
             if not rows:
                 break
             handled += send_batch(rows, now, sender, cache, recorder)
             finish_messages({row["message_id"] for row in rows}, clock.now())
+        # Held rows change what a sent message's totals count as waiting for.
+        finish_messages(held_messages, clock.now())
+        finish_waiting_messages(clock.now())
     finally:
         sender.close()
     return handled

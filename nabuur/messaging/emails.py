@@ -72,13 +72,23 @@ def link(language, token, rest=""):
     return f"{settings.BASE_URL}/{language}/u/{token}/{rest}"
 
 
+# The kinds of address that name one delivery, `<kind>+<token>@<domain>`; incoming mail is
+# sorted by them (intake.py). `reply` is reserved for members' replies.
+BOUNCES, UNSUBSCRIBE, REPLY = "bounces", "unsubscribe", "reply"
+
+
+def tagged_address(kind, token):
+    return f"{kind}+{token}@{message_id_domain()}"
+
+
 def unsubscribe_mailto(token):
-    return f"unsubscribe+{token}@{message_id_domain()}"
+    """The mailto: of List-Unsubscribe: an e-mail to it withdraws consent, as the link does."""
+    return tagged_address(UNSUBSCRIBE, token)
 
 
 def bounce_address(token):
     """The VERP envelope sender: a bounce names the delivery it belongs to."""
-    return f"bounces+{token}@{message_id_domain()}"
+    return tagged_address(BOUNCES, token)
 
 
 def list_id(network):

@@ -317,6 +317,8 @@ def save_feedback(delivery, *, useful, comment=""):
             delivery.user,
             "messaging.feedback",
             role="member",
+            # The BIN gives the entry its zone; a member acts as a member whatever else they are.
+            place=delivery.message.targets.order_by("pk").first(),
             target=feedback,
             subjects=[delivery.user_id] if delivery.user_id else [],
             details={

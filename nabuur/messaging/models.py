@@ -86,10 +86,11 @@ class Message(models.Model):
     forward_note = models.TextField(_("note from the coordinator"), blank=True)
     # The police author's written reason to send despite guardrail findings (also audited).
     override_justification = models.TextField(_("justification for sending anyway"), blank=True)
-    # {delivery state: count}, stored when the message is sent (delivery.finish_messages) and
-    # stored again when a bounce changes one of its deliveries (delivery.recount_deliveries):
-    # the message log shows 25 sent messages without counting their 250,000 rows on each
-    # visit. None until then; pages count the rows of a message that is still being sent.
+    # {Outcome: count}, stored when the message is sent (delivery.finish_messages) and stored
+    # again when a held e-mail goes out later or a bounce changes one of its deliveries
+    # (delivery.recount_deliveries): the message log shows 25 sent messages without counting
+    # their 250,000 rows on each visit. None until then; pages count the rows of a message that
+    # is still being sent.
     delivery_totals = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -137,6 +138,27 @@ class DeliveryState(models.TextChoices):
     BOUNCED = "bounced", _("bounced")
 
 
+class HoldReason(models.TextChoices):
+    """Why a queued e-mail waits past the moment its message was queued (recipients.py)."""
+
+    PAUSE = "pause", _("a pause with an end")
+    QUIET_HOURS = "quiet_hours", _("quiet hours")
+
+
+class Outcome(models.TextChoices):
+    """What became of one e-mail, as a message's page and its stored totals count it: the
+    delivery's state, except that a queued row held for a pause or quiet hours waits."""
+
+    SENT = "sent", _("delivered")
+    QUEUED = "queued", _("to be sent")
+    SENDING = "sending", _("being sent")
+    WAITING_QUIET_HOURS = "waiting_quiet_hours", _("waiting for quiet hours to end")
+    WAITING_PAUSE = "waiting_pause", _("waiting for the end of a pause")
+    DEFERRED = "deferred", _("waiting to try again after a temporary failure")
+    FAILED = "failed", _("failed")
+    BOUNCED = "bounced", _("bounced")
+
+
 # A message in these states has gone to its members: services.queue_message wrote its
 # deliveries, and its letters go out.
 RELEASED_STATES = [MessageState.QUEUED, MessageState.SENDING, MessageState.SENT]
@@ -166,6 +188,17 @@ class Delivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"))
+    # Set while a queued row waits for the end of a pause or of quiet hours: such a row leaves
+    # its message free to be sent. Cleared when a worker claims the row.
+    # (The database default serves the bulk inserts of nabuur/messaging/bulk.py.)
+    held_for = models.CharField(
+        _("waiting for"),
+        max_length=12,
+        choices=HoldReason.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     claimed_by = models.CharField(max_length=64, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -202,7 +235,8 @@ class Delivery(models.Model):
             models.Index(
                 fields=["sent_at"], condition=Q(state=DeliveryState.SENT), name="delivery_sent"
             ),
-            models.Index(fields=["message", "state"], name="delivery_message_state"),
+            # A message's totals and whether anything but held rows still waits.
+            models.Index(fields=["message", "state", "held_for"], name="delivery_message_outcome"),
         ]
 
     def __str__(self):

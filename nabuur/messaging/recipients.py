@@ -18,6 +18,10 @@ they belong to:
 - A person without one gets a letter (every membership has its postal address). The letter is
   printed with the others: like the deferred e-mail, it waits in the letterbox for the end of
   a pause.
+- An e-mail never goes out in the quiet hours of the person's current memberships in the
+  message's BINs, whatever the message's class: it waits until they end (`after_quiet_hours`,
+  in Belgian time). Queueing sets the first attempt after them; the worker checks again when
+  the e-mail comes due (a retry, a pause that ends at midnight, quiet hours saved meanwhile).
 """
 
 import datetime
@@ -31,7 +35,7 @@ from django.utils import timezone
 from nabuur.lib import clock
 from nabuur.members.models import Membership, MembershipStatus
 
-from .models import RELEASED_STATES, Channel, SkippedRecipient, SkipReason
+from .models import RELEASED_STATES, Channel, HoldReason, SkippedRecipient, SkipReason
 
 # How soon a membership reaches its member: of a person's memberships the lowest decides.
 NOW, AFTER_PAUSE, OPEN_PAUSE, SUSPENDED = range(4)
@@ -115,6 +119,74 @@ def end_of_pause(pause_ends):
     return timezone.make_aware(datetime.datetime.combine(day_after, datetime.time.min))
 
 
+def quiet_hours(message_ids, user_ids=None):
+    """{(message id, user id): [(quiet from, quiet to), …]}: the quiet hours of each person's
+    current memberships in each message's BINs (of `user_ids` only, if given), for the people
+    who set some. One query."""
+    memberships = Membership.objects.filter(
+        network__messages__in=message_ids,
+        status__in=MEMBER_STATUSES,
+        quiet_from__isnull=False,
+        quiet_to__isnull=False,
+    )
+    if user_ids is not None:
+        memberships = memberships.filter(user_id__in=user_ids)
+    windows = {}
+    rows = memberships.values_list("network__messages", "user_id", "quiet_from", "quiet_to")
+    for message_id, user_id, quiet_from, quiet_to in rows:
+        windows.setdefault((message_id, user_id), []).append((quiet_from, quiet_to))
+    return windows
+
+
+def _end_of_window(local, quiet_from, quiet_to):
+    """When the quiet window holding the local moment `local` ends, or None if none holds it."""
+    day, time_of_day = local.date(), local.time()
+    if quiet_from < quiet_to:
+        ends_on = day if quiet_from <= time_of_day < quiet_to else None
+    elif time_of_day >= quiet_from:
+        ends_on = day + datetime.timedelta(days=1)
+    else:
+        ends_on = day if time_of_day < quiet_to else None
+    if ends_on is None:
+        return None
+    # A local time the clocks skip (02:30 on the night they go forward) is read in winter
+    # time: 03:30 summer time.
+    return datetime.datetime.combine(ends_on, quiet_to, tzinfo=local.tzinfo)
+
+
+def after_quiet_hours(moment, windows):
+    """The first moment from `moment` on that falls in none of the quiet windows, `moment`
+    itself when it falls in none.
+
+    A window is a pair of times of day in Belgian time: 22:00–07:00 runs past midnight,
+    12:00–14:00 lies within the day, and one that ends where it starts is no window. Of several
+    windows (one e-mail for several memberships) the e-mail waits until it is in none, so for
+    the later end where they meet.
+    """
+    windows = [(start, end) for start, end in windows if start != end]
+    zone = timezone.get_default_timezone()
+    # Each step leaves one window; more steps than windows would mean they cover the whole day
+    # between them, and the e-mail goes at the end of the last step rather than never.
+    for _ in range(len(windows)):
+        local = moment.astimezone(zone)
+        ends = [_end_of_window(local, start, end) for start, end in windows]
+        ends = [end for end in ends if end is not None]
+        if not ends:
+            break
+        moment = max(ends)
+    return moment
+
+
+def first_attempt(moment, held_for, windows):
+    """(when, why) for an e-mail that may go at `moment` as far as pauses go (`held_for` says
+    whether a pause holds it): after the person's quiet `windows`, held for them if they move
+    it and nothing else held it."""
+    later = after_quiet_hours(moment, windows) if windows else moment
+    if later != moment and not held_for:
+        held_for = HoldReason.QUIET_HOURS.value
+    return later, held_for
+
+
 @dataclass
 class Reach:
     """How many people a message reaches by each channel, and how many it skips and why."""
@@ -144,26 +216,45 @@ def preview(message, today=None):
     )
 
 
-def reach(message, networks):
-    """Whom `message` reaches, as its page tells one person: until it is queued, whom it
-    would reach today (`preview`); once queued, whom it skipped (the rows queueing wrote) and
-    how many letters go to the members of `networks` (the BINs whose member list the person
-    sees)."""
+def reach(message):
+    """Whom `message` reaches, as its page tells: until it is queued, whom it would reach
+    today (`preview`); once queued, whom it skipped (the rows queueing wrote) and how many
+    members of its BINs get it by letter."""
     if message.state not in RELEASED_STATES:
         return preview(message)
-    skipped = (
+    return Reach(emails=None, letters=letter_count(message), skipped=skipped(message))
+
+
+def skipped(message):
+    """{SkipReason: how many} of a queued message, from the rows queueing wrote."""
+    counts = (
         SkippedRecipient.objects.filter(message=message)
         .values("reason")
         .annotate(n=Count("pk"))
         .order_by()
         .values_list("reason", "n")
     )
-    letters = len(letter_recipients(message, networks)) if networks else 0
-    return Reach(emails=None, letters=letters, skipped=_by_reason(dict(skipped)))
+    return _by_reason(dict(counts))
 
 
 def _by_reason(counts):
     return {reason: counts[reason] for reason in SkipReason if counts.get(reason)}
+
+
+def letter_count(message, today=None):
+    """How many members of the message's BINs get it as a letter, counted in one query."""
+    today = today or clock.today()
+    chosen, params = (
+        _choose(message, today, _members(message).filter(NO_EMAIL))
+        .values_list("outcome")
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM ({chosen}) AS chosen WHERE outcome = %s",  # noqa: S608
+            [*params, Channel.LETTER.value],
+        )
+        return cursor.fetchone()[0]
 
 
 def letter_recipients(message, networks, today=None):

@@ -21,6 +21,7 @@ DELIVERY_COLUMNS = (
     "state",
     "attempts",
     "next_attempt_at",
+    "held_for",
     "claimed_by",
     "last_error",
     "message_id_header",
@@ -42,7 +43,7 @@ def queue_message(message: Message, *, now: datetime.datetime) -> int:
     """Freeze the message's recipients into rows and mark it queued.
 
     `recipients.decide` says who gets it: each person it reaches by e-mail gets one Delivery
-    row (waiting until a pause ends where one defers it), each person it skips one
+    row (waiting until a pause or the person's quiet hours end), each person it skips one
     SkippedRecipient row with the reason. Everything happens in one transaction: either all
     rows and the new state exist, or nothing changed. Returns the number of deliveries.
     """

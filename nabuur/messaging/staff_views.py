@@ -20,17 +20,18 @@ from nabuur.networks.models import Network
 from nabuur.staff.access import get_network_for
 from nabuur.staff.permissions import Capability, can, networks_where
 
-from . import compose, letters
+from . import compose, letters, recipients
 from .access import get_message_for
 from .delivery import delivery_totals
 from .models import (
+    RELEASED_STATES,
     AuthorSide,
     CommunicationPlan,
-    DeliveryState,
     Message,
     MessageKind,
     MessageState,
     MessageVariant,
+    Outcome,
 )
 from .plans import current_plan, may_edit_plan, save_plan
 from .staff_forms import (
@@ -49,11 +50,37 @@ PAGE_SIZE = 25
 IN_FLIGHT = {MessageState.QUEUED, MessageState.SENDING}
 
 
+# Outcomes of e-mails that are not lost but wait, and leave their message free to be sent.
+HELD = (Outcome.WAITING_QUIET_HOURS, Outcome.WAITING_PAUSE)
+# Outcomes of e-mails that did not arrive.
+UNDELIVERED = (Outcome.FAILED, Outcome.BOUNCED)
+
+
 def progress_summary(counts):
+    """One or two sentences: how many e-mails went out of how many, and how many wait."""
     total = sum(counts.values())
-    return ngettext(
+    summary = ngettext(
         "%(sent)s of %(total)s e-mail sent.", "%(sent)s of %(total)s e-mails sent.", total
-    ) % {"sent": counts.get(DeliveryState.SENT, 0), "total": total}
+    ) % {"sent": counts.get(Outcome.SENT, 0), "total": total}
+    held = sum(counts.get(outcome, 0) for outcome in HELD)
+    if held:
+        waiting = ngettext(
+            "%(count)s e-mail waits for quiet hours or the end of a pause, and goes out then.",
+            "%(count)s e-mails wait for quiet hours or the end of a pause, and go out then.",
+            held,
+        ) % {"count": held}
+        summary = f"{summary} {waiting}"
+    return summary
+
+
+def outcome_rows(counts, in_flight):
+    """(Outcome value, label, how many) for the message page: every outcome while the message
+    is being sent (the page updates them in place), afterwards those that occurred."""
+    return [
+        (outcome.value, outcome.label, counts.get(outcome, 0))
+        for outcome in Outcome
+        if in_flight or counts.get(outcome) or outcome == Outcome.SENT
+    ]
 
 
 # What the log shows of a message itself; its subject and its BINs' names come as plain values
@@ -119,11 +146,11 @@ def message_list(request):
     language = request.LANGUAGE_CODE
     _label_log_rows(rows, language)
     for message in rows:
-        message.sent_count = counts[message.pk].get(DeliveryState.SENT, 0)
-        message.undelivered = sum(
-            counts[message.pk].get(state, 0)
-            for state in (DeliveryState.FAILED, DeliveryState.BOUNCED)
-        )
+        by_outcome = counts[message.pk]
+        message.sent_count = by_outcome.get(Outcome.SENT, 0)
+        message.undelivered = sum(by_outcome.get(outcome, 0) for outcome in UNDELIVERED)
+        # Still to go out: now, after quiet hours or a pause, or on a retry.
+        message.waiting_count = sum(by_outcome.values()) - message.sent_count - message.undelivered
     waiting = Message.objects.filter(
         Q(
             state=MessageState.AWAITING_APPROVAL,
@@ -188,13 +215,15 @@ def _detail(request, message, *, action_errors=(), **forms):
     """The message page, with the forms that apply to this person and this state."""
     overview = compose.message_overview(message, request.user)
     counts = overview.counts
+    in_flight = message.state in IN_FLIGHT
     context = {
         "message": message,
         "overview": overview,
-        "counts": [(label, counts.get(value, 0)) for value, label in DeliveryState.choices],
+        "released": message.state in RELEASED_STATES,
+        "outcomes": outcome_rows(counts, in_flight),
         "total": sum(counts.values()),
         "summary": progress_summary(counts),
-        "in_flight": message.state in IN_FLIGHT,
+        "in_flight": in_flight,
         "submit_form": forms.get("submit_form") or SubmitForm(),
         "reject_form": forms.get("reject_form") or ReasonForm(prefix="reject"),
         "forward_form": forms.get("forward_form") or ForwardForm(),
@@ -221,7 +250,9 @@ def message_progress(request, pk):
             "state_label": message.get_state_display(),
             "total": sum(counts.values()),
             "summary": progress_summary(counts),
-            "counts": {state: counts.get(state, 0) for state in DeliveryState.values},
+            # Every outcome, as the page lists them while the message is being sent.
+            "counts": {value: count for value, _label, count in outcome_rows(counts, True)},
+            "skipped": recipients.skipped(message) if message.state in RELEASED_STATES else {},
             "done": message.state not in IN_FLIGHT,
         }
     )

@@ -1,4 +1,4 @@
-"""Tracking webhooks of a mail provider, through django-anymail, when the zone sends through one.
+"""A mail provider's webhooks, through django-anymail, when the zone sends through one.
 
 With NABUUR_WEBHOOK_SECRET set, /anymail/<provider>/tracking/ takes the provider's events
 (behind HTTP basic auth with that secret) and anymail turns them into one normalised event each.
@@ -12,13 +12,19 @@ Opens and clicks are ignored: Nabuur does not track its readers.
 
 A provider names the e-mail either by our Message-ID (most keep it) or by its own id; in the
 second case the event is matched to the latest delivery sent to that address.
+
+/anymail/<provider>/inbound/ takes the mail the provider receives for our addresses, exactly
+as `nabuur process_bounces` takes it from a mailbox (nabuur.messaging.intake), sorted by the
+recipient the provider names. A webhook has no mailbox to leave mail in: what is not handled
+is logged, and an error answers the provider with a failure so that it tries again.
 """
 
 import datetime
+import logging
 
 from nabuur.lib import clock
 
-from . import services
+from . import intake, services
 from .bounces import ENHANCED, Bounce, record_bounce
 from .models import Delivery, DeliveryState
 
@@ -26,6 +32,7 @@ from .models import Delivery, DeliveryState
 MATCH_BY_ADDRESS_DAYS = 14
 BOUNCES = {"bounced", "rejected"}
 LEAVES = {"complained", "unsubscribed"}
+logger = logging.getLogger(__name__)
 
 
 def delivery_for_event(event, now=None):
@@ -81,8 +88,30 @@ def on_tracking(sender, event, esp_name, **kwargs):
     handle_event(event)
 
 
+def handle_inbound(message):
+    """Take in one e-mail the provider received (an AnymailInboundMessage); returns the Outcome.
+
+    The envelope recipient the provider names is read first, then the headers.
+    """
+    outcome = intake.take_in(message, recipient=message.envelope_recipient)
+    if not outcome.handled:
+        # What a mailbox would keep for a person (or the reply inbox) goes to the log.
+        logger.warning(
+            "Inbound e-mail to %s not handled (%s). %s",
+            message.envelope_recipient or "an address the provider did not name",
+            outcome.result,
+            outcome.note,
+        )
+    return outcome
+
+
+def on_inbound(sender, event, esp_name, **kwargs):
+    handle_inbound(event.message)
+
+
 def connect():
-    """Listen to anymail's tracking signal (called from MessagingConfig.ready)."""
-    from anymail.signals import tracking
+    """Listen to anymail's tracking and inbound signals (called from MessagingConfig.ready)."""
+    from anymail.signals import inbound, tracking
 
     tracking.connect(on_tracking, dispatch_uid="nabuur.messaging.webhooks")
+    inbound.connect(on_inbound, dispatch_uid="nabuur.messaging.webhooks.inbound")

@@ -20,8 +20,9 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
+from django_tasks_db.models import DBTaskResult
 
-from .models import JobRun
+from .models import JobRun, RateCounter
 
 logger = logging.getLogger(__name__)
 
@@ -76,3 +77,16 @@ def run_due_jobs(now):
             logger.exception("periodic job %s failed", job.name)
         JobRun.objects.filter(name=job.name).update(last_finished_at=now, last_error=error)
     return done
+
+
+@periodic("operations.delete_expired_rate_counters", every=timedelta(hours=1))
+def delete_expired_rate_counters(now):
+    return RateCounter.objects.delete_expired(now)
+
+
+# A finished task's row keeps its arguments: a visitor's e-mail address, name and address for a
+# sign-up. Nothing needs them a day later.
+@periodic("operations.prune_finished_tasks", every=timedelta(hours=1))
+def prune_finished_tasks(now):
+    finished = DBTaskResult.objects.finished().filter(finished_at__lt=now - timedelta(days=1))
+    return finished.delete()[0]

@@ -1,6 +1,10 @@
 """The audit log viewer for zone administrators (/<lang>/staff/audit/).
 
 The log itself lives in nabuur.audit, which knows no roles; who may read it is staff's to say.
+A zone administrator reads the entries of their own zone. Entries without a zone (those written
+before entries named their zone, and system jobs outside every zone) are read only by the
+installation's own administrators: superusers who also administer a zone, so that they come
+through the same second factor as every staff page.
 """
 
 import datetime
@@ -18,10 +22,11 @@ from django.utils import timezone
 from nabuur.accounts.decorators import require_recent_login
 from nabuur.audit.models import AuditEntry
 from nabuur.audit.services import current_head, verify_chain
+from nabuur.zones.models import Zone
 
 from .auditing import record, record_view
 from .forms import AuditFilterForm
-from .permissions import Capability, can
+from .permissions import Capability, can, scopes_for
 
 PAGE_SIZE = 50
 
@@ -31,15 +36,32 @@ def _require_audit_log(request):
         raise PermissionDenied
 
 
+def audit_zones(user):
+    """The zones whose entries `user` reads: those over which they hold the capability (a
+    zone administrator's reach is their whole zone), from the request's scopes."""
+    scopes = scopes_for(user)
+    zone_ids = scopes.grant(Capability.VIEW_AUDIT_LOG).zones
+    zones = {role.zone_id: role.zone for role in scopes.assignments if role.zone_id in zone_ids}
+    return list(zones.values())
+
+
+def visible_entries(user):
+    """The entries `user` may read once `_require_audit_log` let them in: their zones'
+    entries; for a superuser every entry, those without a zone included."""
+    if user.is_superuser:
+        return AuditEntry.objects.all()
+    return AuditEntry.objects.filter(zone_id__in=[zone.pk for zone in audit_zones(user)])
+
+
 def _day_start(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def filtered_entries(data):
-    """(form, entries) for the viewer's GET parameters."""
-    actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+def filtered_entries(data, entries):
+    """(form, entries) for the viewer's GET parameters, among `entries`."""
+    actions = entries.order_by("action").values_list("action", flat=True).distinct()
     form = AuditFilterForm(data or None, actions=list(actions))
-    entries = AuditEntry.objects.order_by("-seq")
+    entries = entries.order_by("-seq")
     if not form.is_valid():
         return form, entries
     values = form.cleaned_data
@@ -64,19 +86,31 @@ def filtered_entries(data):
 @login_required
 def audit_log(request):
     _require_audit_log(request)
-    form, entries = filtered_entries(request.GET)
+    form, entries = filtered_entries(request.GET, visible_entries(request.user))
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
+    # Someone who reads more than one zone's entries needs to see whose each one is.
+    if request.user.is_superuser or len(audit_zones(request.user)) > 1:
+        zones = Zone.objects.in_bulk({entry.zone_id for entry in page.object_list} - {None})
+        for entry in page.object_list:
+            zone = zones.get(entry.zone_id)
+            entry.zone_name = zone.name if zone else ""
+        show_zones = True
+    else:
+        show_zones = False
     context = {
         "form": form,
         "page_obj": page,
+        "show_zones": show_zones,
         "chain_break": verify_chain(),
         "head": current_head(),
     }
     person = form.cleaned_data.get("person") if form.is_valid() else None
     # Looking into the log is itself logged (after reading it, so the page matches the head);
-    # a search for a person concerns that person.
-    record_view(request, "audit.viewed", [person] if person else [])
+    # a search for a person concerns that person. Each zone whose entries the page showed
+    # sees that in its own log.
+    for zone in audit_zones(request.user):
+        record_view(request, "audit.viewed", [person] if person else [], place=zone)
     return render(request, "staff/audit_log.html", context)
 
 
@@ -90,12 +124,14 @@ def audit_head(request):
 @require_recent_login
 def _export_head(request):
     head = current_head()
-    record(
-        request.user,
-        "audit.head_exported",
-        capability=Capability.VIEW_AUDIT_LOG,
-        details={"seq": head["seq"]},
-    )
+    for zone in audit_zones(request.user):
+        record(
+            request.user,
+            "audit.head_exported",
+            place=zone,
+            capability=Capability.VIEW_AUDIT_LOG,
+            details={"seq": head["seq"]},
+        )
     response = HttpResponse(
         json.dumps(head, indent=2) + "\n", content_type="application/json; charset=utf-8"
     )

@@ -12,6 +12,7 @@ from django.dispatch import Signal
 
 from nabuur.accounts.models import User, normalize_email_address
 from nabuur.accounts.services import create_invitation, send_invitation
+from nabuur.accounts.sessions import end_sessions
 from nabuur.lib import clock
 
 from . import emails
@@ -82,6 +83,10 @@ def invite(
     coordinator the police screening is recorded with the inviter as screener. The person is
     created without a password if unknown. Returns (assignment, invitation link or None when
     the person already has a password).
+
+    The appointment ends the person's sessions (a resident's session from a login link among
+    them), so that none of them carries on into staff pages: they log in again as staff do.
+    Someone who appoints themselves keeps theirs.
     """
     role = Role(role)
     place = network or municipality or zone
@@ -123,6 +128,8 @@ def invite(
             details={"role": role.value, "screening": assignment.screening_result},
         )
         roles_changed.send(RoleAssignment, assignments=[assignment])
+        if inviter is None or inviter.pk != user.pk:
+            end_sessions(user)
         if send and invitation is not None:
             transaction.on_commit(lambda: send_invitation(invitation, link))
     forget_scopes(user)

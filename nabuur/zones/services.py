@@ -390,6 +390,7 @@ def change_zone_settings(actor, zone, values, *, role) -> ZoneSettingsChange:
             actor,
             "zones.settings_changed",
             role=role,
+            zone=zone,
             target=zone,
             details={
                 "settings": change.changed,

@@ -1,13 +1,14 @@
 // While a message is being sent, its page polls the progress every few seconds and updates the
-// counts; the summary line is a polite live region, so screen readers hear the progress without
-// losing their place. Without JavaScript, reloading the page shows the same figures.
+// count of each outcome (matched by its key); the summary line is a polite live region, so
+// screen readers hear the progress without losing their place. Without JavaScript, reloading
+// the page shows the same figures.
 document.addEventListener("DOMContentLoaded", () => {
   const section = document.querySelector("[data-progress-url]");
   if (!section) {
     return;
   }
   const url = section.dataset.progressUrl;
-  const cells = section.querySelectorAll("[data-count-label]");
+  const cells = section.querySelectorAll("[data-count]");
   const summary = document.getElementById("progress-summary");
   const state = document.getElementById("message-state");
   const refresh = async () => {
@@ -16,9 +17,10 @@ document.addEventListener("DOMContentLoaded", () => {
       return;
     }
     const data = await response.json();
-    Object.values(data.counts).forEach((count, index) => {
-      if (cells[index]) {
-        cells[index].textContent = count;
+    cells.forEach((cell) => {
+      const count = data.counts[cell.dataset.count];
+      if (count !== undefined) {
+        cell.textContent = count;
       }
     });
     if (state) {

@@ -8,8 +8,10 @@ once (Django's immediate task backend), inside the request that confirms the imp
 
 import re
 
+import openpyxl
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils import translation
 from django.utils.translation import ngettext
 
@@ -21,7 +23,7 @@ from nabuur.zones.documents import publish_house_rules, publish_privacy_notice
 from tests import factories
 from tests.i18n import nl
 
-from .helpers import press_tab_to_and_enter, tab_to
+from .helpers import PHONE_VIEWPORT, assert_no_horizontal_scroll, press_tab_to_and_enter, tab_to
 from .test_coordinator_pages import PageChecks, fr
 from .test_resident_path import log_in_browser
 
@@ -185,7 +187,10 @@ def test_a_coordinator_imports_the_good_rows_of_a_list_with_problems(
     batch = ImportBatch.objects.get()
     assert (batch.status, batch.imported_rows, batch.problem_rows) == (BatchStatus.IMPORTED, 2, 4)
     memberships = Membership.objects.order_by("house_number")
-    assert [(m.user.email, m.address_line, m.status) for m in memberships] == [
+    # In Dutch, whatever language an earlier test's request left active in this thread.
+    with translation.override("nl"):
+        addresses = [(m.user.email, m.address_line, m.status) for m in memberships]
+    assert addresses == [
         ("an.peeters@example.org", "Kerkstraat 2", MembershipStatus.PENDING),
         ("eve.dhondt@example.org", f"Kerkstraat 4 {nl('box')} 1", MembershipStatus.PENDING),
     ]
@@ -233,3 +238,109 @@ def test_a_brussels_coordinator_checks_a_list_in_french(
             ],
         )
     ]
+
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+PROGRESS_URL = re.compile(r"/nl/staff/import/centrum/\d+/progress/$")
+PREVIEW_URL = re.compile(r"/nl/staff/import/centrum/\d+/$")
+
+
+def excel_list(path):
+    """MEMBER_LIST as an Excel workbook, the way most coordinators keep it."""
+    workbook = openpyxl.Workbook()
+    for line in MEMBER_LIST.splitlines():
+        workbook.active.append(line.split(";"))
+    workbook.save(path)
+    return path
+
+
+def test_the_progress_page_follows_the_worker_on_a_phone(
+    page, live_server, import_data, assert_valid_html, tmp_path, settings
+):
+    # The real queue: the check waits for the worker, as on a server.
+    settings.TASKS = DATABASE_TASKS
+    page.set_viewport_size(PHONE_VIEWPORT)
+    path = excel_list(tmp_path / "ledenlijst.xlsx")
+    checks = PageChecks(page, assert_valid_html)
+    log_in_browser(page.context, live_server, import_data["coordinator"], second_factor=True)
+
+    page.goto(live_server.url + "/nl/staff/import/centrum/")
+    checks.check(nl("Import members into %(network)s", network="BIN Centrum"))
+    page.locator("input[type=file]").set_input_files(str(path))
+    press_tab_to_and_enter(page, lambda element: element.tag == "button")
+    page.wait_for_url(PROGRESS_URL)
+    checks.check(nl("Check of %(name)s", name="ledenlijst.xlsx"))
+    assert page.locator("#import-progress-text").inner_text() == nl(
+        "Waiting for the file to be read."
+    )
+    assert page.get_by_role("link", name=nl("Show the latest progress")).is_visible()
+    assert_no_horizontal_scroll(page)
+    page.screenshot(path=tmp_path / "import-check-waiting-360.png", full_page=True)
+
+    # The worker reads and checks the list; the page notices by itself and shows the rows.
+    call_command("worker", "--until-empty")
+    page.wait_for_url(PREVIEW_URL, timeout=10_000)
+    checks.check(nl("Check of %(name)s", name="ledenlijst.xlsx"))
+    assert [number for number, _name, _problems in problem_rows(page)] == ["3", "4", "6", "7"]
+
+    # Importing: the page shows the rows to do, then the outcome once the worker is done.
+    tab_to(page, lambda element: element.name == "consent")
+    page.keyboard.press("Space")
+    press_tab_to_and_enter(page, lambda element: element.tag == "button")
+    page.wait_for_url(PROGRESS_URL)
+    checks.check(nl("Import of %(name)s", name="ledenlijst.xlsx"))
+    assert page.locator("#import-progress-text").inner_text() == nl(
+        "Importing: %(done)s of %(total)s rows.", done=0, total=2
+    )
+    assert page.locator("progress").get_attribute("max") == "2"
+    assert_no_horizontal_scroll(page)
+    page.screenshot(path=tmp_path / "import-running-360.png", full_page=True)
+
+    call_command("worker", "--until-empty")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-import-progress-url]')", timeout=10_000
+    )
+    checks.check(nl("Import of %(name)s", name="ledenlijst.xlsx"))
+    assert (
+        nl_plural(
+            "Done: %(imported)s member imported.",
+            "Done: %(imported)s members imported.",
+            2,
+            imported=2,
+        )
+        in page.locator("main [role=status]").inner_text()
+    )
+    page.screenshot(path=tmp_path / "import-done-360.png", full_page=True)
+    assert Membership.objects.count() == 2
+
+
+def test_without_javascript_the_progress_page_is_looked_at_again_by_hand(
+    browser, live_server, import_data, tmp_path, settings
+):
+    settings.TASKS = DATABASE_TASKS
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE_VIEWPORT)
+    page = context.new_page()
+    log_in_browser(context, live_server, import_data["coordinator"], second_factor=True)
+    path = tmp_path / "ledenlijst.csv"
+    path.write_bytes(MEMBER_LIST.encode("cp1252"))
+
+    page.goto(live_server.url + "/nl/staff/import/centrum/")
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_role("button", name=nl("Check the list")).click()
+    page.wait_for_url(PROGRESS_URL)
+    call_command("worker", "--until-empty")
+    # Nothing moves by itself without JavaScript (no refresh header either)...
+    page.wait_for_timeout(2500)
+    assert PROGRESS_URL.search(page.url)
+    # ...until the coordinator asks.
+    page.get_by_role("link", name=nl("Show the latest progress")).click()
+    page.wait_for_url(PREVIEW_URL)
+    assert page.locator("main p.counts").inner_text() == nl_plural(
+        "%(total)s row: %(good)s can be imported, %(problems)s with problems.",
+        "%(total)s rows: %(good)s can be imported, %(problems)s with problems.",
+        6,
+        total=6,
+        good=2,
+        problems=4,
+    )
+    context.close()

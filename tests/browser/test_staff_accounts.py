@@ -6,6 +6,7 @@ Everything is done with the keyboard where the flow allows it. Every page visite
 (WCAG 2.1 AA) and the Nu HTML checker.
 """
 
+import datetime
 import importlib
 import time
 from urllib.parse import urlencode, urlsplit
@@ -371,6 +372,8 @@ def test_five_wrong_passwords_lock_the_address_for_15_minutes(
     assert urlsplit(page.url).path == "/nl/account/login/"
     assert page.get_by_role("alert").inner_text() == locked
     monkeypatch.setattr(ratelimit, "time", ShiftedClock(minutes=15.5))
+    # Nabuur's own count of password checks (nabuur.accounts.backends) follows its clock.
+    monkeypatch.setattr(clock, "_frozen", clock.now() + datetime.timedelta(minutes=15.5))
     log_in_with_password(page, live_server, admin.email, FACTORY_PASSWORD)
     page.wait_for_url(live_server.url + "/nl/account/2fa/authenticate/")
     checked.check("/nl/account/2fa/authenticate/", nl("Second factor"))

@@ -1,4 +1,4 @@
-"""The demo mailbox holds every member's e-mail: zone administrators only (the zone's scope)."""
+"""The demo mailbox holds members' e-mail: zone administrators only, each their own zone's."""
 
 from django.core.mail import EmailMessage
 
@@ -14,7 +14,8 @@ def demo_mailer(ctx):
 def stored_message(ctx):
     message = MailboxMessage.objects.first()
     if message is None:
-        EmailMessage("Hallo", "Tekst", to=["lid@example.org"]).send()
+        # To a member of BIN A: an e-mail of the test zone.
+        EmailMessage("Hallo", "Tekst", to=[ctx.fixture("member_a").email]).send()
         message = MailboxMessage.objects.get()
     return {"pk": message.pk}
 

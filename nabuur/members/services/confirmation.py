@@ -9,7 +9,7 @@ from django.db import transaction
 
 from nabuur.lib import clock
 
-from .. import emails
+from .. import tasks
 from ..models import Membership, MembershipStatus
 from .common import coordinators_of
 
@@ -73,9 +73,11 @@ def confirm_membership(token):
         membership.confirmed_at = now
         if membership.network.requires_approval:
             membership.save(update_fields=["confirmed_at"])
-            emails.send_awaiting_approval(membership)
+            # The visitor's request only queues the e-mails, in this transaction: they go if
+            # and only if the confirmation holds, and a slow relay cannot fail the page.
+            tasks.send_awaiting_approval.enqueue(membership.pk)
             for coordinator in coordinators_of(membership.network):
-                emails.send_new_member_to_approve(coordinator, membership)
+                tasks.send_new_member_to_approve.enqueue(coordinator.pk, membership.pk)
             return Confirmation.AWAITING_APPROVAL, membership
         membership.status = MembershipStatus.ACTIVE
         membership.approved_at = now
@@ -83,7 +85,7 @@ def confirm_membership(token):
         membership.save(
             update_fields=["confirmed_at", "status", "approved_at", "status_changed_at"]
         )
-        emails.send_welcome(membership)
+        tasks.send_welcome.enqueue(membership.pk)
         return Confirmation.ACTIVE, membership
 
 

@@ -10,9 +10,9 @@ from nabuur.networks.models import Network
 from nabuur.staff.permissions import Capability, can
 
 from ...checks import describe
-from ...models import ConsentChoice
-from ...readers import UnreadableFile
-from ...services import choose_consent, preview_import, run_import
+from ...models import BatchStatus, ConsentChoice
+from ...readers import UnreadableFile, check_size, describe_file_problem
+from ...services import check_batch, choose_consent, run_import, upload_list
 
 
 class Command(BaseCommand):
@@ -56,10 +56,17 @@ class Command(BaseCommand):
             return self._run(network, path, dry_run, consent_note, actor)
 
     def _run(self, network, path, dry_run, consent_note, actor):
+        # The same steps as an upload through the site, with the worker's part run here.
         try:
-            batch = preview_import(network, actor, path, path.name)
+            check_size(path.stat().st_size)
+            batch = upload_list(network, actor, path.read_bytes(), path.name)
         except UnreadableFile as error:
-            raise CommandError(str(error.args[0])) from error
+            raise CommandError(str(error)) from error
+        batch = check_batch(batch.pk)
+        if batch.status == BatchStatus.UNREADABLE:
+            if dry_run:
+                batch.delete()
+            raise CommandError(describe_file_problem(batch.file_problem))
         for row in batch.rows.filter(has_problems=True).order_by("number"):
             for problem in row.problems:
                 self.stdout.write(f"row {row.number}: {describe(problem, network.municipality)}")
