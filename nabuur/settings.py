@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "nabuur.lib.middleware.refuse_nul_characters",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # After messages: a session sent to log in again is told why on the login page.
@@ -392,6 +393,10 @@ LOGIN_REDIRECT_URL = "staff:dashboard"
 ACCOUNT_ADAPTER = "nabuur.accounts.adapters.AccountAdapter"
 # The e-mail page refuses an address another account uses (nabuur.accounts.forms).
 ACCOUNT_FORMS = {"add_email": "nabuur.accounts.forms.AddEmailForm"}
+MFA_FORMS = {
+    "add_webauthn": "nabuur.accounts.forms.AddWebAuthnForm",
+    "login_webauthn": "nabuur.accounts.forms.LoginWebAuthnForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -417,7 +417,7 @@ def test_the_service_refuses_too(bin_a, coordinator_a):
             coordinator_a, membership, **details(membership, email="attacker@example.org")
         )
 
-    assert str(refused.value) == ROLE_LOCK
+    assert str(refused.value) == nl(ROLE_LOCK)
     colleague.refresh_from_db()
     assert colleague.email != "attacker@example.org"
 

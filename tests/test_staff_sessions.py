@@ -22,6 +22,7 @@ from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
+from django.utils.html import escape
 
 from nabuur.accounts.services import allow_demo_persona_without_mfa
 from nabuur.accounts.sessions import end_sessions
@@ -203,7 +204,7 @@ def test_any_other_session_of_staff_is_logged_out_and_asked_to_log_in(
     assert SESSION_KEY not in client.session
     page = client.get(response["Location"])
     assert page.status_code == 200
-    assert nl(LOG_IN_PROPERLY) in page.text
+    assert escape(nl(LOG_IN_PROPERLY)) in page.text
 
 
 def test_the_notes_of_another_person_count_for_nothing(client, coordinator_a, officer_a, bin_a):
@@ -235,7 +236,7 @@ def test_on_the_login_page_itself_the_session_ends_without_a_loop(client, reside
     assert SESSION_KEY not in client.session
     page = client.get("/nl/account/login/")
     assert page.status_code == 200
-    assert nl(LOG_IN_PROPERLY) in page.text
+    assert escape(nl(LOG_IN_PROPERLY)) in page.text
 
 
 def test_residents_keep_their_login_link_session(client, resident, mailoutbox):

@@ -1,7 +1,10 @@
 from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.mfa.utils import is_mfa_enabled
+from allauth.mfa.webauthn import forms as webauthn_forms
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 
 from .services import email_in_use
@@ -73,3 +76,30 @@ class AddEmailForm(AllauthAddEmailForm):
         if is_mfa_enabled(self.user):
             raise forms.ValidationError(SECOND_FACTOR_BLOCKS_NEW_ADDRESS, code="second_factor")
         return super().clean_email()
+
+
+class CredentialField(forms.JSONField):
+    """A security key's answer, as JSON. Django's JSONField lets the decoder's ValueError for an
+    integer of more than 4,300 digits escape (a 500); here it is invalid input like any other."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValueError as error:
+            raise ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from error
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except ValueError:
+            return InvalidJSONInput(data)
+
+
+class AddWebAuthnForm(webauthn_forms.AddWebAuthnForm):
+    credential = CredentialField(required=True, widget=forms.HiddenInput)
+
+
+class LoginWebAuthnForm(webauthn_forms.LoginWebAuthnForm):
+    credential = CredentialField(required=True, widget=forms.HiddenInput)

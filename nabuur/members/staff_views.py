@@ -184,9 +184,14 @@ def status_counts(network):
     )
 
 
+# Far beyond the last page of any BIN's list: a larger number would overflow the database's
+# OFFSET (PostgreSQL refuses it), and a page past the end shows the last page anyway.
+MAX_PAGE_NUMBER = 1_000_000
+
+
 def _page_number(value):
     try:
-        return max(int(value), 1)
+        return min(max(int(value), 1), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         return 1
 

@@ -105,7 +105,8 @@ def test_the_page_of_a_sent_message_says_what_waits(
         assert cells[-3:] == ["3", "3", "0"]
         assert_valid_html(page.content(), where=page.url)
         assert_accessible(page)
-        # (The log's table is wider than a phone: see the table-wrap rule in nabuur.css.)
+        # The log's table scrolls in its own box (.table-wrap): the page stays phone-wide.
+        assert_no_horizontal_scroll(page)
         page.screenshot(path=tmp_path / f"log-{language}-{name}.png", full_page=True)
 
 
