@@ -1,13 +1,14 @@
 """Every form endpoint, anonymous and as every persona, fed with generated input (Hypothesis).
 
 The endpoints come from the URL conf: every named URL, built as the permission matrix builds
-it (tests/permission_matrix/: its arguments, its objects, its personas), is fuzzed when a page
-offers a form sent to it (POST or GET) or when its view reads a POST's body. The fields come
-from the forms on the page itself or, for a POST-only action, on the pages above it (a
-message's page offers its "approve" button). Each example sends one submission: the page's
-own values mixed with huge (up to 1 MB), binary, NUL and control-character, mixed-script, RTL
-and emoji values, wrong types, missing, repeated and extra fields (among them the names views
-read outside forms, also in the query string), junk files and broken bodies. It fails on
+it (tests/permission_matrix/: its arguments, objects and personas; token pages with a valid
+token, VALID_TOKENS), is fuzzed when a page offers a form sent to it (POST or GET) or when its
+view reads a POST's body. The fields come from the forms on the page itself or, for a POST-only
+action, on the pages above it (a message's page offers its "approve" button). Each example
+sends one submission: the page's own values mixed with huge (up to 1 MB), binary, NUL and
+control-character, mixed-script, RTL and emoji values, wrong types, missing, repeated and extra
+fields (among them the names views read outside forms, also in the query string), junk files
+and broken bodies; the first persona also sends fuzz.CLASSICS to every field. It fails on
 
 - any answer 5xx (or an exception: the test client raises what the view raised), and
 - any change to the database left by a request that was refused: a 4xx, a persona the matrix
@@ -53,10 +54,7 @@ from nabuur.staff.models import Role
 from . import factories, fuzz
 from .permission_matrix import PERSONAS
 from .permission_matrix.messaging import delivery_for
-from .sessions import (
-    force_login_is_a_full_login,  # noqa: F401 (autouse; until tests/conftest.py has it)
-    mark_recently_authenticated,
-)
+from .sessions import mark_recently_authenticated
 from .test_permission_matrix import (
     ENTRIES,
     URLS,
