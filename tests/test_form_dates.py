@@ -56,6 +56,7 @@ def name(cls):
 RECIPES = {
     "accounts.forms.ChoosePasswordForm": lambda p: ([p["user"]], {}),
     "accounts.forms.AcceptInvitationForm": lambda p: ([p["user"]], {"asks_adult": True}),
+    "accounts.forms.AddWebAuthnForm": lambda p: ([], {"user": p["user"]}),
     "members.forms.AssignAddressForm": lambda p: ([], {"zone": p["zone"], "postcode": "2650"}),
     "messaging.staff_forms.ComposeForm": lambda p: ([], {"user": p["user"]}),
     "messaging.staff_forms.VariantsForm": lambda p: (
@@ -84,7 +85,7 @@ def build(cls, personas):
     args, kwargs = recipe(personas)
     try:
         return cls(*args, **kwargs)
-    except TypeError as error:
+    except (TypeError, KeyError) as error:
         pytest.fail(f"Add a recipe for {name(cls)} to RECIPES: {error}")
 
 
