@@ -13,8 +13,10 @@ import zoneinfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from nabuur.lib import clock
+from nabuur.members.forms import QuietHoursForm
 from nabuur.members.models import MembershipStatus
 from nabuur.members.services import set_quiet_hours
 from nabuur.messaging.delivery import deliver_due
@@ -327,3 +329,22 @@ def test_a_pause_that_ends_at_midnight_meets_quiet_hours_saved_meanwhile(sink, b
         assert deliver_due() == 1
     message.refresh_from_db()
     assert message.delivery_totals == {"sent": 1}
+
+
+@pytest.mark.parametrize(
+    ("data", "errors"),
+    [
+        ({"quiet_from": "22:00", "quiet_to": "07:00"}, {}),
+        ({"quiet_from": "", "quiet_to": ""}, {}),
+        (
+            {"quiet_from": "22:00", "quiet_to": "22:00"},
+            {"__all__": ["The quiet hours must start and end at different times."]},
+        ),
+        ({"quiet_from": "22:00", "quiet_to": ""}, {"__all__": ["Fill in both times, or neither."]}),
+    ],
+)
+def test_the_quiet_hours_form_refuses_a_window_that_starts_where_it_ends(data, errors):
+    with translation.override("en"):
+        form = QuietHoursForm(data)
+        assert form.is_valid() == (not errors)
+        assert form.errors == errors

@@ -152,7 +152,11 @@ class PauseForm(AccessibleForm):
     paused_until = forms.DateField(
         label=_("Pause messages until"),
         required=False,
-        help_text=_("Leave empty to receive messages again now."),
+        help_text=_(
+            "The last day of your pause. Messages sent during the pause are kept for you: their "
+            "e-mails arrive the day after it ends, after your quiet hours if you set any. Leave "
+            "empty to receive messages again now."
+        ),
         widget=IsoDateInput,
     )
 
@@ -170,7 +174,10 @@ class QuietHoursForm(AccessibleForm):
     quiet_to = forms.TimeField(
         label=_("Quiet until"),
         required=False,
-        help_text=_("No messages between these times. Leave both empty for none."),
+        help_text=_(
+            "No e-mails between these times, for example from 22:00 to 07:00: an e-mail that "
+            "comes in meanwhile waits until the quiet hours end. Leave both empty for none."
+        ),
         widget=forms.TimeInput(attrs={"type": "time"}),
     )
 
@@ -178,6 +185,11 @@ class QuietHoursForm(AccessibleForm):
         data = super().clean()
         if bool(data.get("quiet_from")) != bool(data.get("quiet_to")):
             raise forms.ValidationError(_("Fill in both times, or neither."))
+        if data.get("quiet_from") and data.get("quiet_from") == data.get("quiet_to"):
+            raise forms.ValidationError(
+                _("The quiet hours must start and end at different times."),
+                code="empty_window",
+            )
         return data
 
 

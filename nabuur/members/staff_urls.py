@@ -2,6 +2,7 @@
 
 from django.urls import path, re_path
 
+from . import measure_views
 from . import staff_views as views
 
 app_name = "members_staff"
@@ -17,10 +18,12 @@ urlpatterns = [
     path("<slug:slug>/<int:membership_id>/approve/", views.approve, name="approve"),
     path("<slug:slug>/<int:membership_id>/decline/", views.decline, name="decline"),
     path("<slug:slug>/<int:membership_id>/unsubscribe/", views.unsubscribe, name="unsubscribe"),
-    path("<slug:slug>/<int:membership_id>/measures/", views.take_measure, name="take_measure"),
+    path(
+        "<slug:slug>/<int:membership_id>/measures/", measure_views.take_measure, name="take_measure"
+    ),
     path(
         "<slug:slug>/<int:membership_id>/measures/<int:measure_id>/",
-        views.decide_measure,
+        measure_views.decide_measure,
         name="decide_measure",
     ),
 ]

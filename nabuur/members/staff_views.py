@@ -50,13 +50,11 @@ from .models import (
     AddressRequest,
     AddressRequestStatus,
     Basis,
-    Measure,
-    MeasureKind,
     Membership,
     MembershipStatus,
     address_line,
 )
-from .services import EmailTaken, MeasureRefused, MembershipExists, PersonBlocked
+from .services import EmailTaken, MembershipExists, PersonBlocked
 from .services.coordinator import EmailLocked, email_lock
 
 PAGE_SIZE = 50
@@ -433,66 +431,6 @@ def unsubscribe(request, slug, membership_id):
         return redirect("members_staff:list", slug=slug)
     context = {"network": network, "membership": membership, "form": form}
     return render(request, "members/staff/unsubscribe.html", context)
-
-
-@require_POST
-@staff_page
-def take_measure(request, slug, membership_id):
-    network = get_network_for(request.user, Capability.MEMBER_MEASURES, slug)
-    membership = _get_membership(network, membership_id)
-    form = MeasureForm(request.POST)
-    if not form.is_valid():
-        # The member's page shows the form again with what was typed, each error next to its
-        # field; the answer stays a redirect, so reloading that page never posts twice.
-        data = {name: request.POST.get(name, "") for name in form.fields}
-        request.session[MEASURE_FORM_KEY] = {"membership": membership.pk, "data": data}
-        return redirect("members_staff:member", slug=slug, membership_id=membership.pk)
-    data = form.cleaned_data
-    try:
-        if data["kind"] == MeasureKind.WRITTEN_REPRIMAND:
-            services.reprimand(request.user, membership, data["reason"])
-            messages.success(request, _("The reprimand is recorded and sent."))
-        elif data["kind"] == MeasureKind.TEMPORARY_SUSPENSION:
-            services.suspend_until(request.user, membership, data["reason"], data["until"])
-            messages.success(request, _("The member is suspended."))
-        else:
-            services.propose_permanent_suspension(request.user, membership, data["reason"])
-            messages.success(
-                request,
-                _("The permanent suspension is proposed. The other side must confirm it."),
-            )
-    except MeasureRefused as refused:
-        messages.error(request, str(refused))
-    return redirect("members_staff:member", slug=slug, membership_id=membership.pk)
-
-
-@require_POST
-@staff_page
-def decide_measure(request, slug, membership_id, measure_id):
-    network = get_network_for(request.user, Capability.MEMBER_MEASURES, slug)
-    membership = _get_membership(network, membership_id)
-    measure = get_object_or_404(
-        Measure.objects.select_related("membership__network"),
-        pk=measure_id,
-        membership=membership,
-        kind=MeasureKind.PERMANENT_SUSPENSION,
-    )
-    withdraw = request.POST.get("action") == "withdraw"
-    try:
-        if withdraw:
-            changed = services.withdraw_measure(request.user, measure)
-        else:
-            changed = services.confirm_permanent_suspension(request.user, measure)
-    except MeasureRefused as refused:
-        messages.error(request, str(refused))
-    else:
-        if not changed:
-            messages.info(request, _("This proposal was already handled."))
-        elif withdraw:
-            messages.success(request, _("The proposal is withdrawn."))
-        else:
-            messages.success(request, _("The permanent suspension is confirmed."))
-    return redirect("members_staff:member", slug=slug, membership_id=membership.pk)
 
 
 @staff_page
