@@ -103,9 +103,12 @@ INSTALLED_APPS = [
     "nabuur.public",
     "nabuur.operations",
     "nabuur.demo",
+    "nabuur.api",
 ]
 
 MIDDLEWARE = [
+    # First: a request's id, duration and log line cover every middleware below.
+    "nabuur.operations.middleware.observe_requests",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -329,6 +332,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# A form refused for its token says why in the site's layout and language, and how to go on.
+CSRF_FAILURE_VIEW = "nabuur.public.errors.csrf_failure"
 SESSION_COOKIE_AGE = env_int("NABUUR_SESSION_AGE", 30 * 60)
 # The session expires after inactivity, not after login: accounts.middleware.slide_session_expiry
 # moves its expiry on while it is used, with one write a minute rather than one per page.
@@ -356,13 +361,32 @@ ALLAUTH_TRUSTED_PROXY_COUNT = NABUUR_TRUSTED_PROXIES
 if NABUUR_TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# "json": one JSON object per line for a log collector, with a line per request
+# (nabuur.operations.logs); "text": plain lines, the requests left to gunicorn's access log.
+LOG_FORMAT = env("NABUUR_LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"NABUUR_LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "nabuur.operations.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env("NABUUR_LOG_LEVEL", "INFO")},
-    "loggers": {"django_tasks_db": {"level": "WARNING"}},
+    "loggers": {
+        "django_tasks_db": {"level": "WARNING"},
+        "nabuur.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+    },
 }
+
+# GET /metrics answers only with "Authorization: Bearer <this token>"; empty: no such page.
+NABUUR_METRICS_TOKEN = env("NABUUR_METRICS_TOKEN", "")
+# A proxy or load balancer asks for the health over plain HTTP, on the web node itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live)?$"]
 
 # Demo data is refused in production: `nabuur demo` checks this.
 DEMO_DATA_ALLOWED = not PRODUCTION
@@ -435,3 +459,13 @@ MFA_TOTP_ISSUER = "Nabuur"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 # How long an invitation link works.
 NABUUR_INVITATION_HOURS = env_int("NABUUR_INVITATION_HOURS", 72)
+
+# The HTTP API (nabuur.api, docs/api.md): requests a minute per client address on the public
+# endpoints and per token on the others (0: no limit), and the licence its data are published
+# under (an SPDX id and its text), named in the OpenAPI document and every answer's headers.
+NABUUR_API_LIMIT_PER_MINUTE = env_int("NABUUR_API_LIMIT_PER_MINUTE", 60)
+NABUUR_API_TOKEN_LIMIT_PER_MINUTE = env_int("NABUUR_API_TOKEN_LIMIT_PER_MINUTE", 600)
+NABUUR_API_LICENCE = env("NABUUR_API_LICENCE", "CC-BY-4.0")
+NABUUR_API_LICENCE_URL = env(
+    "NABUUR_API_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)

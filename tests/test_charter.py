@@ -575,3 +575,38 @@ def test_a_plan_saved_in_a_transaction_that_rolls_back_changes_no_charter(bin_a,
         raise RuntimeError("rolled back")
     charter.refresh_from_db()
     assert charter.plan_version == 0
+
+
+def test_the_charter_lists_each_contact_once(client, bin_a, municipality, partners):
+    # Lotte coordinates the BIN and the whole municipality; the officer is also the deputy.
+    factories.RoleFactory(
+        role=Role.GENERAL_COORDINATOR, municipality=municipality, user=partners["coordinator"]
+    )
+    factories.RoleFactory(role=Role.DEPUTY_OFFICER, network=bin_a, user=partners["officer"])
+    charter = services.start_charter(bin_a, partners["officer"])
+
+    assert [(c["party"], c["user"], c["role"]) for c in charter.contacts] == [
+        ("coordinator", partners["coordinator"].pk, Role.COORDINATOR),
+        ("officer", partners["officer"].pk, Role.OFFICER),
+        ("municipality", partners["municipality"].pk, Role.MUNICIPALITY_CONTACT),
+    ]
+    assert pdf_text(reports.charter_pdf(charter, partners["officer"])).count("Lotte Claes") == 1
+    TOTP.activate(partners["officer"], generate_totp_secret())
+    client.force_login(partners["officer"])
+    page = client.get("/nl/staff/evaluation/charter/centrum/")
+    assert page.text.count("Lotte Claes") == 1
+    # The listing alone is no reason for a new version.
+    assert services.refresh_charter(bin_a) is False
+
+
+def test_a_version_frozen_with_a_contact_twice_shows_them_once(bin_a, partners):
+    charter = services.start_charter(bin_a, partners["officer"])
+    coordinator = charter.contacts[0]
+    charter.contacts = [coordinator, {**coordinator, "role": Role.GENERAL_COORDINATOR}] + (
+        charter.contacts[1:]
+    )
+    charter.save(update_fields=["contacts"])
+
+    assert charter.contacts_of(Party.COORDINATOR) == [coordinator]
+    assert pdf_text(reports.charter_pdf(charter, partners["officer"])).count("Lotte Claes") == 1
+    assert services.refresh_charter(bin_a) is False

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from nabuur.audit.models import AuditEntry
 from nabuur.messaging import compose
@@ -199,3 +200,92 @@ def test_scheduled_messages_are_queued_when_due_and_can_be_cancelled(coordinator
     assert (kept.state, dropped.state) == (MessageState.QUEUED, MessageState.CANCELLED)
     with pytest.raises(compose.Blocked):
         compose.cancel_message(kept, coordinator_a)
+
+
+PLATE_TEXT = {"nl": ("Opsporing", "Wie zag de wagen 1-ABC-123 op 3 mei in de Kerkstraat?")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_coordinator_forwards_with_a_note_after_a_police_override(
+    officer_a, coordinator_a, bin_a, members
+):
+    police = compose.create_draft(
+        officer_a, kind=MessageKind.FEEDBACK, networks=[bin_a], variants=PLATE_TEXT
+    )
+    [waiting] = compose.submit_message(
+        police, officer_a, justification="Opsporing met akkoord van het parket.", now=NOW
+    )
+    assert waiting.state == MessageState.AWAITING_FORWARD
+    # The note is checked, not the police's text the officer justified.
+    with translation.override("en"), pytest.raises(compose.Blocked) as refused:
+        compose.forward_message(waiting, coordinator_a, note="Bel mij op 0470 12 34 56.", now=NOW)
+    assert refused.value.messages == [
+        "Your note contains details that may not be sent: telephone number “0470 12 34 56”."
+        " Rewrite it."
+    ]
+    waiting.refresh_from_db()
+    assert (waiting.state, waiting.forward_note) == (MessageState.AWAITING_FORWARD, "")
+    compose.forward_message(waiting, coordinator_a, note="Beste buren, kijk even mee.", now=NOW)
+    waiting.refresh_from_db()
+    assert waiting.state == MessageState.QUEUED
+    assert waiting.forward_note == "Beste buren, kijk even mee."
+    assert waiting.variants.get().body_text == (
+        "Beste buren, kijk even mee.\n\n---\n\n"
+        "Wie zag de wagen 1-ABC-123 op 3 mei in de Kerkstraat?\n"
+    )
+    assert Delivery.objects.filter(message=waiting).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_parts_say_how_a_police_message_to_two_bins_is_split(officer_a, bin_a, bin_b, members):
+    factories.RoleFactory(role="officer", network=bin_b, user=officer_a)
+    factories.MembershipFactory(network=bin_b)
+    factories.MembershipFactory(network=bin_b, user=factories.UserFactory(email=None))
+    factories.MembershipFactory(network=bin_b, status="paused")
+    # Police messages go straight to A's members; B's coordinators forward their own copy.
+    save_plan(
+        bin_a,
+        officer_a,
+        police_direct_to_members=True,
+        coordinator_needs_approval=False,
+        allowed_kinds={"police": ["prevention"], "coordinator": ["prevention"]},
+    )
+    message = compose.create_draft(
+        officer_a, kind=MessageKind.PREVENTION, networks=[bin_a, bin_b], variants=TEXT
+    )
+    direct, forwarded = compose.sending_parts(message, officer_a)
+    assert (direct.route, direct.networks) == (compose.Route.MEMBERS, [bin_a])
+    assert (forwarded.route, forwarded.networks) == (compose.Route.FORWARDING, [bin_b])
+    assert [(n, r.emails, r.letters, r.skipped) for n, r in direct.reach] == [(bin_a, 2, 0, {})]
+    assert [(n, r.emails, r.letters, r.skipped) for n, r in forwarded.reach] == [
+        (bin_b, 1, 1, {"paused": 1})
+    ]
+    # Nothing was sent while asking.
+    message.refresh_from_db()
+    assert message.state == MessageState.DRAFT
+    sent = compose.submit_message(message, officer_a, now=NOW)
+    assert [(m.state, list(m.targets.all())) for m in sent] == [
+        (MessageState.QUEUED, [bin_a]),
+        (MessageState.AWAITING_FORWARD, [bin_b]),
+    ]
+    assert compose.parts_of(sent[1]) == sent
+    assert compose.parts_of(sent[0]) == sent
+
+
+@pytest.mark.django_db
+def test_a_coordinators_message_to_two_bins_is_one_part_counting_each_person_once(
+    coordinator_a, bin_a, bin_b
+):
+    factories.RoleFactory(role="coordinator", network=bin_b, user=coordinator_a)
+    both = factories.MembershipFactory(network=bin_a).user
+    factories.MembershipFactory(network=bin_b, user=both)
+    factories.MembershipFactory(network=bin_b)
+    message = compose.create_draft(
+        coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a, bin_b], variants=TEXT
+    )
+    [part] = compose.sending_parts(message, coordinator_a)
+    assert (part.route, part.networks) == (compose.Route.MEMBERS, [bin_a, bin_b])
+    assert [(n, r.emails) for n, r in part.reach] == [(bin_a, 1), (bin_b, 2)]
+    # The person in both BINs gets one e-mail.
+    assert part.total.emails == 2
+    assert compose.parts_of(message) == [message]

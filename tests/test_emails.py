@@ -33,6 +33,7 @@ from nabuur.lib.languages import LanguageRegime
 from nabuur.lib.mail import recipient_language
 from nabuur.members import emails as member_emails
 from nabuur.members.models import AddressRequest, Measure, MeasureKind
+from nabuur.members.services import measures as measure_services
 from nabuur.messaging.bounces import send_undeliverable
 from nabuur.messaging.emails import render_message, send_urgent_feedback
 from nabuur.messaging.models import Feedback, Message, MessageState, MessageVariant
@@ -187,6 +188,9 @@ SENDERS = {
     ),
     "emails/evaluation/survey_invitation": lambda w: evaluation_emails.send_survey_invitation(
         w.membership, evaluation(w), "survey-token"
+    ),
+    "emails/members/measure_proposed": lambda w: measure_services.send_measure_proposed(
+        w.officer, measure(w), w.coordinator
     ),
     "emails/members/address_request_closed": lambda w: member_emails.send_address_request_closed(
         address_request(w), "Uw straat ligt buiten."

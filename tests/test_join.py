@@ -116,6 +116,18 @@ def test_join_confirm_approve_makes_an_active_member(
     assert (entry.actor_id, entry.subjects) == (coordinator_a.pk, [membership.user_id])
 
 
+def test_a_sign_up_to_a_bin_without_coordinator_goes_to_its_officer(
+    client, kerkstraat, documents, bin_a, officer_a, mailoutbox
+):
+    # A BIN in preparation accepts sign-ups before it has a coordinator; its officer decides.
+    client.post("/nl/join/?bin=centrum", form_data())
+    client.post(link_from(mailoutbox[0]))
+
+    assert [m.to for m in mailoutbox[1:]] == [["mt.dhondt@example.org"], [officer_a.email]]
+    membership = Membership.objects.get()
+    assert services.approve_membership(officer_a, membership) is True
+
+
 def test_confirmation_activates_at_once_without_approval(client, kerkstraat, bin_a, mailoutbox):
     bin_a.requires_approval = False
     bin_a.save()

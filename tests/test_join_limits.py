@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
+from django.utils.translation import ngettext
 from django_tasks_db.models import DBTaskResult
 
 from .test_anonymous_mail import kerkstraat, sign_up  # noqa: F401 — a fixture
@@ -31,3 +33,21 @@ def test_invalid_sign_ups_do_not_use_up_the_limit_of_valid_ones(client, kerkstra
         429
     )
     assert DBTaskResult.objects.count() == 1
+
+
+def test_the_join_limit_says_how_long_to_wait(client, kerkstraat, settings):  # noqa: F811
+    settings.NABUUR_JOIN_LIMIT_PER_IP = 1
+    client.post("/nl/join/", sign_up("marie@example.org"))
+
+    response = client.post("/nl/join/", sign_up("jan@example.org", house_number="14"))
+
+    # The per-IP window is an hour, counted from the first sign-up a moment ago.
+    assert response.status_code == 429
+    assert response["Retry-After"] in {"3599", "3600"}
+    with translation.override("nl"):
+        wait = ngettext(
+            "Please wait %(minutes)s minute, then try again.",
+            "Please wait %(minutes)s minutes, then try again.",
+            60,
+        ) % {"minutes": 60}
+    assert wait in response.text

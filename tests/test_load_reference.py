@@ -50,6 +50,7 @@ def test_reference_file_regimes():
         "Sankt Vith",
     ]
     assert facilities == [
+        "Bever",
         "Drogenbos",
         "Herstappe",
         "Kraainem",
@@ -63,6 +64,13 @@ def test_reference_file_regimes():
         "Wezembeek-Oppem",
     ]
     assert sum(row["regime"] == "nl+fr" for row in rows) == 19
+    assert sorted(row["fr"] for row in rows if row["regime"] == "fr-nl") == [
+        "Comines-Warneton",
+        "Enghien",
+        "Flobecq",
+        "Mouscron",
+    ]
+    assert sorted(row["fr"] for row in rows if row["regime"] == "fr-de") == ["Malmedy", "Waimes"]
 
 
 def test_load_reference_creates_municipalities_and_postcodes():

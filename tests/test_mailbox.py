@@ -139,7 +139,8 @@ def test_zone_admin_sees_messages_newest_first(client, zone_admin, demo_mailer):
         "Tweede bericht",
         "Eerste bericht",
     ]
-    assert "<caption>\n    2 berichten\n  </caption>" in response.text.replace("\n\n", "\n")
+    caption = '<caption id="inbox-caption">\n    2 berichten\n  </caption>'
+    assert caption in response.text.replace("\n\n", "\n")
 
 
 @pytest.mark.django_db

@@ -17,7 +17,7 @@ from nabuur.members.models import (
     Membership,
     MembershipStatus,
 )
-from nabuur.members.services import MeasureRefused
+from nabuur.members.services import MeasureRefused, measures
 from nabuur.staff.models import Role
 
 from . import factories
@@ -27,6 +27,8 @@ from .test_member_list import log_in_staff
 pytestmark = pytest.mark.django_db
 
 NOON = datetime.datetime(2026, 5, 4, 12, 0, tzinfo=datetime.UTC)
+MAY_10 = datetime.date(2026, 5, 10)
+FAR = datetime.date(2099, 1, 1)
 
 
 @pytest.fixture(autouse=True)
@@ -41,34 +43,96 @@ def membership(bin_a):
     )
 
 
-def test_a_written_reprimand_is_kept_and_e_mailed(membership, coordinator_a, mailoutbox):
-    measure = services.reprimand(coordinator_a, membership, "Beledigende berichten in de groep")
+def propose(actor, membership, kind, reason="Beledigende berichten in de groep", until=None):
+    return measures.propose_measure(actor, membership, kind, reason, until=until)
+
+
+@pytest.mark.parametrize(
+    ("kind", "until"),
+    [
+        (MeasureKind.WRITTEN_REPRIMAND, None),
+        (MeasureKind.TEMPORARY_SUSPENSION, datetime.date(2026, 5, 10)),
+        (MeasureKind.PERMANENT_SUSPENSION, None),
+    ],
+)
+def test_every_measure_waits_for_the_other_side_who_is_told_by_e_mail(
+    bin_a, membership, coordinator_a, officer_a, mailoutbox, kind, until
+):
+    second_coordinator = factories.RoleFactory(role=Role.CO_COORDINATOR, network=bin_a).user
+    with clock.frozen_at(NOON):
+        measure = propose(coordinator_a, membership, kind, until=until)
 
     measure.refresh_from_db()
-    assert (measure.kind, measure.state, measure.confirmed_by) == (
-        MeasureKind.WRITTEN_REPRIMAND,
-        MeasureState.CONFIRMED,
+    membership.refresh_from_db()
+    assert (measure.kind, measure.state, measure.proposed_by, measure.confirmed_by) == (
+        kind,
+        MeasureState.PROPOSED,
         coordinator_a,
+        None,
     )
     assert measure.reason == "Beledigende berichten in de groep"
+    # Nothing happens to the member yet: no e-mail, no suspension.
+    assert (membership.status, membership.suspended_until) == (MembershipStatus.ACTIVE, None)
+    # The officer, the other side, is told; the second coordinator is on the proposer's side.
+    assert [(m.to, m.subject) for m in mailoutbox] == [
+        (
+            [officer_a.email],
+            nl("A measure in %(network)s waits for your confirmation", network="BIN Centrum"),
+        )
+    ]
+    assert f"/nl/staff/members/centrum/{membership.pk}/" in mailoutbox[0].body
+    assert "Beledigende" not in mailoutbox[0].body
+    entry = AuditEntry.objects.get(action="members.measure.propose")
+    assert (entry.subjects, entry.details) == ([membership.user_id], {"measure": measure.pk})
+
+    # Neither the proposer nor anyone on their side confirms.
+    for same_side in (coordinator_a, second_coordinator):
+        with pytest.raises(MeasureRefused):
+            measures.confirm_measure(same_side, measure)
+    measure.refresh_from_db()
+    assert measure.state == MeasureState.PROPOSED
+
+    mailoutbox.clear()
+    with clock.frozen_at(NOON):
+        assert measures.confirm_measure(officer_a, measure) is True
+        assert measures.confirm_measure(officer_a, measure) is False
+    measure.refresh_from_db()
+    assert (measure.state, measure.confirmed_by, measure.confirmed_at, measure.by_letter) == (
+        MeasureState.CONFIRMED,
+        officer_a,
+        NOON,
+        False,
+    )
+    assert [m.to for m in mailoutbox] == [["jan@example.org"]]
+    actions = list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))
+    assert actions == ["members.measure.propose", "members.measure.confirm"]
+
+
+def test_a_confirmed_reprimand_is_e_mailed_to_the_member(
+    membership, coordinator_a, officer_a, mailoutbox
+):
+    measure = propose(officer_a, membership, MeasureKind.WRITTEN_REPRIMAND)
+    mailoutbox.clear()
+    measures.confirm_measure(coordinator_a, measure)
     assert [m.subject for m in mailoutbox] == [
         nl("A written reprimand from %(name)s", name="BIN Centrum")
     ]
     assert "Beledigende berichten in de groep" in mailoutbox[0].body
-    entry = AuditEntry.objects.get(action="members.measure.reprimand")
-    assert (entry.subjects, entry.details) == ([membership.user_id], {"measure": measure.pk})
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.ACTIVE
 
 
-def test_a_temporary_suspension_ends_by_itself_when_the_date_passes(
-    membership, officer_a, mailoutbox
+def test_a_temporary_suspension_starts_at_confirmation_and_ends_by_itself(
+    membership, coordinator_a, officer_a, mailoutbox
 ):
     with clock.frozen_at(NOON):
-        services.suspend_until(officer_a, membership, "Ruzie", datetime.date(2026, 5, 10))
+        measure = propose(officer_a, membership, MeasureKind.TEMPORARY_SUSPENSION, until=MAY_10)
+        membership.refresh_from_db()
+        assert membership.status == MembershipStatus.ACTIVE
+        mailoutbox.clear()
+        measures.confirm_measure(coordinator_a, measure)
     membership.refresh_from_db()
-    assert (membership.status, membership.suspended_until) == (
-        MembershipStatus.SUSPENDED,
-        datetime.date(2026, 5, 10),
-    )
+    assert (membership.status, membership.suspended_until) == (MembershipStatus.SUSPENDED, MAY_10)
     assert mailoutbox[0].subject == nl(
         "Your membership of %(name)s is suspended", name="BIN Centrum"
     )
@@ -81,53 +145,91 @@ def test_a_temporary_suspension_ends_by_itself_when_the_date_passes(
     assert (membership.status, membership.suspended_until) == (MembershipStatus.ACTIVE, None)
 
 
+def test_a_suspension_whose_last_day_passed_while_waiting_is_not_confirmed(
+    membership, coordinator_a, officer_a
+):
+    with clock.frozen_at(NOON):
+        measure = propose(officer_a, membership, MeasureKind.TEMPORARY_SUSPENSION, until=MAY_10)
+    with (
+        clock.frozen_at(datetime.datetime(2026, 5, 10, 12, 0, tzinfo=datetime.UTC)),
+        pytest.raises(MeasureRefused),
+    ):
+        measures.confirm_measure(coordinator_a, measure)
+    measure.refresh_from_db()
+    membership.refresh_from_db()
+    assert (measure.state, membership.status) == (MeasureState.PROPOSED, MembershipStatus.ACTIVE)
+
+
 def test_a_suspension_needs_a_date_after_today_and_a_current_member(membership, coordinator_a):
     with clock.frozen_at(NOON), pytest.raises(MeasureRefused):
-        services.suspend_until(coordinator_a, membership, "x", datetime.date(2026, 5, 4))
+        propose(coordinator_a, membership, MeasureKind.TEMPORARY_SUSPENSION, until=NOON.date())
     services.leave_membership(membership, notify=False)
-    with pytest.raises(MeasureRefused):
-        services.suspend_until(coordinator_a, membership, "x", datetime.date(2099, 1, 1))
+    for kind in MeasureKind.values:
+        with pytest.raises(MeasureRefused):
+            propose(coordinator_a, membership, kind, until=datetime.date(2099, 1, 1))
     assert Measure.objects.count() == 0
+
+
+def test_a_member_who_left_before_the_confirmation_is_not_suspended(
+    membership, coordinator_a, officer_a, mailoutbox
+):
+    measure = propose(coordinator_a, membership, MeasureKind.TEMPORARY_SUSPENSION, until=FAR)
+    services.leave_membership(membership, notify=False)
+    mailoutbox.clear()
+    with pytest.raises(MeasureRefused):
+        measures.confirm_measure(officer_a, measure)
+    measure.refresh_from_db()
+    assert (measure.state, mailoutbox) == (MeasureState.PROPOSED, [])
+
+
+def test_one_proposal_at_a_time(membership, coordinator_a, officer_a):
+    propose(coordinator_a, membership, MeasureKind.WRITTEN_REPRIMAND)
+    with pytest.raises(MeasureRefused):
+        propose(officer_a, membership, MeasureKind.PERMANENT_SUSPENSION)
+    assert Measure.objects.count() == 1
 
 
 def test_only_coordinators_and_officers_of_the_bin_take_measures(
     membership, coordinator_b, zone_admin
 ):
     for outsider in (coordinator_b, zone_admin):
-        with pytest.raises(PermissionDenied):
-            services.reprimand(outsider, membership, "x")
-        with pytest.raises(PermissionDenied):
-            services.propose_permanent_suspension(outsider, membership, "x")
+        for kind in MeasureKind.values:
+            with pytest.raises(PermissionDenied):
+                propose(outsider, membership, kind, until=FAR)
     assert Measure.objects.count() == 0
 
 
-def test_a_permanent_suspension_needs_the_coordinator_and_the_officer(
-    bin_a, membership, coordinator_a, officer_a, mailoutbox
+def test_either_side_may_withdraw_a_proposal_which_then_cannot_be_confirmed(
+    membership, coordinator_a, officer_a, mailoutbox
 ):
-    second_coordinator = factories.RoleFactory(role=Role.CO_COORDINATOR, network=bin_a).user
-    measure = services.propose_permanent_suspension(coordinator_a, membership, "Misbruik")
+    first = propose(officer_a, membership, MeasureKind.PERMANENT_SUSPENSION)
+    assert measures.withdraw_measure(officer_a, first) is True
+    assert measures.confirm_measure(coordinator_a, first) is False
+    second = propose(officer_a, membership, MeasureKind.WRITTEN_REPRIMAND)
+    assert measures.withdraw_measure(coordinator_a, second) is True
+    assert measures.withdraw_measure(coordinator_a, second) is False
 
-    with pytest.raises(MeasureRefused):
-        services.confirm_permanent_suspension(coordinator_a, measure)
-    with pytest.raises(MeasureRefused):
-        services.confirm_permanent_suspension(second_coordinator, measure)
-    with pytest.raises(MeasureRefused):
-        services.propose_permanent_suspension(officer_a, membership, "Nog eens")
-    measure.refresh_from_db()
-    assert measure.state == MeasureState.PROPOSED
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.ACTIVE
+    assert [m.to for m in mailoutbox] == [[coordinator_a.email], [coordinator_a.email]]
+    withdrawals = AuditEntry.objects.filter(action="members.measure.withdraw").order_by("seq")
+    assert [(e.actor_id, e.details) for e in withdrawals] == [
+        (officer_a.pk, {"measure": first.pk}),
+        (coordinator_a.pk, {"measure": second.pk}),
+    ]
+
+
+def test_a_permanent_suspension_needs_the_coordinator_and_the_officer(
+    membership, coordinator_a, officer_a, mailoutbox
+):
+    measure = propose(coordinator_a, membership, MeasureKind.PERMANENT_SUSPENSION, "Misbruik")
     assert BlockedPerson.objects.count() == 0
+    mailoutbox.clear()
 
     with clock.frozen_at(NOON):
-        assert services.confirm_permanent_suspension(officer_a, measure) is True
-        assert services.confirm_permanent_suspension(officer_a, measure) is False
+        assert measures.confirm_measure(officer_a, measure) is True
 
-    measure.refresh_from_db()
     membership.refresh_from_db()
-    assert (measure.state, measure.confirmed_by, measure.confirmed_at) == (
-        MeasureState.CONFIRMED,
-        officer_a,
-        NOON,
-    )
     assert (membership.status, membership.end_reason) == (MembershipStatus.LEFT, EndReason.REMOVED)
     blocks = BlockedPerson.objects.all()
     assert len(blocks) == 2
@@ -137,26 +239,11 @@ def test_a_permanent_suspension_needs_the_coordinator_and_the_officer(
     assert [m.subject for m in mailoutbox] == [
         nl("Your membership of %(name)s has ended", name="BIN Centrum")
     ]
-    actions = list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))
-    assert actions == ["members.measure.propose", "members.measure.confirm"]
-
-
-def test_the_officer_may_propose_and_the_coordinator_confirm(membership, coordinator_a, officer_a):
-    measure = services.propose_permanent_suspension(officer_a, membership, "Misbruik")
-    assert services.confirm_permanent_suspension(coordinator_a, measure) is True
-
-
-def test_a_withdrawn_proposal_cannot_be_confirmed(membership, coordinator_a, officer_a):
-    measure = services.propose_permanent_suspension(officer_a, membership, "Misbruik")
-    assert services.withdraw_measure(officer_a, measure) is True
-    assert services.confirm_permanent_suspension(coordinator_a, measure) is False
-    membership.refresh_from_db()
-    assert membership.status == MembershipStatus.ACTIVE
 
 
 def suspend_permanently(membership, coordinator, officer):
-    measure = services.propose_permanent_suspension(coordinator, membership, "Misbruik")
-    services.confirm_permanent_suspension(officer, measure)
+    measure = propose(coordinator, membership, MeasureKind.PERMANENT_SUSPENSION, "Misbruik")
+    measures.confirm_measure(officer, measure)
     return measure
 
 
@@ -218,9 +305,13 @@ def test_the_block_list_expires_with_the_zones_retention(
     assert join(membership.network, other, email="jan@example.org") is not None
 
 
-def test_the_member_sees_measures_on_their_page(client, membership, coordinator_a):
-    services.reprimand(coordinator_a, membership, "Beledigende berichten")
+def test_the_member_sees_only_confirmed_measures_on_their_page(
+    client, membership, coordinator_a, officer_a
+):
+    measure = propose(coordinator_a, membership, MeasureKind.WRITTEN_REPRIMAND)
     client.force_login(membership.user)
+    assert "Beledigende berichten" not in client.get("/nl/me/").text
+    measures.confirm_measure(officer_a, measure)
     response = client.get("/nl/me/")
     assert nl("Measures against me") in response.text
     assert "Beledigende berichten" in response.text
@@ -229,21 +320,37 @@ def test_the_member_sees_measures_on_their_page(client, membership, coordinator_
 def test_measures_through_the_pages(client, membership, coordinator_a, officer_a, mailoutbox):
     base = f"/nl/staff/members/centrum/{membership.pk}/"
     client = log_in_staff(client, coordinator_a)
-    response = client.post(
-        base + "measures/", {"kind": "permanent_suspension", "reason": "Misbruik"}
+    page = client.post(
+        base + "measures/",
+        {"kind": "written_reprimand", "reason": "Misbruik van de groep"},
+        follow=True,
     )
-    assert response.status_code == 302
+    assert nl("The measure is proposed. It takes effect once the other side confirms it.") in (
+        page.text
+    )
     measure = Measure.objects.get()
+    assert (measure.kind, measure.state) == (MeasureKind.WRITTEN_REPRIMAND, MeasureState.PROPOSED)
+    assert [m.to for m in mailoutbox] == [[officer_a.email]]
+    # The proposer's page says who must confirm and offers only to withdraw.
+    assert nl("Waiting for the other side's confirmation.") in page.text
+    assert 'value="confirm"' not in page.text
+    assert 'value="withdraw"' in page.text
 
     # The proposer's own confirmation is refused with a message, nothing changes.
     page = client.post(base + f"measures/{measure.pk}/", {"action": "confirm"}, follow=True)
     assert nl("The person who proposed a measure cannot confirm it.") in page.text
     assert Measure.objects.get().state == MeasureState.PROPOSED
 
+    # The officer finds it on the member's page, with the reason, and confirms it.
+    mailoutbox.clear()
     client = log_in_staff(client, officer_a)
-    client.post(base + f"measures/{measure.pk}/", {"action": "confirm"})
+    page = client.get(base)
+    assert nl("This measure waits for your confirmation.") in page.text
+    assert "Misbruik van de groep" in page.text
+    page = client.post(base + f"measures/{measure.pk}/", {"action": "confirm"}, follow=True)
+    assert nl("The measure is confirmed and the member is told by e-mail.") in page.text
     assert Measure.objects.get().state == MeasureState.CONFIRMED
-    assert BlockedPerson.objects.count() == 2
+    assert [m.to for m in mailoutbox] == [["jan@example.org"]]
 
     # A temporary suspension without a date is refused by the form.
     other = factories.MembershipFactory(network=membership.network)
@@ -253,15 +360,32 @@ def test_measures_through_the_pages(client, membership, coordinator_a, officer_a
         follow=True,
     )
     assert nl("Choose the last day of the suspension, after today.") in page.text
-    other.refresh_from_db()
-    assert other.status == MembershipStatus.ACTIVE
+    assert other.measures.count() == 0
+
+
+def test_a_second_proposal_is_refused_with_a_message(client, membership, coordinator_a, officer_a):
+    propose(coordinator_a, membership, MeasureKind.WRITTEN_REPRIMAND)
+    client = log_in_staff(client, officer_a)
+    page = client.post(
+        f"/nl/staff/members/centrum/{membership.pk}/measures/",
+        {"kind": "permanent_suspension", "reason": "Misbruik"},
+        follow=True,
+    )
+    assert (
+        nl(
+            "A measure against this member already waits for confirmation. Confirm or withdraw it "
+            "first."
+        )
+        in page.text
+    )
+    assert Measure.objects.count() == 1
 
 
 def test_the_dashboard_shows_the_other_side_what_waits_for_confirmation(
     client, membership, coordinator_a, officer_a
 ):
-    services.propose_permanent_suspension(coordinator_a, membership, "Misbruik")
-    title = nl("Permanent suspensions waiting for your confirmation")
+    propose(coordinator_a, membership, MeasureKind.WRITTEN_REPRIMAND, "Misbruik")
+    title = nl("Measures waiting for your confirmation")
 
     officer_page = log_in_staff(client, officer_a).get("/nl/staff/")
     assert title in officer_page.text

@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+from urllib.parse import quote
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -658,3 +659,163 @@ def test_staff_pages_switch_between_every_language_of_the_interface(client, bin_
         '<li><a href="/de/staff/members/centrum/" lang="de" hreflang="de">Deutsch</a></li>',
         '<li><a href="/en/staff/members/centrum/" lang="en" hreflang="en">English</a></li>',
     ]
+
+
+# --- A pending member's own page, and the list's filters after an action ----------------------
+
+
+def member_url(network, membership, query=""):
+    return f"/nl/staff/members/{network.slug}/{membership.pk}/{query}"
+
+
+def approve_url(network, membership):
+    return f"/nl/staff/members/{network.slug}/{membership.pk}/approve/"
+
+
+def test_a_pending_members_page_approves_and_declines(client, bin_a, coordinator_a, mailoutbox):
+    waiting = member(bin_a, "Jan", "Claes", status=MembershipStatus.PENDING)
+    client = log_in_staff(client, coordinator_a)
+    page = client.get(member_url(bin_a, waiting))
+
+    assert f'<form method="post" action="{approve_url(bin_a, waiting)}"' in page.text
+    assert f'<button type="submit">{nl("Approve")}</button>' in page.text
+    assert f'<a href="{decline_url(bin_a, waiting)}">{nl("Decline")}</a>' in page.text
+
+    response = client.post(approve_url(bin_a, waiting))
+    assert (response.status_code, response["Location"]) == (302, list_url(bin_a))
+    waiting.refresh_from_db()
+    assert waiting.status == MembershipStatus.ACTIVE
+    assert len(mailoutbox) == 1
+    # A member is no request: nothing to approve or decline any more.
+    page = client.get(member_url(bin_a, waiting))
+    assert approve_url(bin_a, waiting) not in page.text
+    assert decline_url(bin_a, waiting) not in page.text
+
+
+def test_who_may_only_read_the_list_sees_a_request_without_approve_or_decline(
+    client, zone, bin_a, municipality_contact
+):
+    waiting = member(bin_a, "Jan", "Claes", status=MembershipStatus.PENDING)
+    # A municipality contact reads the list where the municipality is (joint) controller.
+    zone.controller_kind = ControllerKind.JOINT
+    zone.save()
+    page = log_in_staff(client, municipality_contact).get(member_url(bin_a, waiting))
+    assert page.status_code == 200
+    assert approve_url(bin_a, waiting) not in page.text
+    assert decline_url(bin_a, waiting) not in page.text
+    # The request is stated, so the reader knows it waits for a coordinator.
+    assert nl("This person asks to join %(bin)s.", bin="BIN Centrum") in page.text
+
+
+def test_an_unconfirmed_request_can_be_declined_but_not_approved_from_its_page(
+    client, bin_a, coordinator_a, marie
+):
+    page = log_in_staff(client, coordinator_a).get(member_url(bin_a, marie))
+
+    assert approve_url(bin_a, marie) not in page.text
+    assert (
+        nl("Their e-mail address is not confirmed yet, so the request cannot be approved yet.")
+        in page.text
+    )
+    assert f'<a href="{decline_url(bin_a, marie)}">{nl("Decline")}</a>' in page.text
+
+
+FILTERED = "?q=claes&status=pending&street={street}&sort=street&page=1"
+
+
+def filtered_list(bin_a, streets):
+    return list_url(bin_a, FILTERED.format(street=streets["kerk"].pk))
+
+
+def next_to(url):
+    return "?next=" + quote(url, safe="/")
+
+
+def test_approving_from_a_filtered_list_comes_back_to_it(client, bin_a, coordinator_a, streets):
+    waiting = member(bin_a, "Jan", "Claes", street=streets["kerk"], status=MembershipStatus.PENDING)
+    client = log_in_staff(client, coordinator_a)
+    here = filtered_list(bin_a, streets)
+    page = client.get(here)
+    action = approve_url(bin_a, waiting) + next_to(here)
+    assert f'action="{escape(action)}"' in page.text
+
+    response = client.post(action)
+
+    assert (response.status_code, response["Location"]) == (302, here)
+    waiting.refresh_from_db()
+    assert waiting.status == MembershipStatus.ACTIVE
+
+
+def test_declining_from_a_filtered_list_comes_back_to_it(
+    client, bin_a, coordinator_a, marie, streets
+):
+    client = log_in_staff(client, coordinator_a)
+    here = filtered_list(bin_a, streets)
+    page = client.get(here)
+    decline = decline_url(bin_a, marie) + next_to(here)
+    assert f'href="{escape(decline)}"' in page.text
+
+    form = client.get(decline)
+    assert f'<a href="{escape(here)}">{nl("Cancel")}</a>' in form.text
+    response = client.post(decline, {"reason": ""})
+
+    assert (response.status_code, response["Location"]) == (302, here)
+    marie.refresh_from_db()
+    assert marie.end_reason == "declined"
+
+
+def test_a_member_opened_from_a_filtered_list_leads_back_to_it(
+    client, bin_a, coordinator_a, streets, mailoutbox
+):
+    jan = member(bin_a, "Jan", "Claes", street=streets["kerk"], email="jan@example.org")
+    client = log_in_staff(client, coordinator_a)
+    here = list_url(bin_a, f"?q=claes&street={streets['kerk'].pk}&page=1")
+    page = client.get(here)
+    opened = member_url(bin_a, jan, next_to(here))
+    assert f'href="{escape(opened)}"' in page.text
+
+    member_page = client.get(opened)
+    assert f'<a href="{escape(here)}">{nl("Back to the member list")}</a>' in member_page.text
+    unsubscribe = f"/nl/staff/members/{bin_a.slug}/{jan.pk}/unsubscribe/" + next_to(here)
+    assert f'href="{escape(unsubscribe)}"' in member_page.text
+    # Saving the details keeps the way back.
+    saved = client.post(
+        opened,
+        {
+            "first_name": "Jan",
+            "last_name": "Claes",
+            "email": "jan@example.org",
+            "phone": "",
+            "box": "",
+        },
+    )
+    assert (saved.status_code, saved["Location"]) == (302, opened)
+
+    response = client.post(unsubscribe, {"reason": "Verhuisd"})
+
+    assert (response.status_code, response["Location"]) == (302, here)
+    jan.refresh_from_db()
+    assert jan.status == MembershipStatus.LEFT
+
+
+UNSAFE = [
+    "https://evil.example/nl/staff/members/centrum/",
+    "//evil.example/nl/staff/members/centrum/",
+    "/\\evil.example/",
+    "javascript:alert(1)",
+    "http://testserver@evil.example/",
+]
+
+
+def test_an_action_goes_back_only_to_a_page_of_this_site(client, bin_a, coordinator_a):
+    waiting = member(bin_a, "Jan", "Claes", status=MembershipStatus.PENDING)
+    client = log_in_staff(client, coordinator_a)
+    safe = list_url(bin_a, "?status=pending")
+    # The second press finds the request handled, and goes back all the same.
+    targets = [(safe, safe)] + [(target, list_url(bin_a)) for target in UNSAFE]
+    for target, expected in targets:
+        response = client.post(approve_url(bin_a, waiting) + next_to(target))
+        assert (response.status_code, response["Location"]) == (302, expected), target
+        page = client.get(member_url(bin_a, waiting, next_to(target)))
+        back = f'<a href="{escape(expected)}">{nl("Back to the member list")}</a>'
+        assert back in page.text, target

@@ -641,3 +641,125 @@ def test_appointing_someone_who_already_holds_the_role_is_refused(
     assert response.status_code == 200
     assert nl("This person already holds this role in this BIN.") in response.text
     assert RoleAssignment.objects.filter(user=coordinator_a).count() == 1
+
+
+# --- A BIN becomes active only with a coordinator ------------------------------------------------
+
+
+def bin_form(network, **changes):
+    data = {
+        "name": network.name,
+        "slug": network.slug,
+        "bin_type": network.bin_type_id,
+        "municipality": network.municipality_id,
+        "status": network.status,
+        "start_date": "2026-12-01",
+        "requires_approval": "on",
+    }
+    return data | changes
+
+
+NO_COORDINATOR = (
+    "A BIN becomes active only once a coordinator may act for it: appointed, screened and "
+    "confirmed 18 or older. Until then it stays in preparation."
+)
+
+
+@pytest.fixture
+def molenveld(municipality, bin_a):
+    """A BIN in preparation with no coordinator yet (BIN A's zone)."""
+    return factories.NetworkFactory(
+        municipality=municipality,
+        bin_type=bin_a.bin_type,
+        name="BIN Molenveld",
+        slug="molenveld",
+        status=NetworkStatus.PREPARATION,
+    )
+
+
+def test_a_bin_without_a_coordinator_cannot_become_active(client, zone_admin, molenveld):
+    # A coordinator who is not screened yet may not act, so does not count.
+    factories.RoleFactory(role=Role.COORDINATOR, network=molenveld, screening_result="pending")
+    client = staff(client, zone_admin)
+
+    response = client.post(
+        "/nl/staff/bins/molenveld/edit/", bin_form(molenveld, status=NetworkStatus.ACTIVE)
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"status": [nl(NO_COORDINATOR)]}
+    molenveld.refresh_from_db()
+    assert molenveld.status == NetworkStatus.PREPARATION
+    assert actions() == []
+
+
+def test_a_new_bin_cannot_be_created_active(client, zone_admin, municipality, bin_a):
+    response = staff(client, zone_admin).post(
+        "/nl/staff/bins/new/",
+        {
+            "name": "BIN Molenveld",
+            "slug": "molenveld",
+            "bin_type": bin_a.bin_type_id,
+            "municipality": municipality.pk,
+            "status": NetworkStatus.ACTIVE,
+            "requires_approval": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"status": [nl(NO_COORDINATOR)]}
+    assert not Network.objects.filter(slug="molenveld").exists()
+    assert actions() == []
+
+
+@pytest.mark.parametrize("scope", ["network", "municipality"])
+def test_a_bin_with_a_coordinator_becomes_active(client, zone_admin, molenveld, scope):
+    if scope == "network":
+        factories.RoleFactory(role=Role.COORDINATOR, network=molenveld)
+    else:
+        factories.RoleFactory(role=Role.GENERAL_COORDINATOR, municipality=molenveld.municipality)
+
+    response = staff(client, zone_admin).post(
+        "/nl/staff/bins/molenveld/edit/", bin_form(molenveld, status=NetworkStatus.ACTIVE)
+    )
+
+    assert response.status_code == 302
+    molenveld.refresh_from_db()
+    assert molenveld.status == NetworkStatus.ACTIVE
+
+
+def test_the_service_refuses_too(zone_admin, molenveld):
+    molenveld.status = NetworkStatus.ACTIVE
+    with pytest.raises(services.NoCoordinator):
+        services.update_network(zone_admin, molenveld, ["status"])
+    molenveld.refresh_from_db()
+    assert molenveld.status == NetworkStatus.PREPARATION
+
+
+def test_the_rule_is_stated_where_the_bin_is_managed_and_on_its_public_page(
+    client, zone_admin, molenveld
+):
+    client = staff(client, zone_admin)
+    form = client.get("/nl/staff/bins/molenveld/edit/")
+    hint = nl(
+        "A BIN becomes active only once a coordinator may act for it. In preparation it already "
+        "accepts sign-ups; until it has a coordinator, the police zone handles them."
+    )
+    assert hint in form.text
+    detail = client.get("/nl/staff/bins/molenveld/")
+    assert (
+        nl(
+            "No coordinator may act for this BIN yet: it cannot become active, and the police zone "
+            "handles its sign-ups."
+        )
+        in detail.text
+    )
+
+    public = client.get("/nl/bin/molenveld/")
+    assert (
+        nl(
+            "This BIN is in preparation. You can already sign up: its coordinator handles your "
+            "request or, until it has one, the police zone."
+        )
+        in public.text
+    )

@@ -93,3 +93,28 @@ def test_a_german_speaking_zone_serves_german_and_french(client, db):
     assert client.get("/nl/").url == "/de/"
     assert client.get("/de/").status_code == 200
     assert client.get("/fr/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("nis", "name", "regime", "official", "facility", "other"),
+    [
+        ("57096", "Mouscron", LanguageRegime.FRENCH_WITH_DUTCH, "fr", "nl", "de"),
+        ("63049", "Malmedy", LanguageRegime.FRENCH_WITH_GERMAN, "fr", "de", "nl"),
+        ("23009", "Bever", LanguageRegime.FACILITIES_DUTCH_FIRST, "nl", "fr", "de"),
+    ],
+)
+def test_a_bin_page_with_facilities_speaks_the_official_language_first(
+    client, db, nis, name, regime, official, facility, other
+):
+    zone = factories.ZoneFactory(slug=f"pz-{nis}")
+    municipality = factories.MunicipalityFactory(
+        nis_code=nis, name_nl=name, zone=zone, language_regime=regime
+    )
+    factories.NetworkFactory(municipality=municipality, slug="centre")
+
+    assert client.get(f"/{other}/bin/centre/").url == f"/{official}/bin/centre/"
+    assert client.get("/en/").url == f"/{official}/"
+    for language in (official, facility):
+        response = client.get(f"/{language}/bin/centre/")
+        assert response.status_code == 200
+        assert f'<html lang="{language}">' in response.text

@@ -4,7 +4,6 @@ import datetime
 import re
 
 import pytest
-from django.template import loader
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -324,13 +323,6 @@ def test_accessibility_statement(client, municipality):
     assert '<span lang="nl">Vlaamse Ombudsdienst</span>' in html
     assert "Médiateur fédéral" not in html
     assert "28 november 2026" in html
-
-
-def test_the_500_page_is_static_and_trilingual():
-    html = loader.get_template("500.html").render()
-    assert '<p lang="fr">' in html
-    assert '<p lang="de">' in html
-    assert "112 BE" in html
 
 
 @pytest.mark.parametrize("count", [1, 3])

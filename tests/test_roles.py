@@ -9,7 +9,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from nabuur.audit.models import AuditEntry
 from nabuur.lib import clock
 from nabuur.networks import services as network_services
-from nabuur.networks.models import MeasureKind
+from nabuur.networks.models import MeasureKind, NetworkStatus
 from nabuur.staff import services
 from nabuur.staff.models import (
     COORDINATOR_ROLES,
@@ -213,7 +213,10 @@ def test_an_officer_who_administers_the_zone_acts_as_each_action_needs(zone, bin
     services.invite(person, "nieuw@example.org", Role.COORDINATOR, network=bin_a)
     # Managing BINs and measures against coordinators are the zone administrator's.
     network = factories.NetworkFactory.build(
-        municipality=municipality, slug="nieuw", bin_type=bin_a.bin_type
+        municipality=municipality,
+        slug="nieuw",
+        bin_type=bin_a.bin_type,
+        status=NetworkStatus.PREPARATION,
     )
     network_services.create_network(person, network)
     network_services.record_measure(

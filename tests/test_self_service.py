@@ -4,8 +4,10 @@ erase, and who looked at their data."""
 import datetime
 import io
 import json
+import re
 import zipfile
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.db import connection
@@ -51,6 +53,33 @@ def test_me_lists_memberships_and_staff_views(logged_in, resident, coordinator_a
     assert [(e.action, e.actor_role) for e in response.context["audit_entries"]] == [
         ("members.view", "coordinator")
     ]
+
+
+def test_who_viewed_my_data_reads_as_sentences_without_codes(logged_in, resident, coordinator_a):
+    with clock.frozen_at(datetime.datetime(2026, 5, 3, 10, 0, tzinfo=datetime.UTC)):
+        record(coordinator_a, "members.view_list", role="coordinator", subjects=(resident,))
+        record(coordinator_a, "members.view_list", role="coordinator", subjects=(resident,))
+        record(coordinator_a, "members.approve", role="coordinator", subjects=(resident,))
+        record(None, "members.something_new", role="system", subjects=(resident,))
+    response = logged_in.get("/nl/me/")
+    html = response.content.decode()
+    items = [
+        " ".join(unescape(item).split())
+        for item in re.findall(
+            r"<li>(.*?)</li>", html.split('class="audit-trail"')[1].split("</ul>")[0], re.S
+        )
+    ]
+    # The two looks at the list on one day read as one sentence.
+    assert items == [
+        nl("%(actor)s worked with your data on %(date)s.")
+        % {"actor": nl("Nabuur"), "date": "3 mei 2026"},
+        nl("%(actor)s approved your membership on %(date)s.")
+        % {"actor": nl("Your coordinator"), "date": "3 mei 2026"},
+        nl("%(actor)s looked at the member list, with your details, on %(date)s.")
+        % {"actor": nl("Your coordinator"), "date": "3 mei 2026"},
+    ]
+    for code in ("members.", "coordinator<", ">coordinator", "system"):
+        assert code not in html
 
 
 def test_me_page_queries_do_not_grow_with_memberships(logged_in, resident, municipality):

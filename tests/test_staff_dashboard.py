@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.html import escape
 
-from nabuur.members.models import MembershipStatus
+from nabuur.members.models import Measure, MeasureKind, MembershipStatus
 from nabuur.staff.models import Role
 
 from . import factories
@@ -86,3 +86,97 @@ def test_the_query_count_does_not_grow_with_bins_or_members(client, zone_admin, 
     for _ in range(3):
         pending(factories.NetworkFactory(municipality=municipality), 2)
     assert queries(client) == one
+
+
+# --- Every count of work waiting is a link to where the work is done -----------------------------
+
+
+def nl_count(singular, plural, counter):
+    with translation.override("nl"):
+        return translation.ngettext(singular, plural, counter) % {"counter": counter}
+
+
+def test_pending_sign_ups_link_to_the_requests_in_the_member_list(client, coordinator_a, bin_a):
+    pending(bin_a, 2)
+    log_in(client, coordinator_a)
+    response = client.get("/nl/staff/")
+    label = nl_count("%(counter)s pending member", "%(counter)s pending members", 2)
+    assert f'<a href="/nl/staff/members/centrum/?status=pending">{label}</a>' in response.text
+
+
+def test_a_police_message_to_forward_links_to_it(client, coordinator_a, bin_a):
+    waiting = factories.MessageFactory(
+        state="awaiting_forward",
+        author_side="police",
+        sent_at=None,
+        queued_at=None,
+        targets=[bin_a],
+    )
+    log_in(client, coordinator_a)
+    response = client.get("/nl/staff/")
+    one = nl_count(
+        "%(counter)s police message waits for you to forward it",
+        "%(counter)s police messages wait for you to forward them",
+        1,
+    )
+    assert f'<a href="/nl/staff/messages/{waiting.pk}/">{one}</a>' in response.text
+
+    factories.MessageFactory(
+        state="awaiting_forward",
+        author_side="police",
+        sent_at=None,
+        queued_at=None,
+        targets=[bin_a],
+    )
+    response = client.get("/nl/staff/")
+    two = nl_count(
+        "%(counter)s police message waits for you to forward it",
+        "%(counter)s police messages wait for you to forward them",
+        2,
+    )
+    assert f'<a href="/nl/staff/messages/#waiting-heading">{two}</a>' in response.text
+
+
+def test_a_message_to_approve_links_to_it(client, officer_a, bin_a):
+    waiting = factories.MessageFactory(
+        state="awaiting_approval", sent_at=None, queued_at=None, targets=[bin_a]
+    )
+    log_in(client, officer_a)
+    response = client.get("/nl/staff/")
+    one = nl_count(
+        "%(counter)s message waits for your approval",
+        "%(counter)s messages wait for your approval",
+        1,
+    )
+    assert f'<a href="/nl/staff/messages/{waiting.pk}/">{one}</a>' in response.text
+
+
+def test_every_measure_the_other_side_proposed_links_to_the_member(
+    client, coordinator_a, officer_a, bin_a
+):
+    jan = factories.MembershipFactory(network=bin_a)
+    els = factories.MembershipFactory(network=bin_a)
+    # The officer proposes a reprimand; a coordinator's own side proposed the other one.
+    theirs = Measure.objects.create(
+        membership=jan,
+        kind=MeasureKind.WRITTEN_REPRIMAND,
+        reason="Deelde namen van verdachten.",
+        proposed_by=officer_a,
+        proposed_as="officer",
+    )
+    Measure.objects.create(
+        membership=els,
+        kind=MeasureKind.TEMPORARY_SUSPENSION,
+        reason="Herhaalde oproepen tot eigenrichting.",
+        until="2099-01-01",
+        proposed_by=factories.RoleFactory(role=Role.CO_COORDINATOR, network=bin_a).user,
+        proposed_as="coordinator",
+    )
+    log_in(client, coordinator_a)
+    response = client.get("/nl/staff/")
+
+    [panel] = [p for p in response.context["panels"] if p.template == "members/staff/panel.html"]
+    assert [measure.pk for measure in panel.context["to_confirm"]] == [theirs.pk]
+    assert f'<a href="/nl/staff/members/centrum/{jan.pk}/">' in response.text
+    assert f"/nl/staff/members/centrum/{els.pk}/" not in response.text
+    assert nl("Measures waiting for your confirmation") in response.text

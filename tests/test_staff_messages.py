@@ -36,6 +36,8 @@ from .i18n import nl
 from .sessions import reauthenticated
 
 TEXT = {"nl": ("Inbraken in de wijk", "Sluit uw **ramen** en deuren.")}
+# What the confirmation page sends once the author has seen whom the message reaches.
+CONFIRMED = {"confirmed": "1"}
 
 
 def staff(client, user):
@@ -123,10 +125,12 @@ def test_the_plan_decides_which_classes_a_coordinator_may_send(client, coordinat
         "/nl/staff/messages/new/", compose_data([bin_a], kind="missing_person")
     )
     assert response.status_code == 200
+    # The composer does not offer the class (see below); sent anyway, it is not a choice.
     expected = nl(
-        "The communication plan of %(bin)s does not let you send this class.", bin="BIN Centrum"
+        "Select a valid choice. %(value)s is not one of the available choices.",
+        value="missing_person",
     )
-    assert response.context["form"].non_field_errors() == [expected]
+    assert response.context["form"].errors["kind"] == [expected]
     assert not Message.objects.exists()
 
 
@@ -214,9 +218,19 @@ def test_the_police_send_despite_a_finding_with_a_logged_justification(
     )
     staff(client, zone_admin)
     assert 'name="justification"' in client.get(f"/nl/staff/messages/{message.pk}/").text
-    response = client.post(
+    # The confirmation carries the justification on to the sending.
+    asked = client.post(
         f"/nl/staff/messages/{message.pk}/submit/",
         {"justification": "Opsporingsbericht met akkoord van het parket."},
+    )
+    assert asked.status_code == 200
+    assert (
+        '<input type="hidden" name="justification"'
+        ' value="Opsporingsbericht met akkoord van het parket.">'
+    ) in asked.text
+    response = client.post(
+        f"/nl/staff/messages/{message.pk}/submit/",
+        {"justification": "Opsporingsbericht met akkoord van het parket.", **CONFIRMED},
     )
     assert response.status_code == 302
     message.refresh_from_db()
@@ -233,7 +247,7 @@ def test_a_coordinators_message_goes_to_the_members(client, coordinator_a, bin_a
     )
     staff(client, coordinator_a)
     assert client.get(f"/nl/staff/messages/{message.pk}/").context["overview"].reach.emails == 3
-    response = client.post(f"/nl/staff/messages/{message.pk}/submit/")
+    response = client.post(f"/nl/staff/messages/{message.pk}/submit/", CONFIRMED)
     assert response.status_code == 302
     message.refresh_from_db()
     assert message.state == MessageState.QUEUED
@@ -265,7 +279,7 @@ def test_the_page_says_whom_the_message_reaches_and_whom_it_skips(
     )
     assert "<dt>Recipients by letter</dt><dd>1</dd>" in draft.text
     assert "<dt>Not reached: paused until they resume</dt><dd>1</dd>" in draft.text
-    client.post(f"/en/staff/messages/{message.pk}/submit/")
+    client.post(f"/en/staff/messages/{message.pk}/submit/", CONFIRMED)
     # Once queued, what was recorded: the skipped rows, and the letters to print.
     queued = client.get(f"/en/staff/messages/{message.pk}/")
     assert queued.context["overview"].reach == Reach(
@@ -294,7 +308,7 @@ def test_a_message_to_paused_members_ends_sent_and_says_what_waits(client, coord
         coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=TEXT
     )
     staff(client, coordinator_a)
-    client.post(f"/en/staff/messages/{message.pk}/submit/")
+    client.post(f"/en/staff/messages/{message.pk}/submit/", CONFIRMED)
     assert deliver_due() == 3
 
     page = client.get(f"/en/staff/messages/{message.pk}/")
@@ -561,6 +575,113 @@ def test_a_test_e_mail_goes_to_the_person_only(client, coordinator_a, bin_a, mem
     assert actions()[-1] == "messaging.test_send"
 
 
+@pytest.mark.django_db
+def test_the_composer_offers_only_the_classes_the_plan_allows(
+    client, coordinator_a, officer_a, bin_a
+):
+    save_plan(
+        bin_a,
+        officer_a,
+        police_direct_to_members=False,
+        coordinator_needs_approval=False,
+        allowed_kinds={"coordinator": ["prevention", "invitation"], "police": ["feedback"]},
+    )
+    page = staff(client, coordinator_a).get("/nl/staff/messages/new/")
+    assert [value for value, _label in page.context["form"].fields["kind"].choices] == [
+        "prevention",
+        "invitation",
+    ]
+    assert 'value="feedback"' not in page.text
+    officer_page = staff(client, officer_a).get("/nl/staff/messages/new/")
+    assert [value for value, _label in officer_page.context["form"].fields["kind"].choices] == [
+        "feedback"
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sending_first_says_whom_each_part_reaches_then_shows_every_part(
+    client, officer_a, coordinator_a, coordinator_b, bin_a, bin_b, members
+):
+    factories.RoleFactory(role=Role.OFFICER, network=bin_b, user=officer_a)
+    factories.MembershipFactory(network=bin_b)
+    factories.MembershipFactory(network=bin_b, user=factories.UserFactory(email=None))
+    factories.MembershipFactory(network=bin_b, status=MembershipStatus.PAUSED)
+    message = compose.create_draft(
+        officer_a, kind=MessageKind.PREVENTION, networks=[bin_a, bin_b], variants=TEXT
+    )
+    staff(client, officer_a)
+
+    asked = client.post(f"/en/staff/messages/{message.pk}/submit/")
+    assert asked.status_code == 200
+    assert asked.templates[0].name == "messaging/staff/confirm.html"
+    message.refresh_from_db()
+    assert message.state == MessageState.DRAFT
+    text = " ".join(asked.text.split())
+    assert (
+        "This message goes out as 2 separate messages, as the communication plans of its BINs ask."
+    ) in text
+    assert (
+        "Message 1 of 2: BIN Centrum</h2> <p>It goes to the coordinators of BIN Centrum, who"
+        " forward it to the members or decline it.</p>"
+    ) in text
+    assert "Message 2 of 2: BIN Elsdonk</h2>" in text
+    assert ('<tr><th scope="row">BIN Centrum</th><td>3</td><td>0</td><td>—</td></tr>') in text
+    assert (
+        '<tr><th scope="row">BIN Elsdonk</th><td>1</td><td>1</td>'
+        "<td>paused until they resume: 1</td></tr>"
+    ) in text
+    assert 'name="confirmed" value="1"' in text
+
+    sent = client.post(f"/en/staff/messages/{message.pk}/submit/", {"confirmed": "1"})
+    first, second = compose.parts_of(message)
+    assert first == message
+    assert sent.status_code == 302
+    assert sent["Location"] == f"/en/staff/messages/{first.pk}/"
+    page = client.get(sent["Location"])
+    assert [str(m) for m in page.context["messages"]] == [
+        "The message goes out as 2 separate messages; each is listed below."
+    ]
+    parts = page.context["parts"]
+    assert [(part.message, part.names) for part in parts] == [
+        (first, "BIN Centrum"),
+        (second, "BIN Elsdonk"),
+    ]
+    page_text = " ".join(page.text.split())
+    for part in (first, second):
+        assert f'href="/en/staff/messages/{part.pk}/"' in page_text
+    assert page_text.count("Awaiting forwarding by a coordinator") >= 2
+
+    # Each BIN's coordinator forwards their own part; the officer sees both outcomes.
+    compose.forward_message(first, coordinator_a)
+    deliver_due()
+    page = client.get(f"/en/staff/messages/{second.pk}/")
+    outcomes = {part.message.pk: (part.state, part.summary) for part in page.context["parts"]}
+    assert outcomes == {
+        first.pk: ("Sent", "3 of 3 e-mails sent."),
+        second.pk: ("Awaiting forwarding by a coordinator", ""),
+    }
+    # A coordinator sees only the part of their own BIN, without the others.
+    staff(client, coordinator_b)
+    theirs = client.get(f"/en/staff/messages/{second.pk}/")
+    assert theirs.context["parts"] == []
+    assert f'href="/en/staff/messages/{first.pk}/"' not in theirs.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_forwarding_note_appears_once_in_the_preview(
+    client, coordinator_a, officer_a, bin_a, members
+):
+    message = compose.create_draft(
+        officer_a, kind=MessageKind.FEEDBACK, networks=[bin_a], variants=TEXT
+    )
+    [waiting] = compose.submit_message(message, officer_a)
+    compose.forward_message(waiting, coordinator_a, note="Beste buren, lees dit even.")
+    page = staff(client, coordinator_a).get(f"/nl/staff/messages/{waiting.pk}/")
+    preview = page.text.split('id="preview-heading"')[1].split("</section>")[0]
+    assert preview.count("Beste buren, lees dit even.") == 1
+    assert preview.count("Sluit uw <strong>ramen</strong> en deuren.") == 1
+
+
 # --- Letters ---------------------------------------------------------------------------------
 
 
@@ -734,7 +855,7 @@ def test_a_scheduled_message_waits(client, coordinator_a, bin_a, members):
     staff(client, coordinator_a).post("/nl/staff/messages/new/", data)
     message = Message.objects.get()
     assert message.scheduled_for is not None
-    client.post(f"/nl/staff/messages/{message.pk}/submit/")
+    client.post(f"/nl/staff/messages/{message.pk}/submit/", CONFIRMED)
     message.refresh_from_db()
     assert message.state == MessageState.SCHEDULED
 

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nabuur.lib.languages import STAFF_LANGUAGES
+from nabuur.lib.languages import STAFF_LANGUAGES, facility_language
 
 
 def normalize_email_address(email):
@@ -44,6 +44,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         choices=[(code, code) for code in STAFF_LANGUAGES],
         help_text=_("Empty when the person did not choose one."),
     )
+    # The day the person last asked for the facility language of their municipality (French
+    # in Ronse, Dutch in Mouscron, …); the request holds for lib.languages.FACILITY_REQUEST_YEARS.
+    # Empty for a choice made on joining, which dates from `date_joined`.
+    language_requested_on = models.DateField(
+        _("facility language requested on"), null=True, blank=True
+    )
     is_active = models.BooleanField(_("active"), default=True)
     # Access to Django's admin for technical superusers only; roles live in nabuur.staff.
     is_staff = models.BooleanField(_("Django admin access"), default=False)
@@ -74,6 +80,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def full_name(self):
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def language_asked_on(self):
+        """The day the person asked for their language: their last request, else the day they
+        joined (the sign-up that created them carried the language chosen on the form)."""
+        return self.language_requested_on or timezone.localdate(self.date_joined)
+
+    def record_language_request(self, language, regimes, today):
+        """Keep the day of a request for the facility language of one of `regimes`, or forget
+        the request when the person chose another language."""
+        facility = {facility_language(regime) for regime in regimes}
+        self.language_requested_on = today if language in facility else None
+        self.save(update_fields=["language_requested_on"])
 
 
 class DemoMfaExemption(models.Model):

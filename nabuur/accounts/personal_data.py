@@ -19,6 +19,9 @@ def export_user(user):
             "last_name": user.last_name,
             "phone": user.phone,
             "language": user.language,
+            "language_requested_on": (
+                user.language_requested_on.isoformat() if user.language_requested_on else ""
+            ),
             "created": user.date_joined.isoformat(),
             "last_login": user.last_login.isoformat() if user.last_login else "",
         }
@@ -31,6 +34,7 @@ def erase_user(user):
     user.last_name = ERASED_NAME
     user.phone = ""
     user.language = ""
+    user.language_requested_on = None
     user.is_active = False
     user.password = make_password(None)
     user.last_login = None
@@ -41,6 +45,7 @@ def erase_user(user):
             "last_name",
             "phone",
             "language",
+            "language_requested_on",
             "is_active",
             "password",
             "last_login",

@@ -84,7 +84,13 @@ class CharterVersion(models.Model):
         return self.state == CharterState.DRAFT
 
     def contacts_of(self, party):
-        return [contact for contact in self.contacts if contact["party"] == party]
+        """The contacts of one party, each person once (versions frozen before contacts were
+        listed once may hold a person twice, under two roles)."""
+        contacts = {}
+        for contact in self.contacts:
+            if contact["party"] == party:
+                contacts.setdefault(contact["user"], contact)
+        return list(contacts.values())
 
 
 class Payer(models.TextChoices):

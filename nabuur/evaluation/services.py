@@ -60,6 +60,10 @@ def party_for(user, network):
 # --- Charter ----------------------------------------------------------------------------------
 
 
+# The order in which a person's roles are tried; they are listed under the first they hold.
+CONTACT_ROLES = [*COORDINATOR_ROLES, *OFFICER_ROLES, Role.MUNICIPALITY_CONTACT]
+
+
 def current_contacts(network):
     """The partners of the BIN today (a role's last day included), from the role assignments,
     ordered by party and id."""
@@ -77,11 +81,17 @@ def current_contacts(network):
         .order_by("pk")
     )
     contacts = []
-    for assignment in roles:
+    seen = set()
+    # A person who holds two roles of one party (coordinator of the BIN and general coordinator
+    # of its municipality, officer and deputy) is one contact, under their first role.
+    for assignment in sorted(roles, key=lambda a: CONTACT_ROLES.index(a.role)):
         if assignment.is_coordinator and not assignment.is_screened:
             continue
         party = PARTY_OF[kind_of(assignment.role)]
         user = assignment.user
+        if (party, user.pk) in seen:
+            continue
+        seen.add((party, user.pk))
         contacts.append(
             {
                 "party": party.value,
@@ -97,7 +107,8 @@ def current_contacts(network):
 
 
 def _contact_keys(contacts):
-    return sorted((c["party"], c["user"]) for c in contacts)
+    # A set: a version frozen before contacts were listed once holds some of them twice.
+    return sorted({(c["party"], c["user"]) for c in contacts})
 
 
 def _area(network):

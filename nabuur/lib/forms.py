@@ -3,6 +3,13 @@ radio groups an error summary can link to. The field templates that render them 
 templates/members/_field.html and _errors.html."""
 
 from django import forms
+from django.utils.translation import gettext_noop
+
+# Django 6's empty choice of every select (django.db.models.fields.BLANK_CHOICE_LABEL). Django's
+# own Dutch and German catalogues do not translate it, so those pages showed English. Our catalogue
+# (LOCALE_PATHS) comes before Django's for the same message id: marked here, it is translated
+# in locale/ and every select of the site shows it in the page's language.
+EMPTY_CHOICE = gettext_noop("- Select an option -")
 
 
 class Accessible:

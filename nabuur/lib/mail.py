@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from . import clock
 from .languages import PUBLIC_LANGUAGES, STAFF_LANGUAGES, languages_for_person
 
 
@@ -25,15 +26,36 @@ def recipient_language(person, network=None, *, staff=False) -> str:
     `person` is anyone with a `language`: a user, or an address request, which carries the
     language its sender chose. Staff in their role (`staff=True`) read their own language,
     English included. A member (or resident) reads theirs only if the language regime of the
-    BIN's municipality allows it, else its first language; without a BIN, theirs if it is a
-    public language, else the site's default.
+    BIN's municipality allows it, and a facility language only while their request for it
+    holds (lib.languages); else the regime's first language. Without a BIN, a member is
+    written to as in the BIN they joined last; anyone else in their language if it is a public
+    language, else the site's default.
     """
     language = person.language or None
     if staff:
         return language if language in STAFF_LANGUAGES else settings.LANGUAGE_CODE
+    if network is None:
+        network = _last_joined_network(person)
     if network is not None:
-        return languages_for_person(network.municipality.language_regime, language)[0]
+        return languages_for_person(
+            network.municipality.language_regime,
+            language,
+            requested_on=getattr(person, "language_asked_on", None),
+            today=clock.today(),
+        )[0]
     return language if language in PUBLIC_LANGUAGES else settings.LANGUAGE_CODE
+
+
+def _last_joined_network(person):
+    """The BIN of the person's latest membership (current or not: it tells where they live),
+    or None for someone without memberships, such as an address request."""
+    memberships = getattr(person, "memberships", None)
+    if memberships is None:
+        return None
+    membership = (
+        memberships.select_related("network__municipality").order_by("-requested_at").first()
+    )
+    return membership.network if membership is not None else None
 
 
 def absolute_url(language, name, *args):

@@ -319,11 +319,16 @@ class ReasonForm(AccessibleForm):
 
 
 class MeasureForm(AccessibleForm):
+    """A proposed measure; it takes effect when the other side confirms it."""
+
     kind = forms.ChoiceField(
         label=_("Measure"), choices=MeasureKind.choices, widget=LinkableRadioSelect
     )
     reason = forms.CharField(
-        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Reason"),
+        max_length=2000,
+        help_text=_("The member reads it in the e-mail or the letter that tells them."),
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     until = forms.DateField(
         label=_("Suspended until"),

@@ -319,12 +319,20 @@ class MeasureState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn")
 
 
-class Measure(models.Model):
-    """A measure against a member, taken by the BIN's coordinator or officer.
+class MeasureSide(models.TextChoices):
+    """The two sides that decide a measure together (the values of staff's Kind)."""
 
-    A reprimand and a temporary suspension take effect at once (confirmed by whoever records
-    them); a permanent suspension is proposed by one of coordinator and officer and confirmed
-    by the other.
+    COORDINATOR = "coordinator", _("coordinator")
+    OFFICER = "officer", _("mandated officer")
+
+
+class Measure(models.Model):
+    """A measure against a member, decided by the BIN's coordinator and officer together.
+
+    Each of the three is proposed by one side (a coordinator or the officer) with its reason and
+    takes effect only when the other side confirms it. A member who gets letters instead of
+    e-mail (`Membership.letters_by_post`) is told by a letter, which waits to be posted
+    (`by_letter` and no `letter_posted_at`).
     """
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="measures")
@@ -338,10 +346,17 @@ class Measure(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     proposed_at = models.DateTimeField(default=timezone.now)
+    # The side the proposer spoke for; the other side confirms. Blank on older proposals.
+    proposed_as = models.CharField(max_length=12, choices=MeasureSide.choices, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    by_letter = models.BooleanField(_("told by letter"), default=False)
+    letter_posted_at = models.DateTimeField(_("letter posted"), null=True, blank=True)
+    letter_posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("measure")
@@ -351,11 +366,21 @@ class Measure(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="temporary_suspension") | Q(until__isnull=False),
                 name="temporary_suspension_has_an_end",
-            )
+            ),
+            # One decision at a time: the other side confirms or someone withdraws it first.
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=Q(state="proposed"),
+                name="one_proposed_measure_per_member",
+            ),
         ]
 
     def __str__(self):
         return f"measure #{self.pk}"
+
+    @property
+    def letter_to_post(self):
+        return self.by_letter and self.letter_posted_at is None
 
 
 class BlockedPerson(models.Model):

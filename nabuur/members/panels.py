@@ -4,13 +4,12 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from nabuur.staff.panels import Panel, add_bin_figure, register
-from nabuur.staff.permissions import Capability, can, networks_where
+from nabuur.staff.permissions import Capability, can, capacity, networks_where
 
 from .models import (
     AddressRequest,
     AddressRequestStatus,
     Measure,
-    MeasureKind,
     MeasureState,
     MembershipStatus,
 )
@@ -25,7 +24,7 @@ add_bin_figure(
 
 @register
 def members_panel(request, scopes):
-    """Links to the member lists the person may see, and suspensions waiting for them.
+    """Links to the member lists the person may see, and measures waiting for them to confirm.
 
     Two queries whatever the number of BINs or measures, and one per zone the person runs.
     """
@@ -34,16 +33,23 @@ def members_panel(request, scopes):
     )
     if not networks:
         return None
-    to_confirm = list(
+    proposed = (
         Measure.objects.filter(
             membership__network__in=networks_where(request.user, Capability.MEMBER_MEASURES),
-            kind=MeasureKind.PERMANENT_SUSPENSION,
             state=MeasureState.PROPOSED,
         )
         .exclude(proposed_by=request.user)
-        .select_related("membership__network")
+        .select_related("membership__network__municipality")
         .order_by("proposed_at")
     )
+    # The other side confirms: a proposal made in the capacity this person acts in there
+    # (a co-coordinator's, for a coordinator) waits for someone else.
+    to_confirm = [
+        measure
+        for measure in proposed
+        if capacity(request.user, measure.membership.network, Capability.MEMBER_MEASURES)
+        != measure.proposed_as
+    ]
     # Zone administrators decide where sign-ups from outside every BIN belong.
     zones = [
         a.zone

@@ -26,4 +26,14 @@ urlpatterns = [
         measure_views.decide_measure,
         name="decide_measure",
     ),
+    path(
+        "<slug:slug>/<int:membership_id>/measures/<int:measure_id>/letter.pdf",
+        measure_views.measure_letter,
+        name="measure_letter",
+    ),
+    path(
+        "<slug:slug>/<int:membership_id>/measures/<int:measure_id>/posted/",
+        measure_views.letter_posted,
+        name="measure_letter_posted",
+    ),
 ]

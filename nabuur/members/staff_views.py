@@ -7,6 +7,7 @@ the person's scope, 403 inside it without the capability), then calls a service.
 
 import smtplib
 from datetime import timedelta
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from django.db.models import Count, Q, Window
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -28,7 +30,7 @@ from nabuur.lib.text import fold
 from nabuur.networks.finder import find_networks
 from nabuur.staff.access import get_network_for, get_zone_for
 from nabuur.staff.auditing import record_view
-from nabuur.staff.permissions import Capability, can
+from nabuur.staff.permissions import Capability, can, capacity
 from nabuur.zones.models import Street
 from nabuur.zones.site import use_zone
 
@@ -105,6 +107,28 @@ def _get_membership(network, membership_id):
         pk=membership_id,
         network=network,
     )
+
+
+def _back_to_list(request, network):
+    """Where an action on a member returns: the member list as the coordinator left it (search,
+    filters, sort, page), carried in `next`, or else the BIN's plain list.
+
+    Only a page of this BIN's list on this site: anything else (another host, a scheme, "//")
+    is ignored, so a crafted link cannot send a coordinator elsewhere after an action.
+    """
+    list_url = reverse("members_staff:list", args=[network.slug])
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe and target.startswith(list_url) else list_url
+
+
+def _next_query(back, network):
+    """The `?next=…` that carries `back` through the member's pages ("" for the plain list)."""
+    if back == reverse("members_staff:list", args=[network.slug]):
+        return ""
+    return "?next=" + quote(back, safe="/")
 
 
 def filtered_members(network, data):
@@ -249,6 +273,8 @@ def member_list(request, slug):
     )
     query = request.GET.copy()
     query.pop("page", None)
+    # An action on a row, or on the member's page, comes back to this very page of the list.
+    here = request.get_full_path() if request.GET else list_url
     context = {
         "network": network,
         "form": form,
@@ -257,6 +283,7 @@ def member_list(request, slug):
         "counts": [(label, counts.get(value, 0)) for value, label in MembershipStatus.choices],
         "may_manage": can(request.user, Capability.MANAGE_MEMBERS, network),
         "query": query.urlencode(),
+        "next_query": _next_query(here, network),
     }
     return render(request, "members/staff/member_list.html", context)
 
@@ -272,7 +299,7 @@ def approve(request, slug, membership_id):
         )
     else:
         messages.info(request, _("This request was already handled."))
-    return redirect("members_staff:list", slug=network.slug)
+    return redirect(_back_to_list(request, network))
 
 
 @staff_page
@@ -280,9 +307,10 @@ def decline(request, slug, membership_id):
     """Decline a waiting request: the GET shows who and asks for a reason, the POST declines."""
     network = get_network_for(request.user, Capability.MANAGE_MEMBERS, slug)
     membership = _get_membership(network, membership_id)
+    back = _back_to_list(request, network)
     if membership.status != MembershipStatus.PENDING:
         messages.info(request, _("This request was already handled."))
-        return redirect("members_staff:list", slug=network.slug)
+        return redirect(back)
     form = DeclineForm(
         request.POST if request.method == "POST" else None,
         by_email=bool(membership.user.email),
@@ -292,9 +320,9 @@ def decline(request, slug, membership_id):
             messages.success(request, _("The request was declined."))
         else:
             messages.info(request, _("This request was already handled."))
-        return redirect("members_staff:list", slug=network.slug)
+        return redirect(back)
     record_view(request, "members.view_member", [membership.user], target=membership)
-    context = {"network": network, "membership": membership, "form": form}
+    context = {"network": network, "membership": membership, "form": form, "back": back}
     return render(request, "members/staff/decline.html", context)
 
 
@@ -358,11 +386,14 @@ def _add_by_hand(request, form, network, languages):
 
 @staff_page
 def member(request, slug, membership_id):
-    """One member: details, edit form, measures; viewing it is recorded in the audit log."""
+    """One member: details, edit form, measures; a request to join is approved or declined
+    here too. Viewing it is recorded in the audit log."""
     network = get_network_for(request.user, Capability.VIEW_MEMBERS, slug)
     membership = _get_membership(network, membership_id)
     user = membership.user
     may_manage = can(request.user, Capability.MANAGE_MEMBERS, network)
+    back = _back_to_list(request, network)
+    next_query = _next_query(back, network)
     form = MemberEditForm(
         request.POST or None,
         initial={
@@ -395,7 +426,8 @@ def member(request, slug, membership_id):
             else:
                 if changed:
                     messages.success(request, _("The member's details are saved."))
-                return redirect("members_staff:member", slug=slug, membership_id=membership.pk)
+                here = reverse("members_staff:member", args=[slug, membership.pk])
+                return redirect(here + next_query)
     else:
         record_view(request, "members.view_member", [user], target=membership)
     # A measure form that came back with errors (see take_measure) is shown once, as typed.
@@ -408,11 +440,19 @@ def member(request, slug, membership_id):
         "network": network,
         "membership": membership,
         "form": form,
-        "measures": membership.measures.select_related("proposed_by", "confirmed_by"),
+        "measures": membership.measures.select_related(
+            "proposed_by", "confirmed_by", "letter_posted_by"
+        ),
+        # Which side this person takes measures for: a proposal of their own side waits for
+        # the other one, so it gets no Confirm button.
+        "measure_side": capacity(request.user, network, Capability.MEMBER_MEASURES),
         "measure_form": measure_form,
         "may_manage": may_manage,
         "may_take_measures": can(request.user, Capability.MEMBER_MEASURES, network),
         "is_current": membership.status in CURRENT_STATUSES,
+        "is_request": membership.status == MembershipStatus.PENDING,
+        "back": back,
+        "next_query": next_query,
     }
     return render(request, "members/staff/member.html", context)
 
@@ -421,6 +461,7 @@ def member(request, slug, membership_id):
 def unsubscribe(request, slug, membership_id):
     network = get_network_for(request.user, Capability.MANAGE_MEMBERS, slug)
     membership = _get_membership(network, membership_id)
+    back = _back_to_list(request, network)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if services.unsubscribe_on_request(request.user, membership, form.cleaned_data["reason"]):
@@ -428,8 +469,13 @@ def unsubscribe(request, slug, membership_id):
                 request,
                 _("%(name)s no longer is a member.") % {"name": membership.user.full_name},
             )
-        return redirect("members_staff:list", slug=slug)
-    context = {"network": network, "membership": membership, "form": form}
+        return redirect(back)
+    context = {
+        "network": network,
+        "membership": membership,
+        "form": form,
+        "next_query": _next_query(back, network),
+    }
     return render(request, "members/staff/unsubscribe.html", context)
 
 

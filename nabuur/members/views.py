@@ -1,22 +1,28 @@
 """The resident's pages: join, confirm, login link, and "my data" (/me/)."""
 
 import functools
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from nabuur.audit.models import AuditEntry
-from nabuur.lib.languages import regime_languages
+from nabuur.lib import clock
+from nabuur.lib.errors import too_many_requests
+from nabuur.lib.languages import facility_language, facility_request_ends, regime_languages
 from nabuur.lib.text import fold
 from nabuur.networks.models import Network
+from nabuur.operations.models import RateCounter
+from nabuur.staff.audit_labels import about_you
 from nabuur.zones.models import Zone
 
 from . import ratelimit, services, tasks
@@ -31,8 +37,9 @@ from .services.login_links import LoginLinkRefused, logs_in_by_link
 HOUR = 3600
 
 
-def _too_many(request):
-    return render(request, "members/too_many.html", status=429)
+def _too_many(request, scope, key):
+    """The site's 429 page, saying how long until the limit of (scope, key) lets go."""
+    return too_many_requests(request, retry_after=RateCounter.objects.seconds_left(scope, key))
 
 
 def _join_context(request):
@@ -64,10 +71,9 @@ def join(request):
             return redirect("members:join_sent")
         # Only a complete form counts against the limit: mistakes must not use it up.
         if form.is_valid():
-            if not ratelimit.allow(
-                "join-ip", ratelimit.client_ip(request), settings.NABUUR_JOIN_LIMIT_PER_IP, HOUR
-            ):
-                return _too_many(request)
+            ip = ratelimit.client_ip(request)
+            if not ratelimit.allow("join-ip", ip, settings.NABUUR_JOIN_LIMIT_PER_IP, HOUR):
+                return _too_many(request, "join-ip", ip)
             response = _handle_join(request, form, network, zone)
             if response is not None:
                 return response
@@ -88,7 +94,7 @@ def _handle_join(request, form, requested_network, zone):
     if not ratelimit.allow(
         "join-address", address_key, settings.NABUUR_JOIN_LIMIT_PER_ADDRESS, 24 * HOUR
     ):
-        return _too_many(request)
+        return _too_many(request, "join-address", address_key)
     location = locate(data["street"], data["house_number"], data["postcode"])
     person = {
         "first_name": data["first_name"],
@@ -173,14 +179,13 @@ def login_request(request):
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
-        ip_ok = ratelimit.allow(
-            "login-ip", ratelimit.client_ip(request), settings.NABUUR_JOIN_LIMIT_PER_IP, HOUR
-        )
+        ip = ratelimit.client_ip(request)
+        ip_ok = ratelimit.allow("login-ip", ip, settings.NABUUR_JOIN_LIMIT_PER_IP, HOUR)
         email_ok = ratelimit.allow(
             "login-email", email, settings.NABUUR_JOIN_LIMIT_PER_ADDRESS, HOUR
         )
         if not ip_ok:
-            return _too_many(request)
+            return _too_many(request, "login-ip", ip)
         # Past the per-address limit we silently send nothing: the answer stays the same. The
         # worker finds out whether the address is a member's (members.tasks).
         if email_ok:
@@ -229,19 +234,55 @@ def resident_required(view):
     return never_cache(wrapper)
 
 
-def _person_languages(user):
+def _current_municipalities(user):
+    """The municipalities of the person's current memberships, each once."""
+    memberships = user.memberships.filter(status__in=CURRENT_STATUSES).select_related(
+        "network__municipality"
+    )
+    return list({m.network.municipality_id: m.network.municipality for m in memberships}.values())
+
+
+def _person_languages(municipalities, user):
     """The languages every one of the person's BINs allows, e.g. nl and fr in Brussels."""
-    regimes = {
-        m.network.municipality.language_regime
-        for m in user.memberships.filter(status__in=CURRENT_STATUSES).select_related(
-            "network__municipality"
-        )
-    }
     allowed = None
-    for regime in regimes:
+    for regime in {municipality.language_regime for municipality in municipalities}:
         languages = regime_languages(regime)
         allowed = [lang for lang in (allowed or languages) if lang in languages]
     return allowed or [user.language or settings.LANGUAGE_CODE]
+
+
+# Language names as they read inside a sentence ("en néerlandais", "auf Französisch").
+LANGUAGES_IN_A_SENTENCE = {
+    "nl": pgettext_lazy("language name inside a sentence", "Dutch"),
+    "fr": pgettext_lazy("language name inside a sentence", "French"),
+    "de": pgettext_lazy("language name inside a sentence", "German"),
+}
+
+
+def _language_requests(municipalities, user, offered):
+    """Where the person may ask for a facility language (one of the `offered` languages):
+    whether their request holds and its end (docs/data-sources.md, "A resident's request for
+    the facility language")."""
+    requests = []
+    for municipality in municipalities:
+        facility = facility_language(municipality.language_regime)
+        if facility not in offered:
+            continue
+        asked = user.language == facility
+        ends = facility_request_ends(user.language_asked_on) if asked else None
+        requests.append(
+            {
+                "municipality": municipality,
+                "official": municipality.languages[0],
+                "facility": facility,
+                "official_name": LANGUAGES_IN_A_SENTENCE[municipality.languages[0]],
+                "facility_name": LANGUAGES_IN_A_SENTENCE[facility],
+                "holds": asked and clock.today() < ends,
+                "last_day": ends - timedelta(days=1) if ends else None,
+                "ends": ends,
+            }
+        )
+    return requests
 
 
 def audit_entries_about(user, limit=50):
@@ -268,13 +309,21 @@ def me(request):
         .select_related("network__municipality", "street")
         .order_by("network__name")
     )
-    languages = _person_languages(user)
+    municipalities = _current_municipalities(user)
+    languages = _person_languages(municipalities, user)
+    language_requests = _language_requests(municipalities, user, languages)
+    language = user.language
+    # After a request ended the form shows the official language again: saving one's phone
+    # number must not renew a request without the person choosing it.
+    for entry in language_requests:
+        if entry["ends"] and not entry["holds"]:
+            language = entry["official"]
     details_form = DetailsForm(
         initial={
             "first_name": user.first_name,
             "last_name": user.last_name,
             "phone": user.phone,
-            "language": user.language,
+            "language": language,
         },
         languages=languages,
     )
@@ -283,11 +332,21 @@ def me(request):
         .select_related("membership__network")
         .order_by("-confirmed_at")
     )
+    audit_entries = audit_entries_about(user)
+    # In words, never the stored codes (members.view_list, coordinator); several looks on one
+    # day read as one sentence.
+    audit_sentences = []
+    for entry in audit_entries:
+        sentence = about_you(entry)
+        if not audit_sentences or audit_sentences[-1] != sentence:
+            audit_sentences.append(sentence)
     context = {
         "memberships": memberships,
         "details_form": details_form,
         "measures": measures,
-        "audit_entries": audit_entries_about(user),
+        "audit_entries": audit_entries,
+        "audit_sentences": audit_sentences,
+        "language_requests": language_requests,
     }
     return render(request, "members/me.html", context)
 
@@ -295,16 +354,25 @@ def me(request):
 @resident_required
 def me_details(request):
     user = request.user
-    form = DetailsForm(request.POST or None, languages=_person_languages(user))
+    municipalities = _current_municipalities(user)
+    form = DetailsForm(request.POST or None, languages=_person_languages(municipalities, user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.update_details(
-            user,
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            phone=data["phone"],
-            language=data.get("language", user.language),
-        )
+        language = data.get("language", user.language)
+        with transaction.atomic():
+            if "language" in data:
+                # Choosing the facility language is the request (renewed by choosing it again);
+                # recorded first, so the e-mail that confirms the details is written in it.
+                user.record_language_request(
+                    language, [m.language_regime for m in municipalities], clock.today()
+                )
+            services.update_details(
+                user,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                phone=data["phone"],
+                language=language,
+            )
         messages.success(request, _("Your details are saved. We sent you an e-mail about it."))
         return redirect("members:me")
     return render(request, "members/me_details.html", {"form": form})

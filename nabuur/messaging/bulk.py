@@ -12,7 +12,12 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from nabuur.lib.languages import STAFF_LANGUAGES, LanguageRegime, languages_for_person
+from nabuur.lib.languages import (
+    STAFF_LANGUAGES,
+    LanguageRegime,
+    language_in_force,
+    languages_for_person,
+)
 
 from . import recipients
 from .models import Channel, Delivery, DeliveryState, HoldReason, SkippedRecipient, SkipReason
@@ -61,7 +66,8 @@ SKIPPED_COLUMNS = ("message_id", "user_id", "reason")
 PERSON_FIELDS = (
     "user_id",
     "user__email",
-    "user__language",
+    # The person's language, or "" once a facility-language request has ended.
+    "language_in_force",
     "network__municipality__language_regime",
     "outcome",
     "pause_ends",
@@ -86,7 +92,16 @@ def freeze_recipients(message, now, *, prefix, domain, columns, batch_size=5000)
     also has quiet hours are moved afterwards. SQLite builds the rows in Python and inserts
     them with executemany.
     """
-    people = recipients.decide(message, timezone.localdate(now)).values_list(*PERSON_FIELDS)
+    today = timezone.localdate(now)
+    people = (
+        recipients.decide(message, today)
+        .annotate(
+            language_in_force=language_in_force(
+                "user__", "network__municipality__language_regime", today
+            )
+        )
+        .values_list(*PERSON_FIELDS)
+    )
     windows = {
         user_id: quiet for (_, user_id), quiet in recipients.quiet_hours([message.pk]).items()
     }

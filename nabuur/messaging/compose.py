@@ -10,6 +10,7 @@ targets decides the path:
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +22,7 @@ from nabuur.lib import clock
 from nabuur.lib.languages import union_languages
 from nabuur.staff.auditing import record
 from nabuur.staff.models import COORDINATOR_ROLES, OFFICER_ROLES, partners_of
-from nabuur.staff.permissions import Capability, Kind, can, capacity
+from nabuur.staff.permissions import Capability, can, capacity
 
 from . import guardrails, recipients
 from .delivery import delivery_totals, make_sender
@@ -37,7 +38,7 @@ from .models import (
     MessageVariant,
 )
 from .notifications import notify_state
-from .plans import current_plan
+from .plans import POLICE, current_plan, current_plans
 from .services import message_id_domain, queue_message
 
 EDITABLE_STATES = {MessageState.DRAFT, MessageState.REJECTED}
@@ -54,8 +55,6 @@ class Blocked(ValidationError):
     """The message cannot go on as it is; `messages` says why, in the author's language."""
 
 
-# The capacities in which a person writes as the police.
-POLICE = {Kind.OFFICER, Kind.ZONE_ADMIN}
 # What a person may do with a message, each over every one of its BINs.
 ACTIONS = (
     Capability.COMPOSE_MESSAGES,
@@ -108,16 +107,33 @@ def _missing_languages(message, networks):
     return [lang for lang in required_languages(networks) if lang not in present]
 
 
+def _zone_of(message):
+    return message.targets.first().municipality.zone if message.targets.exists() else None
+
+
 def findings(message):
-    """Guardrail findings per language: {language: [Finding, …]} (only languages with some)."""
-    zone = message.targets.first().municipality.zone if message.targets.exists() else None
+    """Guardrail findings in the author's text, per language: {language: [Finding, …]} (only
+    languages with some). A coordinator's forwarding note is checked on its own
+    (`note_findings`): the police's text may have been sent with a justification."""
+    zone = _zone_of(message)
     result = {}
     for variant in message.variants.all():
-        text = f"{variant.subject}\n{variant.body_markdown}\n{message.forward_note}"
+        text = f"{variant.subject}\n{variant.body_markdown}"
         found = guardrails.check(text, variant.language, zone=zone)
         if found:
             result[variant.language] = found
     return result
+
+
+def note_findings(message, note):
+    """Guardrail findings in a coordinator's forwarding `note`, read with the word lists of
+    each language the message is written in (the note goes above every version)."""
+    zone = _zone_of(message)
+    found = {}
+    for variant in message.variants.all():
+        for finding in guardrails.check(note, variant.language, zone=zone):
+            found.setdefault((finding.start, finding.end), finding)
+    return [found[span] for span in sorted(found)]
 
 
 def _event(message, state, actor, note="", *, action, capability, notify=()):
@@ -149,7 +165,7 @@ def _check_compose(user, networks, kind):
     side = rights(user, networks).side
     if side is None:
         raise PermissionDenied
-    plans = {network: current_plan(network) for network in networks}
+    plans = current_plans(networks)
     for network, plan in plans.items():
         if kind not in plan.kinds_for(side):
             raise Blocked(
@@ -234,15 +250,36 @@ def _release(message, user, now, capability):
     return count
 
 
-def submit_message(message, user, *, justification="", now=None):
-    """The author sends the draft on its way; returns the message (or its per-BIN copies).
+class Route(StrEnum):
+    """Where one of the messages that sending makes goes first."""
+
+    MEMBERS = "members"
+    APPROVAL = "approval"
+    FORWARDING = "forwarding"
+
+
+def _routes(side, plans, networks):
+    """[(Route, its BINs)]: the messages that sending to `networks` makes, as their plans say;
+    the first is the message itself, the others are copies.
+
+    A coordinator's message stays one, to the members or first to the officer. A police
+    message goes as one to the BINs whose plan sends it straight to members, and as one copy
+    per other BIN, which that BIN's coordinators forward or decline on their own.
+    """
+    if side == AuthorSide.COORDINATOR:
+        needs_approval = any(plan.coordinator_needs_approval for plan in plans.values())
+        return [(Route.APPROVAL if needs_approval else Route.MEMBERS, networks)]
+    direct = [n for n in networks if plans[n].police_direct_to_members]
+    routes = [(Route.MEMBERS, direct)] if direct else []
+    return routes + [(Route.FORWARDING, [n]) for n in networks if n not in direct]
+
+
+def _check_submit(message, user, justification):
+    """(networks, side, plans, findings) of a draft `user` may send as it is; else refused.
 
     Refused while a required language is missing or a guardrail finds something, unless the
-    author is police and writes a justification (logged in the audit trail). Where the
-    message goes to members at once, `queue_message` freezes its recipients.
+    author is police and writes a justification.
     """
-    now = now or clock.now()
-    capability = Capability.COMPOSE_MESSAGES
     networks = list(message.targets.select_related("municipality__zone"))
     if message.author_id != user.pk or message.state not in EDITABLE_STATES:
         raise PermissionDenied
@@ -257,6 +294,61 @@ def submit_message(message, user, *, justification="", now=None):
             _("The text contains: %(kinds)s. Rewrite it before sending.")
             % {"kinds": ", ".join(kinds)}
         )
+    return networks, side, plans, found
+
+
+@dataclass
+class Part:
+    """One of the messages that sending a draft makes, as its author confirms it."""
+
+    route: str
+    networks: list
+    # [(network, recipients.Reach)]: whom it reaches in each of its BINs once released.
+    reach: list
+    # With several BINs: whom it reaches in all, each person once; else None.
+    total: object
+    # A police message straight to members: the BINs' coordinators get a copy.
+    copy_to_coordinators: bool
+
+
+def sending_parts(message, user, *, justification=""):
+    """What `submit_message` would do now, for its author to confirm first: the messages the
+    draft becomes, where each goes first and whom it reaches in each BIN and by which channel
+    (`recipients.preview`). Refused as `submit_message` would refuse it; changes nothing."""
+    networks, side, plans, _found = _check_submit(message, user, justification)
+    parts = []
+    for route, part_networks in _routes(side, plans, networks):
+        reach = [(n, recipients.preview(message, networks=[n])) for n in part_networks]
+        total = None
+        if len(part_networks) > 1:
+            total = recipients.preview(message, networks=part_networks)
+        police_direct = route == Route.MEMBERS and side == AuthorSide.POLICE
+        parts.append(Part(route, part_networks, reach, total, police_direct))
+    return parts
+
+
+def parts_of(message):
+    """The messages one draft became when it was sent, as they are now: the message itself
+    first, then its per-BIN copies; only the message when it was not split."""
+    original = message.copied_from_id or message.pk
+    return list(
+        Message.objects.filter(Q(pk=original) | Q(copied_from=original))
+        .prefetch_related("targets")
+        .order_by("pk")
+    )
+
+
+def submit_message(message, user, *, justification="", now=None):
+    """The author sends the draft on its way; returns the messages it became (`_routes`):
+    the message itself first, then its per-BIN copies.
+
+    Refused as `_check_submit` says; a police author's justification for sending despite a
+    finding is kept and audited. Where a message goes to members at once, `queue_message`
+    freezes its recipients.
+    """
+    now = now or clock.now()
+    capability = Capability.COMPOSE_MESSAGES
+    networks, side, plans, found = _check_submit(message, user, justification)
     with transaction.atomic():
         message.author_side = side
         message.plan_version = plans[networks[0]].version
@@ -271,42 +363,38 @@ def submit_message(message, user, *, justification="", now=None):
                 target=message,
                 details={"kinds": sorted({f.kind for items in found.values() for f in items})},
             )
-        if side == AuthorSide.COORDINATOR:
-            if any(plan.coordinator_needs_approval for plan in plans.values()):
-                _to_state(message, MessageState.AWAITING_APPROVAL)
+        messages = []
+        for index, (route, part_networks) in enumerate(_routes(side, plans, networks)):
+            part = message if index == 0 else _copy(message, part_networks[0])
+            part.targets.set(part_networks)
+            if route == Route.APPROVAL:
+                _to_state(part, MessageState.AWAITING_APPROVAL)
                 _event(
-                    message,
+                    part,
                     MessageState.AWAITING_APPROVAL,
                     user,
                     action="submit",
                     capability=capability,
-                    notify=_people(networks, OFFICER_ROLES),
+                    notify=_people(part_networks, OFFICER_ROLES),
                 )
-                return [message]
-            _release(message, user, now, capability)
-            return [message]
-        direct = [n for n in networks if plans[n].police_direct_to_members]
-        via = [n for n in networks if n not in direct]
-        messages = []
-        if direct:
-            message.targets.set(direct)
-            _release(message, user, now, capability)
-            for person in _people(direct, COORDINATOR_ROLES):
-                transaction.on_commit(lambda person=person: _copy_to_coordinator(message, person))
-            messages.append(message)
-        for index, network in enumerate(via):
-            copy = message if (not direct and index == 0) else _copy(message, network)
-            copy.targets.set([network])
-            _to_state(copy, MessageState.AWAITING_FORWARD)
-            _event(
-                copy,
-                MessageState.AWAITING_FORWARD,
-                user,
-                action="submit",
-                capability=capability,
-                notify=_people([network], COORDINATOR_ROLES),
-            )
-            messages.append(copy)
+            elif route == Route.FORWARDING:
+                _to_state(part, MessageState.AWAITING_FORWARD)
+                _event(
+                    part,
+                    MessageState.AWAITING_FORWARD,
+                    user,
+                    action="submit",
+                    capability=capability,
+                    notify=_people(part_networks, COORDINATOR_ROLES),
+                )
+            else:
+                _release(part, user, now, capability)
+                if side == AuthorSide.POLICE:
+                    for person in _people(part_networks, COORDINATOR_ROLES):
+                        transaction.on_commit(
+                            lambda part=part, person=person: _copy_to_coordinator(part, person)
+                        )
+            messages.append(part)
     return messages
 
 
@@ -391,12 +479,17 @@ def forward_message(message, user, *, note="", now=None):
     forward = Capability.FORWARD_POLICE_MESSAGES
     _decide(message, user, forward, MessageState.AWAITING_FORWARD)
     note = note.strip()
-    if note:
-        message.forward_note = note
-        found = findings(message)
-        if found:
-            raise Blocked(_("Your note contains details that may not be sent; rewrite it."))
+    # Only what the coordinator wrote: the police's text was checked when it was submitted,
+    # and may have been sent despite a finding, with a justification.
+    found = note_findings(message, note) if note else []
+    if found:
+        details = ", ".join(f"{finding.label} “{finding.text}”" for finding in found)
+        raise Blocked(
+            _("Your note contains details that may not be sent: %(details)s. Rewrite it.")
+            % {"details": details}
+        )
     with transaction.atomic():
+        message.forward_note = note
         if note:
             for variant in message.variants.all():
                 body = f"{note}\n\n---\n\n{variant.body_markdown}"

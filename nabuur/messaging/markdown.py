@@ -3,20 +3,52 @@
 `render_html` gives sanitized HTML (nh3 with a short allowlist, so whatever else the author
 types — raw HTML, images, headings — never reaches the e-mail as markup); `render_text` gives
 the plain-text part that says the same thing, with each link written as "text (url)".
+
+The editor's hint promises "links (https://…)": an address written out in the text, starting
+with http:// or https://, becomes a link too, without the punctuation that ends its sentence.
 """
 
 import re
+import xml.etree.ElementTree as etree
 
 import markdown as md
 import nh3
+from markdown.inlinepatterns import InlineProcessor
 
 ALLOWED_TAGS = {"p", "strong", "b", "ul", "ol", "li", "a", "br"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
+# An address ends at white space, quotes, angle brackets or Markdown's own placeholders
+# (\x02…\x03), so nothing the author types around it can reach the link's attribute.
+BARE_URL = r"(?<![\w/@.:+-])https?://[^\s<>\"'`\x02\x03]+"
+TRAILING = ".,;:!?*_"
+
+
+class BareLinkProcessor(InlineProcessor):
+    """A bare http(s) address as a link to itself (never inside a link the author wrote)."""
+
+    ANCESTOR_EXCLUDES = ("a",)
+
+    def handleMatch(self, match, data):
+        url = match.group(0)
+        # Sentence punctuation and a closing bracket that opened before the address are not
+        # part of it: "(see https://example.org/a_(b))." links to …/a_(b).
+        while url and (url[-1] in TRAILING or (url[-1] == ")" and url.count(")") > url.count("("))):
+            url = url[:-1]
+        if url.endswith("://"):
+            return None, None, None
+        link = etree.Element("a")
+        link.set("href", url)
+        link.text = md.util.AtomicString(url)
+        return link, match.start(0), match.start(0) + len(url)
+
+
 def _parser():
     parser = md.Markdown(extensions=[], output_format="html")
+    # After Markdown's own links and <https://…> autolinks, before bold and entities.
+    parser.inlinePatterns.register(BareLinkProcessor(BARE_URL, parser), "bare_link", 115)
     for name in ("hashheader", "setextheader", "quote", "code", "hr"):
         if name in parser.parser.blockprocessors:
             parser.parser.blockprocessors.deregister(name)

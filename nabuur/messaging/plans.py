@@ -6,9 +6,12 @@ from django.dispatch import Signal
 
 from nabuur.lib import clock
 from nabuur.staff.auditing import record
-from nabuur.staff.permissions import Capability, can
+from nabuur.staff.permissions import Capability, Kind, can, capacity
 
-from .models import DEFAULT_ALLOWED_KINDS, AuthorSide, CommunicationPlan
+from .models import DEFAULT_ALLOWED_KINDS, AuthorSide, CommunicationPlan, MessageKind
+
+# The capacities in which a person writes as the police.
+POLICE = {Kind.OFFICER, Kind.ZONE_ADMIN}
 
 # Sent inside save_plan's transaction with `plan`, the version just written, for the apps
 # above messaging (evaluation refreshes the charter); receivers act with transaction.on_commit.
@@ -30,6 +33,35 @@ def current_plan(network):
     """The highest version of the BIN's plan, or the defaults when none was written."""
     plan = CommunicationPlan.objects.filter(network=network).order_by("-version").first()
     return plan or default_plan(network)
+
+
+def current_plans(networks):
+    """{network: its current plan} for `networks`, in one query."""
+    latest = {}
+    rows = CommunicationPlan.objects.filter(network__in=networks).order_by("network", "-version")
+    for plan in rows:
+        latest.setdefault(plan.network_id, plan)
+    return {network: latest.get(network.pk) or default_plan(network) for network in networks}
+
+
+def side_in(user, network):
+    """The side `user` writes from to `network`'s members, or None if they may not write."""
+    kind = capacity(user, network, Capability.COMPOSE_MESSAGES)
+    if kind is None:
+        return None
+    return AuthorSide.POLICE if kind in POLICE else AuthorSide.COORDINATOR
+
+
+def kinds_for_author(user, networks):
+    """The classes `user` may send to at least one of `networks`, as their plans say for the
+    side the person writes from there; in the order of MessageKind. (Each chosen BIN's plan
+    is checked again when the message is written.)"""
+    allowed = set()
+    for network, plan in current_plans(networks).items():
+        side = side_in(user, network)
+        if side is not None:
+            allowed.update(plan.kinds_for(side))
+    return [kind for kind in MessageKind if kind in allowed]
 
 
 def may_edit_plan(user, network):

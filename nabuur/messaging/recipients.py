@@ -198,10 +198,12 @@ class Reach:
     skipped: dict
 
 
-def preview(message, today=None):
-    """What queueing the message today would do, counted in one query."""
+def preview(message, today=None, networks=None):
+    """What queueing the message today would do, counted in one query; with `networks`, what
+    queueing it to those of its BINs alone would do (a part of a message that is split)."""
     today = today or clock.today()
-    chosen, params = decide(message, today).values_list("outcome").query.sql_with_params()
+    chosen = _choose(message, today, _members(message, networks))
+    chosen, params = chosen.values_list("outcome").query.sql_with_params()
     with connection.cursor() as cursor:
         # Counted around the choice, which the ORM would count before making it.
         cursor.execute(

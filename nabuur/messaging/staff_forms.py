@@ -14,6 +14,7 @@ from nabuur.staff.permissions import Capability, Kind, networks_where, scopes_fo
 from nabuur.zones.models import Municipality
 
 from .models import POLICE_ONLY_KINDS, AuthorSide, Message, MessageKind, MessageState
+from .plans import kinds_for_author
 
 # A stopped or merged BIN has no members left to write to.
 WRITABLE_STATUSES = [NetworkStatus.PREPARATION, NetworkStatus.ACTIVE, NetworkStatus.SUSPENDED]
@@ -178,6 +179,15 @@ class ComposeForm(VariantsForm):
             *args, languages=languages, follow_choices=follow_choices(networks), **kwargs
         )
         self.fields["networks"].queryset = self.composable
+        # Only the classes the plans let this person send: a class no chosen BIN allows would
+        # be refused after the whole text is written.
+        allowed = kinds_for_author(user, networks)
+        self.fields["kind"].choices = [(kind.value, kind.label) for kind in allowed]
+        if not allowed:
+            self.fields["kind"].help_text = _(
+                "The communication plans of your BINs let you send no class of message. Their "
+                "officer and coordinators can change a plan."
+            )
         self.by_group = Kind.ZONE_ADMIN in scopes_for(user).kinds
         if self.by_group:
             zones = {n.municipality.zone_id for n in networks}
@@ -226,6 +236,8 @@ class SubmitForm(Accessible, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Logged with the message. Leave empty if nothing was found."),
     )
+    # Set by the confirmation page: the author has seen whom each part reaches.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class ReasonForm(Accessible, forms.Form):

@@ -4,6 +4,8 @@ access (nabuur.messaging.access, nabuur.staff.access) → form (staff_forms) →
 plans, letters) → render (templates/messaging/staff/).
 """
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -211,6 +214,41 @@ def message_new(request):
     return render(request, "messaging/staff/compose.html", {"form": form})
 
 
+@dataclass
+class PartRow:
+    """One of the messages a draft became when it was split, as its page lists it."""
+
+    message: Message
+    names: str
+    state: str
+    # How far its e-mails got, once it went to the members; else "".
+    summary: str
+
+
+def part_rows(message, user):
+    """The messages `message`'s draft became, those `user` may read (their BINs' figures),
+    with each one's state and delivery; [] when it was not split, or the person reads only
+    this one (a BIN's coordinator, their own BIN's part)."""
+    parts = compose.parts_of(message)
+    parts = [
+        part
+        for part in parts
+        if any(can(user, C.VIEW_FIGURES, network) for network in part.targets.all())
+    ]
+    if len(parts) < 2:
+        return []
+    totals = delivery_totals(parts)
+    return [
+        PartRow(
+            message=part,
+            names=", ".join(network.name for network in part.targets.all()),
+            state=capfirst(part.get_state_display()),
+            summary=progress_summary(totals[part.pk]) if part.state in RELEASED_STATES else "",
+        )
+        for part in parts
+    ]
+
+
 def _detail(request, message, *, action_errors=(), **forms):
     """The message page, with the forms that apply to this person and this state."""
     overview = compose.message_overview(message, request.user)
@@ -229,6 +267,7 @@ def _detail(request, message, *, action_errors=(), **forms):
         "forward_form": forms.get("forward_form") or ForwardForm(),
         "decline_form": forms.get("decline_form") or ReasonForm(prefix="decline", required=False),
         "action_errors": action_errors,
+        "parts": part_rows(message, request.user),
     }
     return render(request, "messaging/staff/message_detail.html", context)
 
@@ -298,15 +337,29 @@ def message_submit(request, pk):
     form = SubmitForm(request.POST)
     errors = []
     if form.is_valid():
+        justification = form.cleaned_data["justification"]
         try:
-            sent = compose.submit_message(
-                message, request.user, justification=form.cleaned_data["justification"]
-            )
+            if not form.cleaned_data["confirmed"]:
+                # First say whom it reaches, per BIN and channel, and whether it is split.
+                parts = compose.sending_parts(message, request.user, justification=justification)
+                return render(
+                    request,
+                    "messaging/staff/confirm.html",
+                    {"message": message, "parts": parts, "justification": justification},
+                )
+            sent = compose.submit_message(message, request.user, justification=justification)
         except compose.Blocked as blocked:
             errors = blocked.messages
         else:
-            state = sent[0].get_state_display()
-            messages.success(request, _("The message is on its way: %(state)s.") % {"state": state})
+            if len(sent) > 1:
+                text = _(
+                    "The message goes out as %(count)s separate messages; each is listed below."
+                ) % {"count": len(sent)}
+            else:
+                text = _("The message is on its way: %(state)s.") % {
+                    "state": sent[0].get_state_display()
+                }
+            messages.success(request, text)
             return redirect("messaging_staff:detail", pk=sent[0].pk)
     return _detail(request, message, action_errors=errors, submit_form=form)
 

@@ -26,6 +26,13 @@ class NetworkFilterForm(forms.Form):
         self.fields["municipality"].queryset = municipalities
 
 
+# networks.services.NoCoordinator, said on the status field.
+NO_COORDINATOR = _(
+    "A BIN becomes active only once a coordinator may act for it: appointed, screened and "
+    "confirmed 18 or older. Until then it stays in preparation."
+)
+
+
 class NetworkForm(Accessible, forms.ModelForm):
     class Meta:
         model = Network
@@ -46,7 +53,14 @@ class NetworkForm(Accessible, forms.ModelForm):
             "municipality": _("Municipality"),
             "slug": _("Web address"),
         }
-        help_texts = {"slug": _("Lower-case letters, digits and hyphens, as in the public link.")}
+        help_texts = {
+            "slug": _("Lower-case letters, digits and hyphens, as in the public link."),
+            "status": _(
+                "A BIN becomes active only once a coordinator may act for it. In preparation it "
+                "already accepts sign-ups; until it has a coordinator, the police zone handles "
+                "them."
+            ),
+        }
         widgets = {"start_date": IsoDateInput}
 
     def __init__(self, *args, zone, **kwargs):

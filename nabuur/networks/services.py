@@ -15,7 +15,7 @@ from nabuur.lib import clock
 from nabuur.members.models import CURRENT_STATUSES, EndReason, Membership
 from nabuur.members.services import leave_membership
 from nabuur.staff.auditing import record
-from nabuur.staff.models import COORDINATOR_ROLES, RoleAssignment
+from nabuur.staff.models import COORDINATOR_ROLES, RoleAssignment, partners_of
 from nabuur.staff.permissions import Capability, forget_scopes
 from nabuur.staff.services import (
     end_role,
@@ -65,19 +65,52 @@ def networks_with_counts(queryset):
     )
 
 
+class NoCoordinator(Exception):
+    """A BIN was to become active while no coordinator may act for it."""
+
+
+def has_coordinator(network):
+    """True if someone may act as a coordinator of the saved `network` today (screened, 18+)."""
+    return bool(partners_of(network, COORDINATOR_ROLES, clock.today()))
+
+
+def _check_may_be_active(network):
+    # The zone's members expect someone to approve sign-ups and forward police messages: a BIN
+    # nobody coordinates stays in preparation, where the zone handles its sign-ups.
+    if network.status == NetworkStatus.ACTIVE and not has_coordinator(network):
+        raise NoCoordinator
+
+
 def create_network(actor, network):
-    """Save a new BIN built by the form; audit it."""
-    with transaction.atomic():
-        network.save()
-        record(actor, "networks.create", capability=MANAGE, target=network)
+    """Save a new BIN built by the form; audit it.
+
+    Raises NoCoordinator (and saves nothing) for a new BIN made active: only its
+    municipality's general coordinators could coordinate it yet.
+    """
+    try:
+        with transaction.atomic():
+            network.save()
+            _check_may_be_active(network)
+            record(actor, "networks.create", capability=MANAGE, target=network)
+    except NoCoordinator:
+        # Rolled back: the form shows the same new BIN again.
+        network.pk = None
+        network._state.adding = True
+        raise
     return network
 
 
 def update_network(actor, network, changed):
-    """Save the changed fields of a BIN; audit which fields changed (not their values)."""
+    """Save the changed fields of a BIN; audit which fields changed (not their values).
+
+    Raises NoCoordinator, and saves nothing, when the BIN is to become active while no
+    coordinator may act for it.
+    """
     changed = [name for name in NETWORK_FIELDS if name in changed]
     if not changed:
         return network
+    if "status" in changed:
+        _check_may_be_active(network)
     with transaction.atomic():
         network.save(update_fields=changed)
         record(

@@ -22,6 +22,7 @@ from nabuur.zones.models import Municipality
 
 from . import segments_csv, services
 from .forms import (
+    NO_COORDINATOR,
     MeasureForm,
     MergeForm,
     NetworkFilterForm,
@@ -71,9 +72,13 @@ def network_create(request):
     zone_id = _zone_for_new_network(request.user)
     form = NetworkForm(request.POST or None, zone=zone_id)
     if form.is_valid():
-        network = services.create_network(request.user, form.save(commit=False))
-        messages.success(request, _("The BIN has been created."))
-        return redirect("networks:detail", slug=network.slug)
+        try:
+            network = services.create_network(request.user, form.save(commit=False))
+        except services.NoCoordinator:
+            form.add_error("status", NO_COORDINATOR)
+        else:
+            messages.success(request, _("The BIN has been created."))
+            return redirect("networks:detail", slug=network.slug)
     return render(request, "networks/network_form.html", {"form": form, "network": None})
 
 
@@ -89,6 +94,7 @@ def network_detail(request, slug):
             "segments": segments,
             "may_manage": can(request.user, C.MANAGE_NETWORKS, network),
             "may_appoint": can(request.user, C.INVITE_COORDINATORS, network),
+            "has_coordinator": services.has_coordinator(network),
         },
     )
 
@@ -98,9 +104,15 @@ def network_edit(request, slug):
     network = get_network_for(request.user, C.MANAGE_NETWORKS, slug)
     form = NetworkForm(request.POST or None, instance=network, zone=network.municipality.zone_id)
     if form.is_valid():
-        network = services.update_network(request.user, form.save(commit=False), form.changed_data)
-        messages.success(request, _("The BIN has been saved."))
-        return redirect("networks:detail", slug=network.slug)
+        try:
+            services.update_network(request.user, form.save(commit=False), form.changed_data)
+        except services.NoCoordinator:
+            form.add_error("status", NO_COORDINATOR)
+        else:
+            messages.success(request, _("The BIN has been saved."))
+            return redirect("networks:detail", slug=network.slug)
+        # The form wrote the refused values on the BIN; the page's title and links use the saved.
+        network.refresh_from_db()
     return render(request, "networks/network_form.html", {"form": form, "network": network})
 
 

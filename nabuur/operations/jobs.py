@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
 from django_tasks_db.models import DBTaskResult
 
-from .models import JobRun, RateCounter
+from .models import JobRun, RateCounter, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -90,3 +90,10 @@ def delete_expired_rate_counters(now):
 def prune_finished_tasks(now):
     finished = DBTaskResult.objects.finished().filter(finished_at__lt=now - timedelta(days=1))
     return finished.delete()[0]
+
+
+# A stopped worker's heartbeat tells how long ago it stopped; after a day the row only grows the
+# table (every start makes one: a new pid).
+@periodic("operations.delete_old_heartbeats", every=timedelta(hours=1))
+def delete_old_heartbeats(now):
+    return WorkerHeartbeat.objects.filter(last_seen__lt=now - timedelta(days=1)).delete()[0]

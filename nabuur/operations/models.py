@@ -54,6 +54,17 @@ class RateCounterManager(models.Manager):
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
 
+    def seconds_left(self, scope: str, key: str) -> float | None:
+        """How long until `key`'s window of `scope` ends and its attempts count from zero
+        again (for a 429's "wait N minutes"); None without a current window."""
+        now = clock.now()
+        expires_at = (
+            self.filter(scope=scope, key_digest=key_digest(key), expires_at__gt=now)
+            .values_list("expires_at", flat=True)
+            .first()
+        )
+        return (expires_at - now).total_seconds() if expires_at else None
+
     def give_back(self, scope: str, key: str) -> None:
         """Take back one attempt that turned out to be no abuse (the right password)."""
         self.filter(
@@ -90,3 +101,41 @@ class RateCounter(models.Model):
 
     def __str__(self):
         return f"{self.scope}: {self.hits}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of one `nabuur worker` process, for `GET /healthz` and /metrics.
+
+    One row per process (host and pid), so two workers on two machines do not overwrite each
+    other's heartbeat; the health check reads the freshest. Rows of stopped processes are
+    deleted after a day (operations.jobs).
+    """
+
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["host", "pid"], name="operations_heartbeat_process")
+        ]
+
+    def __str__(self):
+        return f"worker {self.host}:{self.pid}"
+
+
+class RequestDuration(models.Model):
+    """One bucket of the request-duration histogram of /metrics, summed over every web process.
+
+    `le` is the bucket's upper bound as Prometheus writes it ("0.005", …, "+Inf"); `count`
+    counts the requests that fell in this bucket only (the page adds them up), `sum_seconds`
+    their time. Each process adds what it saw every few seconds (operations.metrics).
+    """
+
+    le = models.CharField(max_length=16, unique=True)
+    count = models.BigIntegerField(default=0)
+    sum_seconds = models.FloatField(default=0.0)
+
+    def __str__(self):
+        return f"≤ {self.le} s: {self.count}"

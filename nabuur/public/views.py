@@ -8,13 +8,11 @@ import datetime
 from itertools import groupby
 from urllib.parse import urlencode
 
-from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
 
 from nabuur.lib.languages import LanguageRegime
 from nabuur.networks.models import Network, NetworkStatus, Segment
@@ -34,17 +32,6 @@ DOCUMENT_URL_NAMES = {
     DocumentKind.HOUSE_RULES: "public:zone_house_rules",
     DocumentKind.PRIVACY_NOTICE: "public:zone_privacy",
 }
-
-
-@never_cache
-def health(request):
-    """Liveness and database check for load balancers: 200 with {"ok": true}, else 503."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:  # noqa: BLE001 - any database failure means unhealthy
-        return JsonResponse({"ok": False}, status=503)
-    return JsonResponse({"ok": True})
 
 
 def optional_url(name, **query):

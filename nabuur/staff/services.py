@@ -9,11 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.dispatch import Signal
+from django.utils import translation
 
 from nabuur.accounts.models import User, normalize_email_address
 from nabuur.accounts.services import create_invitation, send_invitation
 from nabuur.accounts.sessions import end_sessions
 from nabuur.lib import clock
+from nabuur.lib.languages import STAFF_LANGUAGES
+from nabuur.zones.models import Zone
 
 from . import emails
 from .auditing import record
@@ -75,6 +78,7 @@ def invite(
     screened_on=None,
     screening_result=ScreeningResult.PENDING,
     send=True,
+    language=None,
 ):
     """Give the person with `email` a role over a scope and invite them by e-mail.
 
@@ -83,6 +87,10 @@ def invite(
     coordinator the police screening is recorded with the inviter as screener. The person is
     created without a password if unknown. Returns (assignment, invitation link or None when
     the person already has a password).
+
+    A person without a language gets `language` (by default the active one: the language the
+    inviter works in on the page), if the place's language regime allows it, else the
+    regime's first language (see `invitee_language`); the invitation is written in it.
 
     The appointment ends the person's sessions (a resident's session from a login link among
     them), so that none of them carries on into staff pages: they log in again as staff do.
@@ -99,6 +107,9 @@ def invite(
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(email, first_name=first_name, last_name=last_name)
+        if not user.language:
+            user.language = invitee_language(language or translation.get_language(), place)
+            user.save(update_fields=["language"])
         assignment = RoleAssignment(
             user=user,
             role=role,
@@ -134,6 +145,22 @@ def invite(
             transaction.on_commit(lambda: send_invitation(invitation, link))
     forget_scopes(user)
     return assignment, link
+
+
+def invitee_language(language, place):
+    """The language to write to someone appointed over `place` (a BIN, municipality or zone)
+    from a page in `language`: that language if the place's regime allows it, else the
+    regime's first language. A zone allows the languages of its municipalities; a zone without
+    any allows every staff language."""
+    if place is None:
+        allowed = ()
+    elif isinstance(place, Zone):
+        allowed = place.public_languages
+    else:
+        allowed = getattr(place, "municipality", place).languages
+    if not allowed:
+        return language if language in STAFF_LANGUAGES else ""
+    return language if language in allowed else allowed[0]
 
 
 def record_screening(actor, assignment, result, screened_on=None):

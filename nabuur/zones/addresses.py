@@ -160,12 +160,19 @@ def parse_address(text: str) -> ParsedAddress:
         return ParsedAddress()
     parts = [part for part in text.split(",") if part.strip()]
     locality = ""
+    comma_postcode = ""
     # 'Kerkstraat 12, Edegem': a last part without digits names the place.
     if len(parts) > 1 and not any(ch.isdigit() for ch in parts[-1]):
         locality = fold(parts.pop())
+    # 'Kerkstraat, 2650': four digits alone after a comma are a postcode, not a house number.
+    elif len(parts) > 1 and _POSTCODE.fullmatch(parts[-1].strip()):
+        comma_postcode = parts.pop().strip()
     # '12/3' is number 12, box 3.
     tokens = fold(" ".join(parts).replace("/", " bus ")).split()
-    tokens, postcode, after = _split_postcode(tokens)
+    if comma_postcode:
+        postcode, after = comma_postcode, []
+    else:
+        tokens, postcode, after = _split_postcode(tokens)
     if after:
         locality = " ".join(after)
     street_words, number, letter, box = _split_number(tokens)

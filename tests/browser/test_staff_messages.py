@@ -18,7 +18,13 @@ from nabuur.staff.models import Role
 from tests import factories
 from tests.i18n import nl
 
-from .helpers import assert_accessible, check_page, tab_to
+from .helpers import (
+    PHONE_VIEWPORT,
+    assert_accessible,
+    assert_no_horizontal_scroll,
+    check_page,
+    tab_to,
+)
 from .test_resident_path import log_in_browser
 
 
@@ -52,8 +58,8 @@ def test_a_coordinator_writes_and_sends_a_message_by_keyboard(
     tab_to(page, lambda element: element.name == "networks")
     page.keyboard.press("Space")
     tab_to(page, lambda element: element.name == "kind")
-    # Radio buttons: the arrow keys move within the group (prevention is the second class).
-    page.keyboard.press("ArrowDown")
+    # The plan lets a coordinator send prevention first: Space chooses the focused radio.
+    page.keyboard.press("Space")
     type_into(page, "subject_nl", "Fietsdiefstallen aan het station")
     type_into(page, "body_nl", "Zet uw fiets op slot, **ook voor even**.")
     tab_to(page, lambda element: element.tag == "button")
@@ -66,6 +72,13 @@ def test_a_coordinator_writes_and_sends_a_message_by_keyboard(
     assert page.locator(".preview strong").inner_text() == "ook voor even"
 
     tab_to(page, lambda element: element.text == nl("Send the message"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    check_page(page, assert_valid_html, nl("Check whom the message reaches"))
+    assert_no_horizontal_scroll(page)
+    message.refresh_from_db()
+    assert message.state == MessageState.DRAFT
+    tab_to(page, lambda element: element.text == nl("Confirm and send"))
     with page.expect_navigation():
         page.keyboard.press("Enter")
     check_page(page, assert_valid_html, "Fietsdiefstallen aan het station")
@@ -106,6 +119,49 @@ def test_the_officer_writes_and_the_coordinator_forwards(
     check_page(page, assert_valid_html, nl("Communication plan of %(name)s", name="BIN Centrum"))
 
 
+@pytest.mark.parametrize("viewport", [PHONE_VIEWPORT, {"width": 1280, "height": 800}])
+def test_an_officer_confirms_a_split_message_and_sees_every_part(
+    page, live_server, newsroom, assert_valid_html, viewport
+):
+    page.set_viewport_size(viewport)
+    network = newsroom["network"]
+    other = factories.NetworkFactory(
+        municipality=network.municipality, name="BIN Elsdonk", slug="elsdonk"
+    )
+    factories.RoleFactory(role=Role.OFFICER, network=other, user=newsroom["officer"])
+    factories.MembershipFactory(network=other, user=factories.UserFactory(email=None))
+    factories.MembershipFactory(network=other, status=MembershipStatus.PAUSED)
+    draft = compose.create_draft(
+        newsroom["officer"],
+        kind=MessageKind.PREVENTION,
+        networks=[network, other],
+        variants={"nl": ("Fietsdiefstal", "Meer tips op https://www.politie.be/5344/fiets.")},
+    )
+    log_in_browser(page.context, live_server, newsroom["officer"], second_factor=True)
+    page.goto(live_server.url + f"/nl/staff/messages/{draft.pk}/")
+    check_page(page, assert_valid_html, "Fietsdiefstal")
+    assert page.locator(".preview a").get_attribute("href") == "https://www.politie.be/5344/fiets"
+    tab_to(page, lambda element: element.text == nl("Send the message"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    check_page(page, assert_valid_html, nl("Check whom the message reaches"))
+    assert_no_horizontal_scroll(page)
+    assert page.locator("section.part h2").all_inner_texts() == [
+        nl("Message %(number)s of %(total)s: %(bins)s", number=1, total=2, bins="BIN Centrum"),
+        nl("Message %(number)s of %(total)s: %(bins)s", number=2, total=2, bins="BIN Elsdonk"),
+    ]
+    tab_to(page, lambda element: element.text == nl("Confirm and send"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    check_page(page, assert_valid_html, "Fietsdiefstal")
+    assert_no_horizontal_scroll(page)
+    first, second = compose.parts_of(draft)
+    assert page.locator(".parts a").all_inner_texts() == ["BIN Centrum", "BIN Elsdonk"]
+    page.get_by_role("link", name="BIN Elsdonk").click()
+    check_page(page, assert_valid_html, "Fietsdiefstal")
+    assert page.url.endswith(f"/nl/staff/messages/{second.pk}/")
+
+
 def test_from_the_coordinators_draft_to_the_members_unsubscribe(
     page, live_server, newsroom, assert_valid_html, settings
 ):
@@ -128,13 +184,16 @@ def test_from_the_coordinators_draft_to_the_members_unsubscribe(
     tab_to(page, lambda element: element.name == "networks")
     page.keyboard.press("Space")
     tab_to(page, lambda element: element.name == "kind")
-    page.keyboard.press("ArrowDown")  # the second class: prevention
+    page.keyboard.press("Space")  # the only class the plan allows: prevention
     type_into(page, "subject_nl", "Brandveiligheid in de winter")
     type_into(page, "body_nl", "Laat de kachel nooit onbewaakt branden.")
     tab_to(page, lambda element: element.tag == "button")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     tab_to(page, lambda element: element.text == nl("Send the message"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    tab_to(page, lambda element: element.text == nl("Confirm and send"))
     with page.expect_navigation():
         page.keyboard.press("Enter")
     message = Message.objects.get()

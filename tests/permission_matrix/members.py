@@ -58,6 +58,21 @@ def _proposed_measure(ctx):
     return {"slug": ctx.bin_a.slug, "membership_id": membership.pk, "measure_id": measure.pk}
 
 
+def _measure_told_by_letter(ctx):
+    from nabuur.members.models import Measure, MeasureKind, MeasureState
+    from tests.factories import MembershipFactory
+
+    membership = MembershipFactory(network=ctx.bin_a, user__email=None)
+    measure = Measure.objects.create(
+        membership=membership,
+        kind=MeasureKind.WRITTEN_REPRIMAND,
+        reason="test",
+        state=MeasureState.CONFIRMED,
+        by_letter=True,
+    )
+    return {"slug": ctx.bin_a.slug, "membership_id": membership.pk, "measure_id": measure.pk}
+
+
 VIEW_MEMBERS = {"capability": "view_members", "object": "bin_a"}
 
 
@@ -111,5 +126,12 @@ STAFF_ENTRIES = {
     "members_staff:decline": {**MANAGE_MEMBERS, "kwargs": _waiting_request_in_a},
     "members_staff:take_measure": {**MEASURES, "kwargs": _member_of_a},
     "members_staff:decide_measure": {**MEASURES, "kwargs": _proposed_measure},
+    "members_staff:measure_letter": {
+        **MEASURES,
+        "method": "get",
+        "ok": (200,),
+        "kwargs": _measure_told_by_letter,
+    },
+    "members_staff:measure_letter_posted": {**MEASURES, "kwargs": _measure_told_by_letter},
 }
 ENTRIES = {**ENTRIES, **STAFF_ENTRIES}

@@ -58,7 +58,10 @@ ENTRIES = {
         "object": "bin_a",
         "kwargs": message_of_a(by_persona=True),
     },
-    "messaging_staff:submit": _post(C.COMPOSE_MESSAGES, message_of_a(by_persona=True)),
+    # Confirmed: without it the page first says whom the message reaches (200).
+    "messaging_staff:submit": _post(
+        C.COMPOSE_MESSAGES, message_of_a(by_persona=True), {"confirmed": "1"}
+    ),
     "messaging_staff:cancel": _post(C.COMPOSE_MESSAGES, message_of_a(by_persona=True)),
     "messaging_staff:approve": _post(
         C.APPROVE_MESSAGES, message_of_a(MessageState.AWAITING_APPROVAL)

@@ -3,7 +3,6 @@
 PUBLIC = {"capability": "public", "object": None, "kwargs": {}}
 
 ENTRIES = {
-    "health": PUBLIC,
     "public:home": PUBLIC,
     "public:find": PUBLIC,
     "public:network": {**PUBLIC, "kwargs": lambda ctx: {"slug": ctx.bin_a.slug}},

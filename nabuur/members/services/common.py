@@ -7,13 +7,19 @@ from django.db import transaction
 
 from nabuur.lib import clock
 from nabuur.staff.auditing import record
-from nabuur.staff.models import COORDINATOR_ROLES, partners_of
+from nabuur.staff.models import COORDINATOR_ROLES, OFFICER_ROLES, partners_of
 from nabuur.staff.permissions import Capability, can
 
 
 def coordinators_of(network):
     """The people who coordinate `network` today: its (co-)coordinators and general coordinators."""
     return partners_of(network, COORDINATOR_ROLES, clock.today())
+
+
+def deciders_of(network):
+    """Who decides on a sign-up: the coordinators, or while the BIN has none, its officers
+    (a BIN in preparation accepts sign-ups before its coordinator is appointed)."""
+    return coordinators_of(network) or partners_of(network, OFFICER_ROLES, clock.today())
 
 
 def check_may_manage(actor, membership, network=None):

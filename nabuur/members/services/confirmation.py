@@ -11,7 +11,7 @@ from nabuur.lib import clock
 
 from .. import tasks
 from ..models import Membership, MembershipStatus
-from .common import coordinators_of
+from .common import deciders_of
 
 CONFIRM_SALT = "nabuur.members.confirm"
 
@@ -76,8 +76,8 @@ def confirm_membership(token):
             # The visitor's request only queues the e-mails, in this transaction: they go if
             # and only if the confirmation holds, and a slow relay cannot fail the page.
             tasks.send_awaiting_approval.enqueue(membership.pk)
-            for coordinator in coordinators_of(membership.network):
-                tasks.send_new_member_to_approve.enqueue(coordinator.pk, membership.pk)
+            for person in deciders_of(membership.network):
+                tasks.send_new_member_to_approve.enqueue(person.pk, membership.pk)
             return Confirmation.AWAITING_APPROVAL, membership
         membership.status = MembershipStatus.ACTIVE
         membership.approved_at = now

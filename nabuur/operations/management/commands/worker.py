@@ -11,6 +11,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from nabuur.lib import clock
+from nabuur.operations.health import beat
 from nabuur.operations.jobs import run_due_jobs
 
 
@@ -65,8 +66,11 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
 
+        # The health check counts a worker alive from its first round, not after BEAT_EVERY.
+        beat(force=True)
         while self.running:
             close_old_connections()
+            beat()
             done = run_due_jobs(clock.now()) + run_queued_tasks()
             if until_empty and not done:
                 break

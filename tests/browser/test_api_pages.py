@@ -1,0 +1,42 @@
+"""The API's documentation page and the zone administrator's token page pass axe and the Nu
+checker on a phone and a desktop, and fit the phone's width; the token's secret shows once."""
+
+import pytest
+
+from tests.i18n import nl
+
+from .helpers import PHONE_VIEWPORT, assert_accessible, assert_no_horizontal_scroll
+from .test_resident_path import log_in_browser
+
+DESKTOP_VIEWPORT = {"width": 1280, "height": 800}
+
+
+def check(page, html, assert_valid_html):
+    assert_valid_html(html, where=page.url)
+    assert_accessible(page)
+    assert_no_horizontal_scroll(page)
+
+
+@pytest.mark.parametrize("viewport", [PHONE_VIEWPORT, DESKTOP_VIEWPORT], ids=["phone", "desktop"])
+def test_api_pages_pass_axe_and_nu(
+    page, context, live_server, transactional_db, zone, zone_admin, assert_valid_html, viewport
+):
+    page.set_viewport_size(viewport)
+
+    response = page.goto(live_server.url + "/api/v1/docs/")
+    assert response.status == 200
+    assert page.locator("h1").inner_text() == "Nabuur API, version 1"
+    check(page, response.text(), assert_valid_html)
+
+    log_in_browser(context, live_server, zone_admin, second_factor=True)
+    response = page.goto(live_server.url + "/nl/staff/api-tokens/pz-test/")
+    assert response.status == 200
+    check(page, response.text(), assert_valid_html)
+
+    page.fill("input[name=name]", "101 Antwerpen")
+    page.check("input[name=scopes][value=dispatch]")
+    with page.expect_navigation() as navigation:
+        page.click("form:has(input[value=create]) button[type=submit]")
+    assert page.locator("code.secret").inner_text().startswith("nbr_")
+    check(page, navigation.value.text(), assert_valid_html)
+    assert page.locator("h1").inner_text() == nl("API tokens of %(zone)s", zone="Politiezone Test")
