@@ -191,7 +191,7 @@ def test_process_bounces_reads_a_maildir_and_removes_what_it_recorded(tmp_path, 
 
     assert out.getvalue().splitlines() == [
         "e-mails read: 3, bounces recorded: 2, unsubscriptions taken in: 0, "
-        "replies left for the reply inbox: 0, not handled (left in the mailbox): 1."
+        "replies taken in: 0, not handled (left in the mailbox): 1."
     ]
     assert Delivery.objects.get().state == DeliveryState.BOUNCED
     remaining = [message["Subject"] for message in box]

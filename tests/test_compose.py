@@ -289,3 +289,26 @@ def test_a_coordinators_message_to_two_bins_is_one_part_counting_each_person_onc
     # The person in both BINs gets one e-mail.
     assert part.total.emails == 2
     assert compose.parts_of(message) == [message]
+
+
+@pytest.mark.django_db
+def test_the_authors_signature_and_the_partners_names_are_no_finding(
+    officer_a, coordinator_a, bin_a
+):
+    officer_a.first_name, officer_a.last_name = "Jan", "Peeters"
+    officer_a.save()
+    coordinator_a.first_name, coordinator_a.last_name = "Marie", "Claes"
+    coordinator_a.save()
+    signed = {
+        "nl": (
+            "Inbraken in de wijk",
+            "Vragen? Uw coördinator Marie Claes helpt u graag.\n\nInspecteur Jan Peeters",
+        )
+    }
+    message = compose.create_draft(
+        officer_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=signed
+    )
+    assert compose.findings(message) == {}
+    # Another person's name is still one.
+    message.variants.update(body_markdown="Verdachte: Tine Van den Broeck.")
+    assert [finding.kind for finding in compose.findings(message)["nl"]] == ["name"]

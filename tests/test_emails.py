@@ -34,9 +34,10 @@ from nabuur.lib.mail import recipient_language
 from nabuur.members import emails as member_emails
 from nabuur.members.models import AddressRequest, Measure, MeasureKind
 from nabuur.members.services import measures as measure_services
+from nabuur.messaging import replies
 from nabuur.messaging.bounces import send_undeliverable
 from nabuur.messaging.emails import render_message, send_urgent_feedback
-from nabuur.messaging.models import Feedback, Message, MessageState, MessageVariant
+from nabuur.messaging.models import Feedback, Message, MessageState, MessageVariant, Reply
 from nabuur.messaging.notifications import notify_state
 from nabuur.networks import emails as network_emails
 from nabuur.staff import emails as staff_emails
@@ -162,6 +163,12 @@ def urgent_feedback(w):
     send_urgent_feedback(w.officer, feedback, w.network, w.membership)
 
 
+def reply(w, text="Bedankt voor de tip.", urgent=False):
+    return Reply.objects.create(
+        delivery=w.delivery, network=w.network, received_at=NOW, text=text, urgent=urgent
+    )
+
+
 # Each triplet and how production sends it. A new triplet without a line here fails the test.
 SENDERS = {
     "emails/accounts/email_changed": lambda w: account_emails.send_email_changed(
@@ -232,6 +239,10 @@ SENDERS = {
     "emails/members/welcome": lambda w: member_emails.send_welcome(w.membership),
     "emails/messaging/state_changed": state_changed,
     "emails/messaging/urgent_feedback": urgent_feedback,
+    "emails/messaging/reply_received": lambda w: replies.send_reply_received(reply(w)),
+    "emails/messaging/reply_urgent": lambda w: replies.send_reply_urgent(
+        w.officer, reply(w, "Er staat nu iemand aan mijn deur.", urgent=True)
+    ),
     "emails/networks/merged": lambda w: network_emails.send_network_merged(
         w.membership, factories.NetworkFactory(municipality=w.network.municipality)
     ),

@@ -1,7 +1,7 @@
 """`nabuur process_bounces`: mail to our addresses is sorted by the address it was sent to.
 
 `bounces+<token>@` takes delivery status reports, `unsubscribe+<token>@` withdrawals of
-consent; `reply+<token>@` (the reply inbox, still to come) is left untouched in the mailbox.
+consent; `reply+<token>@` members' replies, kept for the BIN (tests/test_replies.py).
 Mail that is not a delivery status report is never a bounce, whatever it quotes.
 """
 
@@ -17,7 +17,7 @@ from django.core.management import call_command
 
 from nabuur.audit.models import AuditEntry
 from nabuur.members.models import MembershipStatus
-from nabuur.messaging.models import DeliveryState
+from nabuur.messaging.models import DeliveryState, Reply
 
 from . import factories
 from .smtp_sink import free_port
@@ -130,7 +130,7 @@ def test_a_reply_quoting_500_euro_to_the_bounce_address_is_not_a_bounce(settings
 
     assert run(box) == [
         "e-mails read: 1, bounces recorded: 0, unsubscriptions taken in: 0, "
-        "replies left for the reply inbox: 0, not handled (left in the mailbox): 1."
+        "replies taken in: 0, not handled (left in the mailbox): 1."
     ]
 
     delivery.refresh_from_db()
@@ -141,24 +141,27 @@ def test_a_reply_quoting_500_euro_to_the_bounce_address_is_not_a_bounce(settings
 
 
 @pytest.mark.django_db
-def test_a_reply_to_the_reply_address_is_left_untouched_for_the_reply_inbox(
-    settings, box, delivery
-):
+def test_a_reply_to_the_reply_address_is_kept_and_leaves_the_mailbox(settings, box, delivery):
     settings.BOUNCE_LIMIT = 1
-    key = box.add(REPLY.format(to=f"reply+{TOKEN}@nabuur.example").encode())
-    before = box.get_bytes(key)
+    box.add(REPLY.format(to=f"reply+{TOKEN}@nabuur.example").encode())
 
     assert run(box) == [
         "e-mails read: 1, bounces recorded: 0, unsubscriptions taken in: 0, "
-        "replies left for the reply inbox: 1, not handled (left in the mailbox): 0."
+        "replies taken in: 1, not handled (left in the mailbox): 0."
     ]
 
     delivery.refresh_from_db()
     assert (delivery.state, delivery.last_error) == (DeliveryState.SENT, "")
     delivery.user.refresh_from_db()
     assert delivery.user.email_undeliverable_at is None
-    assert box.get_bytes(key) == before
-    assert box.get_message(key).get_subdir() == "new"
+    reply = Reply.objects.get()
+    assert (reply.delivery, reply.text) == (
+        delivery,
+        "Dank u. Mijn fiets van 500 euro is vorige week ook gestolen.",
+    )
+    # Sent from another address than the one the message went to: no answer (no backscatter).
+    assert (reply.from_matches, reply.answered) == (False, False)
+    assert len(box) == 0
 
 
 @pytest.mark.django_db
@@ -188,7 +191,7 @@ def test_an_unsubscribe_email_makes_the_member_leave_the_messages_bins(box, deli
 
     assert run(box) == [
         "e-mails read: 1, bounces recorded: 0, unsubscriptions taken in: 1, "
-        "replies left for the reply inbox: 0, not handled (left in the mailbox): 0."
+        "replies taken in: 0, not handled (left in the mailbox): 0."
     ]
 
     user = delivery.user
@@ -237,7 +240,7 @@ def test_an_unsubscribe_with_an_unknown_token_changes_nothing_and_is_reported(bo
 
     assert run(box) == [
         "e-mails read: 1, bounces recorded: 0, unsubscriptions taken in: 0, "
-        "replies left for the reply inbox: 0, not handled (left in the mailbox): 1.",
+        "replies taken in: 0, not handled (left in the mailbox): 1.",
         f"Not handled: unsubscribe+{forged}@nabuur.example names no e-mail of ours; nothing "
         "changed. A person should read it: it stays in the mailbox.",
     ]
@@ -338,14 +341,12 @@ def test_process_bounces_sorts_an_imap_folder(imap_folder, delivery):
 
     assert out.getvalue().splitlines() == [
         "e-mails read: 3, bounces recorded: 0, unsubscriptions taken in: 1, "
-        "replies left for the reply inbox: 1, not handled (left in the mailbox): 1."
+        "replies taken in: 1, not handled (left in the mailbox): 1."
     ]
     assert statuses(delivery.user)[0] == ("centrum", MembershipStatus.LEFT)
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.SENT
-    # The unsubscription is gone; the reply waits unseen for the reply inbox; the mail that is
-    # no bounce stays, marked seen so that the next run does not read it again.
-    assert folder == [
-        {"data": reply, "flags": set()},
-        {"data": not_a_bounce, "flags": {"\\Seen"}},
-    ]
+    # The unsubscription and the reply (kept as a Reply) are gone; the mail that is no bounce
+    # stays, marked seen so that the next run does not read it again.
+    assert folder == [{"data": not_a_bounce, "flags": {"\\Seen"}}]
+    assert Reply.objects.count() == 1

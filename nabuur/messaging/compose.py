@@ -111,15 +111,23 @@ def _zone_of(message):
     return message.targets.first().municipality.zone if message.targets.exists() else None
 
 
+def _allowed_names(message):
+    """The names a message may carry: its author's signature and its BINs' partners'."""
+    people = _people(list(message.targets.all()), COORDINATOR_ROLES + OFFICER_ROLES)
+    if message.author is not None:
+        people.append(message.author)
+    return [person.full_name for person in people]
+
+
 def findings(message):
     """Guardrail findings in the author's text, per language: {language: [Finding, …]} (only
     languages with some). A coordinator's forwarding note is checked on its own
     (`note_findings`): the police's text may have been sent with a justification."""
-    zone = _zone_of(message)
+    zone, names = _zone_of(message), _allowed_names(message)
     result = {}
     for variant in message.variants.all():
         text = f"{variant.subject}\n{variant.body_markdown}"
-        found = guardrails.check(text, variant.language, zone=zone)
+        found = guardrails.check(text, variant.language, zone=zone, allowed_names=names)
         if found:
             result[variant.language] = found
     return result
@@ -128,10 +136,10 @@ def findings(message):
 def note_findings(message, note):
     """Guardrail findings in a coordinator's forwarding `note`, read with the word lists of
     each language the message is written in (the note goes above every version)."""
-    zone = _zone_of(message)
+    zone, names = _zone_of(message), _allowed_names(message)
     found = {}
     for variant in message.variants.all():
-        for finding in guardrails.check(note, variant.language, zone=zone):
+        for finding in guardrails.check(note, variant.language, zone=zone, allowed_names=names):
             found.setdefault((finding.start, finding.end), finding)
     return [found[span] for span in sorted(found)]
 

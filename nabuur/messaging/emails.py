@@ -73,7 +73,7 @@ def link(language, token, rest=""):
 
 
 # The kinds of address that name one delivery, `<kind>+<token>@<domain>`; incoming mail is
-# sorted by them (intake.py). `reply` is reserved for members' replies.
+# sorted by them (intake.py). `reply` is the Reply-To of every message: members' replies.
 BOUNCES, UNSUBSCRIBE, REPLY = "bounces", "unsubscribe", "reply"
 
 
@@ -135,9 +135,9 @@ def render_message(message, languages, *, now):
     mime["To"] = to_marker
     mime["Date"] = format_datetime(now)
     mime["Message-ID"] = f"<{message_id_marker}>"
-    reply_to = next((target.contact_email for target in targets if target.contact_email), "")
-    if reply_to:
-        mime["Reply-To"] = reply_to
+    # Replies come back to Nabuur, named by the delivery (messaging.replies): kept for the BIN's
+    # coordinators and officer, answered at once with the emergency numbers.
+    mime["Reply-To"] = tagged_address(REPLY, token)
     mime["List-Id"] = list_id(network)
     mime["List-Unsubscribe"] = (
         f"<{link(languages[0], token, 'unsubscribe')}>, <mailto:{unsubscribe_mailto(token)}>"

@@ -4,7 +4,7 @@ Every e-mail to members names addresses of ours, each `<kind>+<the delivery's to
 of NABUUR_FROM_EMAIL>` (`emails.tagged_address`):
 - `bounces+` is the envelope sender (VERP): delivery status reports come back there;
 - `unsubscribe+` is the mailto: of List-Unsubscribe: a withdrawal of consent;
-- `reply+` is reserved for members' replies (the reply inbox, still to come): left untouched.
+- `reply+` is the Reply-To: a member's reply, kept for the BIN and answered (`replies`).
 
 The address the mail was *sent to* decides what it is, before anything reads its text: a
 member's reply quotes our Message-ID and may say "500 euro", and a bounce quotes the original
@@ -36,7 +36,7 @@ from django.db import transaction
 from nabuur.staff.auditing import record
 from nabuur.staff.permissions import Kind
 
-from . import services
+from . import replies, services
 from .bounces import is_delivery_report, parse_bounce, record_bounce
 from .emails import BOUNCES, REPLY, UNSUBSCRIBE
 from .models import Delivery
@@ -52,7 +52,7 @@ RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope
 # What became of one e-mail; only the handled ones leave the mailbox.
 HANDLED_BOUNCE = "bounce"
 HANDLED_UNSUBSCRIBE = "unsubscribe"
-LEFT_FOR_REPLIES = "reply"
+HANDLED_REPLY = "reply"
 NOT_HANDLED = "not handled"
 
 
@@ -73,7 +73,7 @@ class Outcome:
 
     @property
     def handled(self):
-        return self.result in {HANDLED_BOUNCE, HANDLED_UNSUBSCRIBE}
+        return self.result in {HANDLED_BOUNCE, HANDLED_UNSUBSCRIBE, HANDLED_REPLY}
 
 
 def tagged_recipient(value):
@@ -106,7 +106,8 @@ def take_in(data, *, recipient=None, now=None):
     if to is not None and to.kind == UNSUBSCRIBE:
         return take_unsubscribe(to)
     if to is not None and to.kind == REPLY:
-        return Outcome(LEFT_FOR_REPLIES)
+        # Parsed anew with the modern policy: a provider's message class may read parts otherwise.
+        return take_reply(to, email.message_from_bytes(data, policy=email.policy.default), now=now)
     # Sent to the bounce address, or to none of ours (a relay rewrote it): a report or nothing.
     if not is_delivery_report(message):
         return Outcome(NOT_HANDLED)
@@ -114,6 +115,23 @@ def take_in(data, *, recipient=None, now=None):
     if bounce is None or record_bounce(bounce, now=now) is None:
         return Outcome(NOT_HANDLED)
     return Outcome(HANDLED_BOUNCE)
+
+
+def take_reply(to, message, *, now=None):
+    """Keep and answer a member's reply to the e-mail whose token the address names.
+
+    A reply is never a bounce, whatever it quotes. An unknown token keeps nothing and is
+    reported, for a person to read: it stays in the mailbox.
+    """
+    delivery = Delivery.objects.select_related("message", "user").filter(token=to.token).first()
+    if delivery is None:
+        return Outcome(
+            NOT_HANDLED,
+            f"{to.address} names no e-mail of ours; nothing kept. "
+            "A person should read it: it stays in the mailbox.",
+        )
+    replies.take_reply(delivery, message, now=now)
+    return Outcome(HANDLED_REPLY)
 
 
 def take_unsubscribe(to):
@@ -166,7 +184,7 @@ class Tally:
         summary = (
             f"e-mails read: {counts['read']}, bounces recorded: {counts[HANDLED_BOUNCE]}, "
             f"unsubscriptions taken in: {counts[HANDLED_UNSUBSCRIBE]}, "
-            f"replies left for the reply inbox: {counts[LEFT_FOR_REPLIES]}, "
+            f"replies taken in: {counts[HANDLED_REPLY]}, "
             f"not handled (left in the mailbox): {counts[NOT_HANDLED]}."
         )
         return [summary, *(f"Not handled: {note}" for note in self.notes)]
@@ -175,8 +193,7 @@ class Tally:
 def process_maildir(path, *, keep=False):
     """Take in every e-mail of a Maildir; remove those handled (unless `keep`). Returns a Tally.
 
-    Everything else stays where it is, untouched: replies for the reply inbox, and whatever a
-    person should read.
+    Everything else stays where it is, untouched: whatever a person should read.
     """
     box = mailbox.Maildir(path, factory=None, create=False)
     tally = Tally()
@@ -215,8 +232,8 @@ def process_imap(url, *, keep=False):
     """Take in the unseen e-mails of an IMAP folder. Returns a Tally.
 
     Read without marking them seen (BODY.PEEK): handled e-mails are deleted (marked seen with
-    `keep`); replies stay unseen for the reply inbox, and so does an unsubscription no token
-    matches, until a person reads it; anything else is marked seen, so the next run skips it.
+    `keep`); an unsubscription or reply no token matches stays unseen until a person reads
+    it; anything else is marked seen, so the next run skips it.
     """
     client = open_imap(url)
     tally = Tally()

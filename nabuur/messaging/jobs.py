@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from nabuur.operations.jobs import periodic
 
+from . import replies
 from .compose import queue_due
 from .delivery import deliver_due
 
@@ -16,3 +17,9 @@ def deliver(now):
 @periodic("messaging.queue_scheduled", every=timedelta(minutes=1))
 def queue_scheduled(now):
     return queue_due(now)
+
+
+# Replies are kept a few weeks (the zone's retention_replies_days); a day late is no harm.
+@periodic("messaging.delete_old_replies", every=timedelta(hours=6))
+def delete_old_replies(now):
+    return replies.delete_old_replies(now)

@@ -397,3 +397,69 @@ class Feedback(models.Model):
 
     def __str__(self):
         return f"feedback #{self.pk}"
+
+
+class Reply(models.Model):
+    """A member's e-mail answer to a message, sent to `reply+<the delivery's token>@…`.
+
+    Taken in by nabuur.messaging.replies; read only by the people the plan names for the
+    member's BIN (reply_views). Deleted after the zone's `retention_replies_days`.
+    """
+
+    # Text beyond this is cut: a reply is a few lines, not an attachment store.
+    TEXT_MAX_LENGTH = 5000
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="replies")
+    # The member's BIN among the message's: its coordinators and officer read the reply.
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    received_at = models.DateTimeField(_("received"))
+    # The reply's own Message-ID: the same e-mail taken in twice is kept once.
+    message_id_header = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    # Plain text, quoted history trimmed, at most TEXT_MAX_LENGTH characters.
+    text = models.TextField(_("text"), blank=True)
+    # The From is the address the message went to; only then is the reply ever answered.
+    from_matches = models.BooleanField(_("sent from the member's address"), default=False)
+    # An out-of-office notice or another robot's answer (RFC 3834): kept, never answered.
+    automatic = models.BooleanField(_("automatic reply"), default=False)
+    urgent = models.BooleanField(_("reads like an urgent report"), default=False)
+    # This reply got the delivery's one automatic answer.
+    answered = models.BooleanField(_("answered automatically"), default=False)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("read by"),
+    )
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            # Two robots answering each other stop here: one automatic answer per delivery.
+            models.UniqueConstraint(
+                fields=["delivery"], condition=Q(answered=True), name="one_answer_per_delivery"
+            ),
+            models.UniqueConstraint(
+                fields=["delivery", "message_id_header"],
+                condition=~Q(message_id_header=""),
+                name="one_reply_per_email",
+            ),
+        ]
+        indexes = [models.Index(fields=["received_at"], name="reply_retention")]
+
+    def __str__(self):
+        return f"reply #{self.pk}"

@@ -1,12 +1,12 @@
 """What composing keeps about a person: trail entries, plan versions, feedback, the messages
-that skipped them.
+that skipped them, their e-mail replies.
 
 Message and Delivery are registered in nabuur/privacy/personal_data.py for now.
 """
 
 from nabuur.privacy.registry import register
 
-from .models import CommunicationPlan, Feedback, MessageEvent, SkippedRecipient
+from .models import CommunicationPlan, Feedback, MessageEvent, Reply, SkippedRecipient
 
 
 def _export_events(user):
@@ -53,9 +53,33 @@ def _erase_skipped(user):
     SkippedRecipient.objects.filter(user=user).update(user=None)
 
 
+def _export_replies(user):
+    rows = Reply.objects.filter(delivery__user=user).select_related("delivery").order_by("pk")
+    return [
+        {
+            "message": row.delivery.message_id,
+            "received": row.received_at.isoformat(),
+            "subject": row.subject,
+            "text": row.text,
+            "automatic": row.automatic,
+            "urgent": row.urgent,
+            "answered": row.answered,
+            "handled": row.handled_at.isoformat() if row.handled_at else None,
+        }
+        for row in rows
+    ]
+
+
+def _erase_replies(user):
+    # A reply is the person's own words and counts nothing: it goes. (Staff who read or handled
+    # replies stay named there as the anonymised person row.)
+    Reply.objects.filter(delivery__user=user).delete()
+
+
 # The trail and plan versions keep their rows (the message log and the charter refer to them);
 # the actor becomes the anonymised person row.
 register("messaging.MessageEvent", export=_export_events, erase=lambda user: None)
 register("messaging.CommunicationPlan", export=_export_plans, erase=lambda user: None)
 register("messaging.Feedback", export=_export_feedback, erase=_erase_feedback)
 register("messaging.SkippedRecipient", export=_export_skipped, erase=_erase_skipped)
+register("messaging.Reply", export=_export_replies, erase=_erase_replies)

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import reply_views
 from . import staff_views as views
 
 app_name = "messaging_staff"
@@ -19,5 +20,11 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.message_cancel, name="cancel"),
     path("<int:pk>/test/", views.message_test, name="test"),
     path("<int:pk>/letters.pdf", views.message_letters, name="letters"),
+    path("<int:pk>/replies/", reply_views.reply_list, name="replies"),
+    path(
+        "<int:pk>/replies/<int:reply_pk>/handled/",
+        reply_views.reply_handled,
+        name="reply_handled",
+    ),
     path("plan/<slug:slug>/", views.plan, name="plan"),
 ]

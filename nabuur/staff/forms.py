@@ -123,6 +123,7 @@ RETENTION_BOUNDS = {
     "retention_left_days": (1, 365),
     "retention_address_requests_days": (1, 90),
     "retention_measures_days": (365, 3650),
+    "retention_replies_days": (1, 90),
 }
 PHONE_NUMBER = RegexValidator(
     r"^\+?[0-9][0-9 ./]{1,15}$",
@@ -168,6 +169,10 @@ class ZoneSettingsForm(Accessible, forms.ModelForm):
             "retention_measures_days": _(
                 "How long a permanent suspension keeps the person from joining again, in days "
                 "(365 to 3650)."
+            ),
+            "retention_replies_days": _(
+                "Members' e-mail replies to messages are deleted this many days after they "
+                "arrive (1 to 90)."
             ),
         }
 

@@ -61,6 +61,9 @@ class Zone(models.Model):
     retention_measures_days = models.PositiveIntegerField(
         _("days to keep the record of a permanent suspension"), default=5 * 365
     )
+    retention_replies_days = models.PositiveIntegerField(
+        _("days to keep members' e-mail replies to messages"), default=30
+    )
     accessibility_email = models.EmailField(_("e-mail address for accessibility feedback"))
     created_at = models.DateTimeField(auto_now_add=True)
 

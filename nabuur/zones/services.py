@@ -344,6 +344,7 @@ ZONE_RETENTION = (
     "retention_left_days",
     "retention_address_requests_days",
     "retention_measures_days",
+    "retention_replies_days",
 )
 ZONE_SETTINGS = ZONE_CONTACT + ZONE_CONTROLLER + ZONE_RETENTION
 

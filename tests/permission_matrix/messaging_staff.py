@@ -1,6 +1,14 @@
 """Staff messaging pages (/<lang>/staff/messages/…): the log, compose, review steps, plans."""
 
-from nabuur.messaging.models import Message, MessageKind, MessageState, MessageVariant
+from nabuur.lib import clock
+from nabuur.messaging.models import (
+    Delivery,
+    Message,
+    MessageKind,
+    MessageState,
+    MessageVariant,
+    Reply,
+)
 from nabuur.staff.permissions import Capability as C
 
 
@@ -26,6 +34,26 @@ def message_of_a(state=MessageState.DRAFT, *, by_persona=False):
         return {"pk": message.pk}
 
     return kwargs
+
+
+def reply_of_a(ctx):
+    """kwargs for a reply of a member of A to a sent message to A."""
+    pk = message_of_a(MessageState.SENT)(ctx)["pk"]
+    user = ctx.fixture("member_a")
+    delivery = Delivery.objects.create(
+        message_id=pk,
+        user=user,
+        email=user.email,
+        languages="nl",
+        state="sent",
+        next_attempt_at=clock.now(),
+        message_id_header=f"matrix.{pk}@localhost",
+        token=f"{pk:032x}",
+    )
+    reply = Reply.objects.create(
+        delivery=delivery, network=ctx.bin_a, received_at=clock.now(), text="Bedankt."
+    )
+    return {"pk": pk, "reply_pk": reply.pk}
 
 
 def _post(capability, kwargs, data=None):
@@ -86,6 +114,14 @@ ENTRIES = {
         "kwargs": message_of_a(MessageState.SENT),
         "ok": (302,),
     },
+    # Replies are read by the BIN's coordinators and officers (and the message's author):
+    # the columns of MEMBER_MEASURES, the capability held by exactly those two over own BINs.
+    "messaging_staff:replies": {
+        "capability": C.MEMBER_MEASURES,
+        "object": "bin_a",
+        "kwargs": message_of_a(MessageState.SENT),
+    },
+    "messaging_staff:reply_handled": _post(C.MEMBER_MEASURES, reply_of_a),
     "messaging_staff:plan": {
         "capability": C.VIEW_NETWORKS,
         "object": "bin_a",

@@ -1,7 +1,8 @@
 """`nabuur process_bounces --maildir PATH | --imap imaps://user:pass@host/INBOX`.
 
 Takes in the mail sent to Nabuur's addresses (nabuur.messaging.intake): delivery reports to
-`bounces+…`, unsubscriptions to `unsubscribe+…`; replies to `reply+…` stay in the mailbox.
+`bounces+…`, unsubscriptions to `unsubscribe+…`, and members' replies to `reply+…`, which are
+kept for the BIN's coordinators and officers and answered once (nabuur.messaging.replies).
 """
 
 import imaplib
@@ -14,7 +15,7 @@ from nabuur.messaging.intake import process_imap, process_maildir
 class Command(BaseCommand):
     help = (
         "Take in the mail sent to Nabuur's addresses from a Maildir or an IMAP folder: "
-        "bounces and unsubscriptions."
+        "bounces, unsubscriptions and replies."
     )
 
     def add_arguments(self, parser):
