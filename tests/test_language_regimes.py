@@ -9,7 +9,7 @@ import re
 
 import pytest
 from django.apps import apps as django_apps
-from django.utils import translation
+from django.utils import timezone, translation
 
 from nabuur.lib import clock
 from nabuur.lib.languages import (
@@ -36,6 +36,17 @@ TODAY = clock.today()
 A_YEAR_AGO = TODAY - datetime.timedelta(days=365)
 # More than four years ago: a request made then has ended.
 ENDED = TODAY - datetime.timedelta(days=FACILITY_REQUEST_YEARS * 366)
+
+
+@pytest.fixture(autouse=True)
+def _today_stays_today():
+    """Pin Nabuur's clock to noon of TODAY: a run that crosses midnight in Brussels would
+    otherwise record a request a day after the TODAY the assertions expect."""
+    clock.set_now(
+        datetime.datetime.combine(TODAY, datetime.time(12), tzinfo=timezone.get_current_timezone())
+    )
+    yield
+    clock.set_now(None)
 
 
 @pytest.fixture(autouse=True)
