@@ -35,6 +35,11 @@ test-tools: install translations node_modules/.installed
 translations: install
 	$(NABUUR) compile_translations
 
+# In the demo, links in e-mails lead to the port served (`make run PORT=8123`), unless
+# NABUUR_BASE_URL is set; the worker that `nabuur serve` starts inherits it.
+ifneq ($(NABUUR_ENV),production)
+run: export NABUUR_BASE_URL ?= http://127.0.0.1:$(PORT)
+endif
 run: install translations
 	$(NABUUR) migrate --noinput
 	$(NABUUR) demo

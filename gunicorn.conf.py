@@ -17,3 +17,7 @@ def post_request(worker, req, environ, resp):
     if worker.nabuur_requests == WARM_UP_REQUESTS:
         gc.collect()
         gc.freeze()
+
+
+# Access log lines name the URL pattern, not the path: links carry tokens (operations.access_log).
+logger_class = "nabuur.operations.access_log.AccessLogger"

@@ -1,4 +1,4 @@
-"""`python -m bench` (`make bench`): the figures of issue 5, written to bench/results.json.
+"""`python -m bench` (`make bench`): the figures of issues 5 and 15, written to bench/results.json.
 
 Needs DATABASE_URL pointing at a PostgreSQL server (scripts/with-postgres sets one); the
 benchmark makes its own database `nabuur_bench` there and a SQLite file in a temporary folder,
@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench import pages
+from bench import pages, pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -214,6 +214,8 @@ def main():
     results["worker_peak_rss_mb"] = round(max(peaks.values()), 1) if peaks else None
     # Staff pages under gunicorn, in a database of their own (bench/pages.py).
     results.update(pages.run(database_url))
+    # The charter and evaluation PDFs of that data set's largest BIN (bench/pdf.py).
+    results.update(pdf.run(database_url, pages.DATABASE))
     print(f"rate ratio:                  {results['rate_ratio']}")
     print(f"two-worker speed-up:         {results['two_worker_speedup_pg']}")
     print(f"duplicates at the sink:      {results['duplicates']} (of {len(seen)} received)")
@@ -226,6 +228,8 @@ def main():
         f"message log p95:             {results['message_log_p95_ms']} ms "
         f"({results['message_log_queries']} queries a page)"
     )
+    print(f"evaluation PDF, warm median: {results['pdf_evaluation_s']} s")
+    print(f"charter PDF, warm median:    {results['pdf_charter_s']} s")
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
 
 

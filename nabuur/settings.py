@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # The widget templates, found by FORM_RENDERER below.
+    "django.forms",
     # No django.contrib.admin: every change goes through a service that writes the audit log,
     # and no page shows personal data outside the permission table (nabuur.staff.permissions).
     "django_tasks_db",
@@ -112,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # After the CSP: a page with a map lets the zone's tile server into its own img-src.
+    "nabuur.networks.maps.MapTilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "nabuur.accounts.middleware.slide_session_expiry",
     "django.middleware.locale.LocaleMiddleware",
@@ -125,6 +129,10 @@ MIDDLEWARE = [
     "nabuur.accounts.middleware.require_second_factor",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Every form renders through our templates: one field template for the whole site
+# (templates/django/forms/field.html) and the Utrecht classes and widths of nabuur.lib.forms.
+FORM_RENDERER = "nabuur.lib.forms.FormRenderer"
 
 ROOT_URLCONF = "nabuur.urls"
 WSGI_APPLICATION = "nabuur.wsgi.application"
@@ -143,6 +151,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "nabuur.public.context_processors.site",
             ],
+            # {% colon %}: French puts a no-break space before a colon (lib.typography).
+            "builtins": ["nabuur.lib.typography"],
         },
     },
 ]
@@ -379,6 +389,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("NABUUR_LOG_LEVEL", "INFO")},
     "loggers": {
         "django_tasks_db": {"level": "WARNING"},
+        # WeasyPrint logs each of its seven steps of every PDF at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
         "nabuur.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
     },
 }
@@ -415,6 +427,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_REDIRECT_URL = "staff:dashboard"
 ACCOUNT_ADAPTER = "nabuur.accounts.adapters.AccountAdapter"
+# allauth names people by their name or address, never by User.__str__ ("person #12").
+ACCOUNT_USER_DISPLAY = "nabuur.accounts.adapters.user_display"
 # The e-mail page refuses an address another account uses (nabuur.accounts.forms).
 ACCOUNT_FORMS = {"add_email": "nabuur.accounts.forms.AddEmailForm"}
 MFA_FORMS = {
@@ -451,7 +465,7 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "5/m/ip",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Nabuur] "
-MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+MFA_ADAPTER = "nabuur.accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Nabuur"

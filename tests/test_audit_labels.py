@@ -5,7 +5,8 @@ code such as `members.view_list`.
 The actions are found in the source: every call of the functions that write an entry
 (audit.services.record, staff.auditing.record and record_view, members' record_member_action,
 and any function that hands its own `action` parameter on to one of them), with the action as
-a literal, a local variable holding literals, or an f-string over such a parameter."""
+a literal, a local variable or module constant holding literals, or an f-string over such a
+parameter."""
 
 import ast
 import datetime
@@ -50,11 +51,27 @@ def _local_strings(function):
     return strings
 
 
+def _module_strings(tree):
+    """The string constants a module names at its top (REMINDED = "escalation.reminded")."""
+    return {
+        node.targets[0].id: [node.value.value]
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    }
+
+
 def _functions():
+    """(path, function, the module's top-level string constants) for every function."""
     for path in sorted(SOURCE.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        tree = ast.parse(path.read_text(), str(path))
+        constants = _module_strings(tree)
+        for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                yield path, node
+                yield path, node, constants
 
 
 def _passed_on(argument, parameters):
@@ -81,9 +98,9 @@ def actions_in_source():
     writers = {name: (position, "") for name, position in WRITERS.items()}
     while True:
         found, new_writers = {}, {}
-        for path, function in functions:
+        for path, function, constants in functions:
             parameters = [a.arg for a in function.args.args + function.args.kwonlyargs]
-            strings = _local_strings(function)
+            strings = {**constants, **_local_strings(function)}
             for call in ast.walk(function):
                 if not isinstance(call, ast.Call) or _called_name(call) not in writers:
                     continue

@@ -60,8 +60,14 @@ def test_a_new_charter_freezes_contacts_plan_and_area(bin_a, partners):
     ]
     assert charter.contacts[0]["name"] == "Lotte Claes"
     assert charter.plan_version == 0
-    # Frozen in the default language, Dutch.
-    assert charter.area == ["Kerkstraat 1 tot 99"]
+    # Frozen as data, worded in the reader's language.
+    assert charter.area == [
+        {"street": {"nl": "Kerkstraat", "fr": "", "de": ""}, "from": 1, "to": 99, "side": "both"}
+    ]
+    with translation.override("nl"):
+        assert charter.area_lines == ["Kerkstraat 1 tot 99"]
+    with translation.override("fr"):
+        assert charter.area_lines == ["Kerkstraat du 1 au 99"]
     # Starting again returns the open draft.
     assert services.start_charter(bin_a, partners["coordinator"]) == charter
     entry = AuditEntry.objects.get(action="evaluation.charter_started")

@@ -1,8 +1,16 @@
 """`nabuur demo`: the fictional zone, its BINs, members and personas; idempotent; never in prod."""
 
+import contextlib
 import csv
+import http.cookiejar
 import json
+import os
 import re
+import signal
+import subprocess
+import time
+import urllib.parse
+import urllib.request
 from io import StringIO
 
 import pytest
@@ -10,11 +18,18 @@ from django.core.management import CommandError, call_command
 
 from nabuur.accounts.models import User
 from nabuur.demo import data
+from nabuur.demo.history import STORY_EMAILS
 from nabuur.demo.members import generate, read_sample_addresses
 from nabuur.members.models import Consent, Membership, MembershipStatus
 from nabuur.networks.models import BinType, Network, Segment
 from nabuur.staff.models import RoleAssignment, ScreeningResult
-from nabuur.zones.models import Document, Municipality, Street, Zone
+from nabuur.zones.documents import publish_house_rules, publish_privacy_notice
+from nabuur.zones.models import Document, Municipality, Postcode, Street, Zone
+
+from . import factories
+from .smtp_sink import free_port
+from .test_rate_limits import BIN_DIR, ROOT
+from .test_worker_kill import WorkerDatabase
 
 pytestmark = pytest.mark.django_db
 
@@ -205,7 +220,7 @@ def test_members_live_in_their_bin_and_accepted_the_current_documents():
     run_demo("--members", "200")
 
     generated = Membership.objects.exclude(
-        user__email__in=[persona["email"] for persona in PERSONAS]
+        user__email__in=[persona["email"] for persona in PERSONAS] + STORY_EMAILS
     ).select_related("user", "network")
     assert generated.count() == 200
     documents = set(Document.objects.values_list("pk", flat=True))
@@ -272,3 +287,133 @@ def test_demo_is_refused_in_production(settings):
     with pytest.raises(CommandError, match="Demo data is not allowed here"):
         run_demo()
     assert not Zone.objects.exists()
+
+
+# --- `nabuur serve` in the demo: links follow the port served ---------------------------------
+
+SIGN_UP = {
+    "first_name": "Marie",
+    "last_name": "Peeters",
+    "street": "kerkstraat",
+    "house_number": "12",
+    "box": "",
+    "postcode": "2650",
+    "email": "marie.peeters@example.org",
+    "phone": "",
+    "basis": "lives",
+    "enterprise_number": "",
+    "adult": "on",
+    "accept": "on",
+    "website": "",
+}
+
+
+class Browser:
+    """A visitor with cookies, talking to the server on 127.0.0.1:`port`."""
+
+    def __init__(self, port):
+        self.base = f"http://127.0.0.1:{port}"
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def get(self, path_or_url):
+        url = path_or_url if path_or_url.startswith("http") else self.base + path_or_url
+        with self.opener.open(url, timeout=30) as response:
+            return response.url, response.read().decode()
+
+    def post(self, path_or_url, fields):
+        url = path_or_url if path_or_url.startswith("http") else self.base + path_or_url
+        token = next(cookie.value for cookie in self.cookies if cookie.name == "csrftoken")
+        body = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
+        # Only ever the test's own server on 127.0.0.1.
+        request = urllib.request.Request(url, data=body, headers={"Referer": url})  # noqa: S310
+        with self.opener.open(request, timeout=30) as response:
+            return response.url, response.read().decode()
+
+
+@contextlib.contextmanager
+def nabuur_serve(database, port):
+    """`nabuur serve` (gunicorn and the worker) as `make run` starts it, without a base URL."""
+    environment = {key: value for key, value in os.environ.items() if key != "NABUUR_BASE_URL"}
+    environment.update(DATABASE_URL=database.url, NABUUR_ENV="demo", NABUUR_EMAIL_URL="mailbox://")
+    process = subprocess.Popen(
+        [str(BIN_DIR / "nabuur"), "serve", "--port", str(port), "--web-workers", "1"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/nl/", timeout=5).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    message = f"nabuur serve did not start: {process.stderr.read()}"
+                    raise AssertionError(message) from None
+                time.sleep(0.2)
+        yield
+    finally:
+        # Ctrl+C: serve stops gunicorn and the worker it started.
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.stderr.close()
+
+
+def wait_for(find, seconds=60):
+    deadline = time.monotonic() + seconds
+    while (found := find()) is None:
+        assert time.monotonic() < deadline, "nothing came"
+        time.sleep(0.5)
+    return found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_demo_served_on_another_port_sends_links_to_that_port(tmp_path, municipality, bin_a):
+    Postcode.objects.create(code="2650", municipality=municipality)
+    street = factories.StreetFactory(
+        municipality=municipality,
+        postcode="2650",
+        name_nl="Kerkstraat",
+        search_names="|kerkstraat|",
+    )
+    factories.SegmentFactory(network=bin_a, street=street, number_from=1, number_to=50)
+    publish_house_rules(municipality.zone)
+    publish_privacy_notice(municipality.zone)
+    database = WorkerDatabase(tmp_path)
+    port = free_port()
+    visitor = Browser(port)
+
+    with nabuur_serve(database, port):
+        visitor.get("/nl/join/")
+        url, sent_page = visitor.post("/nl/join/", SIGN_UP)
+        assert url == f"{visitor.base}/nl/join/sent/"
+        # The confirmation page leads to the visitor's own demo mail, which the worker sends.
+        assert '<a href="/nl/mailbox/mine/">' in sent_page
+        mail_path = wait_for(
+            lambda: next(
+                iter(
+                    re.findall(
+                        r'href="(/nl/mailbox/mine/\d+/)"', visitor.get("/nl/mailbox/mine/")[1]
+                    )
+                ),
+                None,
+            )
+        )
+        _, mail = visitor.get(mail_path)
+        links = re.findall(r'<a href="(http://[^"]+/join/confirm/[^"]+)"', mail)
+        assert len(links) == 1 and links[0].startswith(f"http://127.0.0.1:{port}/nl/join/confirm/")
+        visitor.get(links[0])
+        visitor.post(links[0], {})
+
+    # On SQLite the server worked on a copy of the database; on PostgreSQL on this one.
+    database.bring_back()
+    memberships = Membership.objects.filter(user__email="marie.peeters@example.org")
+    assert [m.confirmed_at is not None for m in memberships] == [True]

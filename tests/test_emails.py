@@ -37,10 +37,12 @@ from nabuur.members.services import measures as measure_services
 from nabuur.messaging import replies
 from nabuur.messaging.bounces import send_undeliverable
 from nabuur.messaging.emails import render_message, send_urgent_feedback
+from nabuur.messaging.escalation import FORWARD
 from nabuur.messaging.models import Feedback, Message, MessageState, MessageVariant, Reply
 from nabuur.messaging.notifications import notify_state
 from nabuur.networks import emails as network_emails
 from nabuur.staff import emails as staff_emails
+from nabuur.staff import waiting
 from nabuur.staff.models import Role
 
 from . import factories
@@ -190,8 +192,24 @@ SENDERS = {
     "emails/evaluation/evaluation_opened": lambda w: evaluation_emails.send_evaluation_opened(
         w.coordinator, evaluation(w)
     ),
-    "emails/evaluation/evaluation_reminder": lambda w: evaluation_emails.send_evaluation_reminder(
-        w.officer, evaluation(w)
+    "emails/staff/waiting_reminder": lambda w: waiting.send_reminder(
+        w.coordinator,
+        FORWARD,
+        w.network,
+        since=NOW,
+        period=datetime.timedelta(hours=48),
+        url_name="messaging_staff:detail",
+        url_args=[w.message.pk],
+    ),
+    "emails/staff/waiting_handed_over": lambda w: waiting.send_handed_over(
+        w.officer,
+        FORWARD,
+        w.network,
+        since=NOW,
+        period=datetime.timedelta(hours=48),
+        url_name="messaging_staff:detail",
+        url_args=[w.message.pk],
+        officer_may_send=True,
     ),
     "emails/evaluation/survey_invitation": lambda w: evaluation_emails.send_survey_invitation(
         w.membership, evaluation(w), "survey-token"

@@ -72,6 +72,7 @@ RECIPES = {
     "networks.forms.SegmentForm": lambda p: ([], {"network": p["network"]}),
     "staff.forms.AuditFilterForm": lambda p: ([], {"actions": []}),
     "staff.forms.ZoneStaffInviteForm": lambda p: ([], {"zone": p["zone"]}),
+    "staff.theme_forms.ZoneLookForm": lambda p: ([], {"zone": p["zone"]}),
 }
 
 

@@ -227,3 +227,11 @@ def test_heartbeats_older_than_a_day_are_deleted(frozen):
 
     assert jobs.delete_old_heartbeats(NOW) == 1
     assert list(WorkerHeartbeat.objects.values_list("pid", flat=True)) == [1]
+
+
+@pytest.mark.django_db
+def test_an_unhealthy_answer_is_not_logged_as_a_server_error(client, frozen, caplog):
+    with caplog.at_level("WARNING", logger="django.request"):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert [r for r in caplog.records if r.name == "django.request"] == []

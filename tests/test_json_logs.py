@@ -143,3 +143,39 @@ def test_an_unknown_log_format_stops_the_start():
 
     assert result.returncode == 1
     assert "NABUUR_LOG_FORMAT must be text or json, not 'xml'." in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_access_log_names_the_pattern_never_the_token_or_query(tmp_path):
+    """gunicorn's access log in the format gunicorn documents, through our logger class."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from nabuur.operations.access_log import AccessLogger
+
+    config = Config()
+    config.set("accesslog", str(tmp_path / "access.log"))
+    logger = AccessLogger(config)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/nl/join/confirm/{TOKEN}/?email=jan@example.be",
+        "PATH_INFO": f"/nl/join/confirm/{TOKEN}/",
+        "QUERY_STRING": "email=jan@example.be",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "192.0.2.7",
+        "HTTP_REFERER": f"https://bin.example.be/nl/unsubscribe/{TOKEN}/",
+        "HTTP_USER_AGENT": "Firefox",
+    }
+    request = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])])
+    response = SimpleNamespace(status="200 OK", sent=512, headers=[])
+
+    logger.access(response, request, environ, timedelta(milliseconds=12))
+    for handler in logger.access_log.handlers:
+        handler.flush()
+    line = (tmp_path / "access.log").read_text()
+
+    assert TOKEN not in line
+    assert "jan@example.be" not in line
+    assert '"GET /nl/join/confirm/<str:token>/ HTTP/1.1" 200 512 "https://bin.example.be"' in line

@@ -2,6 +2,7 @@
 while it is the mailer."""
 
 import datetime
+import re
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -15,11 +16,13 @@ from nabuur.mailbox.access import mailbox_enabled
 from nabuur.mailbox.backend import MailboxBackend
 from nabuur.mailbox.models import MailboxMessage
 from nabuur.members.emails import send_address_request_received, send_login_link, send_welcome
-from nabuur.members.models import AddressRequest
+from nabuur.members.models import AddressRequest, Membership
 from nabuur.messaging.delivery import deliver_due
 from nabuur.messaging.services import queue_message
 from nabuur.staff.models import Role
 from nabuur.staff.services import invite
+from nabuur.zones.documents import publish_house_rules, publish_privacy_notice
+from nabuur.zones.models import Postcode
 
 from . import factories
 from .test_delivery import NOW, add_variant
@@ -366,3 +369,111 @@ def test_a_superuser_without_a_zone_role_gets_404(client, django_user_model, dem
     store("Welkom", ["an@example.org"])
     log_in(client, root)
     assert client.get(INBOX).status_code == 404
+
+
+# --- A visitor's own mail in the demo ------------------------------------------------------
+
+OWN = "/nl/mailbox/mine/"
+SIGN_UP = {
+    "first_name": "Marie",
+    "last_name": "Peeters",
+    "street": "kerkstraat",
+    "house_number": "12",
+    "box": "",
+    "postcode": "2650",
+    "email": "marie.peeters@example.org",
+    "phone": "",
+    "basis": "lives",
+    "enterprise_number": "",
+    "adult": "on",
+    "accept": "on",
+    "website": "",
+}
+
+
+@pytest.fixture
+def demo_join(settings, municipality, bin_a, zone):
+    """The demo (its mailbox mailer), a street of BIN A to sign up in, e-mail sent at once."""
+    settings.DEMO = True
+    settings.MAILERS = MAILBOX
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    Postcode.objects.create(code="2650", municipality=municipality)
+    street = factories.StreetFactory(
+        municipality=municipality,
+        postcode="2650",
+        name_nl="Kerkstraat",
+        search_names="|kerkstraat|",
+    )
+    factories.SegmentFactory(network=bin_a, street=street, number_from=1, number_to=50)
+    publish_house_rules(zone)
+    publish_privacy_notice(zone)
+
+
+def own_link(page):
+    return re.search(r'href="(/nl/mailbox/mine/(\d+)/)"', page).group(1)
+
+
+@pytest.mark.django_db
+def test_in_the_demo_a_resident_reads_their_confirmation_mail_and_follows_its_link(
+    client, demo_join
+):
+    store("Vroeger", ["marie.peeters@example.org"])
+
+    response = client.post("/nl/join/", SIGN_UP, follow=True)
+
+    page = response.content.decode()
+    assert response.redirect_chain == [("/nl/join/sent/", 302)]
+    assert f'<a href="{OWN}">' in page
+    assert "marie.peeters@example.org" in page
+    mine = client.get(OWN).content.decode()
+    sent = MailboxMessage.objects.exclude(subject="Vroeger").get(
+        recipients="marie.peeters@example.org"
+    )
+    assert [sent.subject] == re.findall(r'<a href="/nl/mailbox/mine/\d+/">([^<]+)</a>', mine)
+    message = client.get(own_link(mine)).content.decode()
+    confirm = re.search(r'<a href="http://127\.0\.0\.1:8000(/nl/join/confirm/[^"]+/)"', message)
+    assert client.get(confirm.group(1)).status_code == 200
+    assert client.post(confirm.group(1)).status_code == 200
+    assert Membership.objects.get(user__email="marie.peeters@example.org").confirmed_at
+
+
+@pytest.mark.django_db
+def test_own_mail_shows_only_mail_to_that_address_since_the_sign_up(client, demo_join):
+    earlier = store("Vroeger", ["marie.peeters@example.org"])
+    client.post("/nl/join/", SIGN_UP)
+    other = store("Voor iemand anders", ["an@example.org"])
+    both = store("Aan twee", ["an@example.org", "Marie.Peeters@example.org"])
+    lookalike = store("Bijna", ["xmarie.peeters@example.org"])
+
+    mine = client.get(OWN).content.decode()
+
+    shown = re.findall(r'<a href="/nl/mailbox/mine/(\d+)/">', mine)
+    confirmation = MailboxMessage.objects.get(subject__startswith="Bevestig")
+    assert shown == [str(both.pk), str(confirmation.pk)]
+    for hidden in (earlier, other, lookalike):
+        assert client.get(f"{OWN}{hidden.pk}/").status_code == 404
+    assert client.get(f"{OWN}{both.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_own_mail_needs_the_sign_up_of_this_browser(client, demo_join):
+    mail = store("Hallo", ["marie.peeters@example.org"])
+
+    assert client.get(OWN).status_code == 404
+    assert client.get(f"{OWN}{mail.pk}/").status_code == 404
+    assert client.get(f"{OWN}?email=marie.peeters@example.org").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("outside", ["not_demo", "real_mailer"])
+def test_outside_the_demo_there_is_no_own_mail_and_no_link(client, demo_join, settings, outside):
+    if outside == "not_demo":
+        settings.DEMO = False
+    else:
+        settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+    page = client.post("/nl/join/", SIGN_UP, follow=True).content.decode()
+
+    assert "/nl/mailbox/mine/" not in page
+    assert client.get(OWN).status_code == 404
+    assert ("demo_mail" in client.session) is (outside == "real_mailer")

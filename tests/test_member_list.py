@@ -415,7 +415,10 @@ def test_declining_first_shows_who_and_asks_for_a_reason(
         "At most 500 characters. The person reads it in the e-mail that tells them their "
         "request is declined; it is also kept with the request until their data is deleted."
     )
-    assert f'<p class="hint" id="id_reason_hint">{escape(help_text)}</p>' in response.text
+    assert (
+        '<p class="utrecht-form-field-description utrecht-form-field__description hint" '
+        f'id="id_reason_hint">{escape(help_text)}</p>'
+    ) in response.text
     assert 'aria-describedby="id_reason_hint"' in response.text
     assert "maxlength" not in response.text
     assert f'<button type="submit">{nl("Decline")}</button>' in response.text
@@ -489,7 +492,11 @@ def test_a_reason_over_500_characters_is_refused_in_the_users_language(
     assert '<div class="error-summary" role="alert"' in response.text
     summary_link = f'<a href="#id_reason">{nl("Reason (optional)")}: {escape(error)}</a>'
     assert summary_link in response.text
-    assert f'<p class="error" id="id_reason_error">{escape(error)}</p>' in response.text
+    assert (
+        '<p class="utrecht-form-field-error-message utrecht-form-field__error-message error" '
+        f'id="id_reason_error"><span class="visually-hidden">{nl("Error:")}</span> '
+        f"{escape(error)}</p>"
+    ) in response.text
     assert 'aria-describedby="id_reason_hint id_reason_error" aria-invalid="true"' in response.text
     title = nl("Decline the request of %(name)s", name="Marie Claes")
     assert f"<title>{nl('Error')}: {title} · Nabuur" in response.text
@@ -518,7 +525,10 @@ def test_a_person_without_an_email_address_is_declined_without_one(
         "At most 500 characters. This person has no e-mail address, so nobody tells them: the "
         "reason is only kept with the request until their data is deleted."
     )
-    assert f'<p class="hint" id="id_reason_hint">{escape(help_text)}</p>' in page.text
+    assert (
+        '<p class="utrecht-form-field-description utrecht-form-field__description hint" '
+        f'id="id_reason_hint">{escape(help_text)}</p>'
+    ) in page.text
     response = client.post(decline_url(bin_a, marie), {"reason": "Onbekend adres"})
 
     assert response.status_code == 302

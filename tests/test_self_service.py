@@ -270,6 +270,19 @@ def test_the_resident_pages_open(logged_in, path):
     assert response["Cache-Control"].startswith("max-age=0")
 
 
+def test_leaving_on_the_page_is_audited_in_the_members_name(logged_in, resident):
+    membership = resident.memberships.get()
+    response = logged_in.post(f"/nl/me/bin/{membership.pk}/leave/")
+    assert response.status_code == 302
+    left = AuditEntry.objects.get(action="members.left")
+    assert (left.actor_id, left.actor_role, left.object_id, left.details) == (
+        resident.pk,
+        "member",
+        str(membership.pk),
+        {"via": "page"},
+    )
+
+
 def test_the_leave_page_asks_before_leaving(logged_in, resident):
     membership = resident.memberships.get()
     response = logged_in.get(f"/nl/me/bin/{membership.pk}/leave/")

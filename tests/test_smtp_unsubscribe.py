@@ -107,6 +107,14 @@ def test_one_click_post_leaves_only_the_messages_bins(client, delivered):
     assert other.status == MembershipStatus.ACTIVE
     # A second POST (mail providers retry) changes nothing and still succeeds.
     assert client.post(f"/nl/u/{delivery.token}/unsubscribe").status_code == 200
+    # The member's withdrawal is on record, once, in their own name.
+    left = AuditEntry.objects.get(action="members.left")
+    assert (left.actor_id, left.actor_role, left.subjects, left.details) == (
+        membership.user_id,
+        "member",
+        [membership.user_id],
+        {"via": "link"},
+    )
 
 
 @pytest.mark.django_db

@@ -12,7 +12,10 @@ import pytest
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Printed only (WeasyPrint): a sheet of paper does not scroll.
-PRINTED = {"evaluation/evaluation_pdf_section.html"}
+PRINTED = {
+    "evaluation/evaluation_pdf_section.html",
+    "evaluation/charter_pdf_section.html",
+}
 WRAP = re.compile(
     r'<div class="table-wrap" role="region" aria-labelledby="(?P<id>[^"]+)" tabindex="0">\s*'
     r"<table\b[^>]*>\s*<caption id=\"(?P<caption>[^\"]+)\">",

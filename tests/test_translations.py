@@ -30,10 +30,15 @@ SAME_IN_EVERY_LANGUAGE = {
     "BIN-Z",
     "112 BE",  # the name of the emergency app
     "OK",
+    "Logo",
+    "logo",
+    # A street and its numbers; French puts a no-break space before the colon.
+    "<strong>%(street)s</strong>: %(numbers)s",
 }
 SAME_AS_ENGLISH = {
     "nl": SAME_IN_EVERY_LANGUAGE | {"E-mail", "Demo", "Status", "Team"},
-    "fr": SAME_IN_EVERY_LANGUAGE | {"E-mail", "Demo", "Nom", "Message", "Messages", "Date"},
+    "fr": SAME_IN_EVERY_LANGUAGE
+    | {"E-mail", "Demo", "Nom", "Message", "Messages", "Date", "Signature"},
     "de": SAME_IN_EVERY_LANGUAGE | {"Name", "Status", "Team", "Demo"},
 }
 # Python format placeholders: a text made only of these and punctuation needs no translation.

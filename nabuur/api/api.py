@@ -8,6 +8,7 @@ figures (evaluation.figures), the officers come from staff.models.partners_of.
 """
 
 import datetime
+import json
 import logging
 import re
 from typing import Literal
@@ -15,6 +16,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404
+from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import AuthenticationError, Throttled, ValidationError
@@ -24,7 +27,7 @@ from nabuur.evaluation.models import Evaluation
 from nabuur.lib import clock
 from nabuur.lib.mail import absolute_url
 from nabuur.networks.finder import FinderStatus, find_networks
-from nabuur.networks.models import Network
+from nabuur.networks.models import Network, NetworkStatus
 from nabuur.staff.models import OFFICER_ROLES, partners_of
 from nabuur.zones.addresses import clean
 from nabuur.zones.site import site_zone
@@ -56,7 +59,7 @@ other police matters to 101.
 {LICENCE_NOTE}"""
 
 # The url names of the public endpoints: those answer any origin (CORS).
-PUBLIC_URL_NAMES = {"lookup", "zone", "openapi-json"}
+PUBLIC_URL_NAMES = {"lookup", "zone", "bins", "bin", "openapi-json"}
 
 
 class NabuurAPI(NinjaAPI):
@@ -296,6 +299,109 @@ def lookup(request, query: Query[AddressQuery]):
         "status": result.status.value,
         "bins": [{**_bin(n), "join_urls": _join_urls(n)} for n in result.networks],
     }
+
+
+# --- BIN areas: GeoJSON (RFC 7946) -----------------------------------------------------------
+
+Position = list[float]
+
+
+class PolygonGeometry(Schema):
+    type: Literal["Polygon"]
+    coordinates: list[list[Position]] = Field(
+        description="Linear rings of [longitude, latitude] (WGS84); the first is the outer "
+        "boundary, anticlockwise."
+    )
+
+
+class MultiPolygonGeometry(Schema):
+    type: Literal["MultiPolygon"]
+    coordinates: list[list[list[Position]]]
+
+
+class BinTypeOut(Schema):
+    code: str = Field(description="`bin`, `bin-z`, or a type of the zone's own.")
+    name: str = Field(description="Its name in the Accept-Language language.")
+
+
+class BinProperties(Schema):
+    name: str
+    status: Literal["active"]
+    municipality: MunicipalityOut
+    bin_type: BinTypeOut
+    url: str = Field(description="The BIN's public page, in the municipality's first language.")
+    dwellings: int = Field(description="The addresses (boxes counted) the area covers.")
+
+
+class BinFeature(Schema):
+    type: Literal["Feature"]
+    id: str = Field(description="The BIN's slug.")
+    geometry: PolygonGeometry | MultiPolygonGeometry | None = Field(
+        description="The BIN's area, drawn along its streets; null until its streets have "
+        "addresses with a point."
+    )
+    properties: BinProperties
+
+
+class BinCollection(Schema):
+    type: Literal["FeatureCollection"]
+    features: list[BinFeature]
+
+
+def _active_bins():
+    return Network.objects.filter(
+        status=NetworkStatus.ACTIVE, municipality__zone__isnull=False
+    ).select_related("municipality", "bin_type")
+
+
+def _feature(request, network):
+    municipality = network.municipality
+    with translation.override(municipality.languages[0]):
+        page = settings.BASE_URL + reverse("public:network", kwargs={"slug": network.slug})
+    with translation.override(request_language(request)):
+        bin_type_name = network.bin_type.name
+    return {
+        "type": "Feature",
+        "id": network.slug,
+        "geometry": json.loads(network.area) if network.area else None,
+        "properties": {
+            "name": network.name,
+            "status": network.status,
+            "municipality": _municipality(network),
+            "bin_type": {"code": network.bin_type.code, "name": bin_type_name},
+            "url": page,
+            "dwellings": network.dwellings,
+        },
+    }
+
+
+@api.get(
+    "/bins/",
+    response={200: BinCollection, **RATE_LIMITED},
+    url_name="bins",
+    summary="Every active BIN and its area, as GeoJSON",
+    tags=["public"],
+)
+def bins(request):
+    """An RFC 7946 FeatureCollection: one Feature per active BIN, its area as the geometry
+    (WGS84, longitude first), its public data as the properties."""
+    networks = _active_bins().order_by("municipality__nis_code", "name", "slug")
+    return {"type": "FeatureCollection", "features": [_feature(request, n) for n in networks]}
+
+
+@api.get(
+    "/bins/{slug}/",
+    response={200: BinFeature, 404: Error, **RATE_LIMITED},
+    url_name="bin",
+    summary="One active BIN and its area, as a GeoJSON Feature",
+    tags=["public"],
+)
+def bin_area(request, slug: Path[str]):
+    """The Feature of `/bins/` for one BIN; `not_found` for a BIN that is not active."""
+    network = _active_bins().filter(slug=slug).first()
+    if network is None:
+        raise ApiError(404, "not_found")
+    return _feature(request, network)
 
 
 # --- The zone ---------------------------------------------------------------------------------

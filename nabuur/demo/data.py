@@ -42,25 +42,6 @@ AARTSELAAR, EDEGEM, HOVE, KONTICH, LINT, KOEKELBERG = (
 # Five Dutch-speaking municipalities and one small bilingual Brussels one, in one zone.
 MUNICIPALITIES = [AARTSELAAR, EDEGEM, HOVE, KONTICH, LINT, KOEKELBERG]
 
-BIN_TYPES = [
-    {
-        "code": BinType.BIN,
-        "name_nl": "BIN",
-        "name_fr": "RIQ",
-        "name_de": "BIN",
-        "name_en": "BIN",
-        "for_businesses": False,
-    },
-    {
-        "code": BinType.BIN_Z,
-        "name_nl": "BIN-Z",
-        "name_fr": "RIQ-I",
-        "name_de": "BIN-Z",
-        "name_en": "BIN-Z",
-        "for_businesses": True,
-    },
-]
-
 
 @dataclass(frozen=True)
 class SegmentSpec:

@@ -18,12 +18,15 @@ from nabuur.accounts.models import User
 from nabuur.accounts.services import allow_demo_persona_without_mfa
 from nabuur.lib import clock
 from nabuur.members.models import Consent, ConsentChannel, Membership, MembershipStatus
-from nabuur.networks.models import BinType, Network, NetworkStatus, Segment
+from nabuur.networks.areas import update_areas
+from nabuur.networks.models import Network, NetworkStatus, Segment
+from nabuur.networks.zone_setup import ensure_bin_types
 from nabuur.staff.models import Role, RoleAssignment, ScreeningResult
 from nabuur.zones.documents import publish_house_rules, publish_privacy_notice
 from nabuur.zones.models import Municipality, Street, Zone
 
 from . import data
+from .history import add_history
 from .members import add_members, read_sample_addresses
 
 STARTED_ON = datetime.date(2023, 9, 1)
@@ -35,6 +38,8 @@ class DemoResult:
     networks: list[Network]
     personas: list[dict]
     members_created: int
+    # True when this run wrote the year of history (the first run only).
+    history_added: bool
 
 
 def load_demo(members=3000, stdout=None):
@@ -49,6 +54,8 @@ def load_demo(members=3000, stdout=None):
     with transaction.atomic():
         zone = ensure_zone()
         networks = ensure_networks(zone)
+        # The segments were bulk-created after the address import: draw the areas they cover.
+        update_areas(networks.values())
         house_rules = publish_house_rules(zone)
         privacy_notice = publish_privacy_notice(zone)
         documents = [house_rules, privacy_notice]
@@ -57,7 +64,8 @@ def load_demo(members=3000, stdout=None):
     # Members come last, in their own transaction: the bulk path commits in one go.
     addresses = read_sample_addresses(data.SAMPLE_CSV, networks)
     created = add_members(networks, addresses, documents, total=members)
-    return DemoResult(zone, list(networks.values()), personas, created)
+    history = add_history(networks, addresses)
+    return DemoResult(zone, list(networks.values()), personas, created, history)
 
 
 def ensure_zone():
@@ -68,10 +76,7 @@ def ensure_zone():
         names = ", ".join(str(m) for m in taken)
         raise CommandError(f"{names} already belong to another zone; the demo needs them.")
     municipalities.filter(zone__isnull=True).update(zone=zone)
-    for spec in data.BIN_TYPES:
-        BinType.objects.get_or_create(
-            zone=zone, code=spec["code"], defaults={**spec, "built_in": True}
-        )
+    ensure_bin_types(zone)
     return zone
 
 

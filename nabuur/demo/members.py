@@ -33,6 +33,7 @@ from nabuur.members.models import (
 from nabuur.networks.models import NetworkStatus
 
 from . import data
+from .history import STORY_EMAILS
 
 BATCH_SIZE = 5000
 NAME_POOL_SIZE = 400
@@ -100,9 +101,9 @@ def add_members(networks, addresses, documents, total):
     The n-th generated member is the same person on every run and every machine, so running
     again with the same or a smaller total adds nobody, and a larger total adds the rest.
     """
-    persona_emails = [spec.email for spec in data.PERSONAS]
+    not_generated = [spec.email for spec in data.PERSONAS] + STORY_EMAILS
     demo_memberships = Membership.objects.filter(network__in=networks.values())
-    existing = demo_memberships.exclude(user__email__in=persona_emails).count()
+    existing = demo_memberships.exclude(user__email__in=not_generated).count()
     if existing >= total:
         return 0
     people = generate(networks, addresses, total)

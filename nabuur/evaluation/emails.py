@@ -41,13 +41,6 @@ def send_evaluation_opened(person, evaluation):
     send_email("evaluation/evaluation_opened", person.email, language, context)
 
 
-def send_evaluation_reminder(person, evaluation):
-    """The officer or a coordinator who has not signed yet."""
-    language = recipient_language(person, staff=True)
-    context = _evaluation_context(evaluation, person, language)
-    send_email("evaluation/evaluation_reminder", person.email, language, context)
-
-
 def send_survey_invitation(membership, evaluation, token):
     """A member: a short, anonymous survey about the BIN."""
     network = membership.network

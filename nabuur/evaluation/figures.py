@@ -14,10 +14,12 @@ import statistics
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db.models import Count, F, Q
+from django.db.models import CharField, Count, F, Min, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nabuur.lib import clock
 from nabuur.members.models import Measure, MeasureKind, MeasureState, Membership
 from nabuur.messaging.models import (
     RELEASED_STATES,
@@ -32,7 +34,7 @@ from nabuur.messaging.models import (
     MessageState,
 )
 
-from .models import CharterVersion, SurveyAnswer
+from .models import CharterVersion, Evaluation, SurveyAnswer
 
 
 @dataclass(frozen=True)
@@ -451,3 +453,154 @@ def overview_counts(periods):
         pk: {key: {"value": value} for key, value in values.items()}
         for pk, values in counts.items()
     }
+
+
+# --- The trend: the overview's key figures year by year ----------------------------------------
+# Like the overview, a fixed number of queries however many years and BINs: each figure is
+# counted once per year inside the same grouped query, each BIN over its period of that year.
+
+TREND_KEYS = ["members_end", "messages", "feedback_useful", "feedback_not_useful"]
+
+
+def overview_years(networks):
+    """The years an overview can show for these BINs, oldest first: from the first approved
+    member or opened evaluation (last year at the latest) up to this year. Two queries."""
+    this_year = clock.today().year
+    first = [this_year - 1]
+    joined = Membership.objects.filter(network__in=networks, approved_at__isnull=False).aggregate(
+        first=Min("approved_at")
+    )["first"]
+    if joined is not None:
+        first.append(timezone.localtime(joined).year)
+    opened = Evaluation.objects.filter(network__in=networks).aggregate(first=Min("year"))["first"]
+    if opened is not None:
+        first.append(opened)
+    return list(range(min(first), this_year + 1))
+
+
+def _year_counts(periods_by_year):
+    """{year: {network id: {key: n}}} for the TREND_KEYS, live, of the BINs in
+    `periods_by_year` ({year: {(start, end): [network ids]}}). Three queries."""
+    ids = {
+        pk for periods in periods_by_year.values() for pk_list in periods.values() for pk in pk_list
+    }
+    counts = {
+        year: {pk: dict.fromkeys(TREND_KEYS, 0) for pk_list in periods.values() for pk in pk_list}
+        for year, periods in periods_by_year.items()
+    }
+    if not ids:
+        return counts
+    members = (
+        Membership.objects.filter(network__in=ids)
+        .order_by()
+        .values("network")
+        .annotate(
+            **{
+                f"members_end_{year}": Count("pk", filter=_any_period(periods, _member_at(1)))
+                for year, periods in periods_by_year.items()
+            }
+        )
+    )
+    in_year = {
+        year: _any_period(periods, _in_period("network", "message__queued_at"))
+        for year, periods in periods_by_year.items()
+    }
+    released = Message.targets.through.objects.filter(
+        functools.reduce(operator.or_, in_year.values()),
+        message__state__in=RELEASED_STATES,
+    )
+    messages = released.values("network").annotate(
+        **{
+            f"messages_{year}": Count("message", distinct=True, filter=condition)
+            for year, condition in in_year.items()
+        }
+    )
+    # Only the e-mails to the BIN's own members, as in _deliveries().
+    feedback = "message__deliveries__feedback"
+    votes = (
+        released.filter(message__deliveries__user__memberships__network=F("network"))
+        .values("network")
+        .annotate(
+            **{
+                f"feedback_{answer}_{year}": Count(
+                    feedback,
+                    distinct=True,
+                    filter=condition & Q(**{f"{feedback}__useful": useful}),
+                )
+                for year, condition in in_year.items()
+                for answer, useful in (("useful", True), ("not_useful", False))
+            }
+        )
+    )
+    for rows in (members, messages, votes):
+        for row in rows:
+            network_id = row.pop("network")
+            for name, value in row.items():
+                key, year = name.rsplit("_", 1)
+                if network_id in counts[int(year)]:
+                    counts[int(year)][network_id][key] = value
+    return counts
+
+
+def _households(networks, years):
+    """{year: the addresses where a member of one of these BINs lived at the end of the year};
+    an address with members in two BINs counts once. One query."""
+    address = Concat(
+        Cast("street_id", CharField()),
+        Value(" "),
+        Cast("house_number", CharField()),
+        Value(" "),
+        "house_number_suffix",
+        Value(" "),
+        "box",
+        output_field=CharField(),
+    )
+    zone = timezone.get_current_timezone()
+    ends = {year: datetime.datetime(year + 1, 1, 1, tzinfo=zone) for year in years}
+    totals = Membership.objects.filter(network__in=networks).aggregate(
+        **{
+            f"households_{year}": Count(
+                address,
+                distinct=True,
+                filter=Q(approved_at__lt=end) & (Q(left_at__isnull=True) | Q(left_at__gte=end)),
+            )
+            for year, end in ends.items()
+        }
+    )
+    return {year: totals[f"households_{year}"] for year in years}
+
+
+def trend(networks, years):
+    """[{"year", "members_end", "households", "messages", "feedback_useful",
+    "feedback_not_useful"}] per year: the totals of the BINs' figures (frozen where the
+    evaluation was signed, else counted live over the evaluation's period or the calendar
+    year), so a member of two BINs counts in both; households count each address once.
+    Five queries, whatever the number of years and BINs."""
+    if not networks or not years:
+        return []
+    evaluations = {
+        (e.network_id, e.year): e
+        for e in Evaluation.objects.filter(network__in=networks, year__in=years)
+    }
+    totals = {year: dict.fromkeys(TREND_KEYS, 0) for year in years}
+    periods_by_year = {}
+    for year in years:
+        for network in networks:
+            evaluation = evaluations.get((network.pk, year)) or Evaluation(
+                network=network,
+                year=year,
+                period_start=datetime.date(year, 1, 1),
+                period_end=datetime.date(year, 12, 31),
+            )
+            if evaluation.figures is not None:
+                for key in TREND_KEYS:
+                    totals[year][key] += evaluation.figures[key]["value"]
+            else:
+                periods = periods_by_year.setdefault(year, {})
+                periods.setdefault(bounds(evaluation), []).append(network.pk)
+    for year, by_network in _year_counts(periods_by_year).items():
+        for values in by_network.values():
+            for key in TREND_KEYS:
+                totals[year][key] += values[key]
+    households = _households(networks, years)
+    return [{"year": year, **totals[year], "households": households[year]} for year in years]

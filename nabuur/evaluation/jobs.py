@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from nabuur.operations.jobs import periodic
 
-from . import services
+from . import escalation, services
 
 
 @periodic("evaluation.open_due", every=timedelta(hours=6))
@@ -12,9 +12,11 @@ def open_due(now):
     return services.open_due_evaluations(now)
 
 
-@periodic("evaluation.remind", every=timedelta(hours=24))
+# An unsigned evaluation past the zone's deadline: one reminder, then the hand-over
+# (escalation.py). The job keeps its name, so its run history stays.
+@periodic("evaluation.remind", every=timedelta(hours=6))
 def remind(now):
-    return services.send_reminders(now)
+    return escalation.escalate_evaluations(now)
 
 
 @periodic("evaluation.refresh_charters", every=timedelta(hours=1))

@@ -12,10 +12,10 @@ answered, a `SurveyAnswer` knows what was answered and nothing of who, not even 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-from nabuur.networks.models import Network
+from nabuur.networks.models import Network, describe_numbers
 
 
 class Party(models.TextChoices):
@@ -48,7 +48,9 @@ class CharterVersion(models.Model):
     #   "phone": "…"}]: the partners' contacts as they were when the version was written.
     contacts = models.JSONField(_("contacts"), default=list)
     plan_version = models.PositiveIntegerField(_("communication plan version"))
-    # ["Kerkstraat 1 to 99", …]: the area in words, frozen with the version.
+    # [{"street": {"nl": "Kerkstraat", "fr": "", "de": ""}, "from": 1, "to": 99, "side": "odd"}]:
+    # the area frozen with the version, worded when shown (area_lines). Versions written before
+    # 0.2 hold their words instead, in the language of the page that made them.
     area = models.JSONField(_("area"), default=list)
     member_contribution = models.CharField(
         _("member contribution"), max_length=200, blank=True, help_text=_("Empty when free.")
@@ -91,6 +93,21 @@ class CharterVersion(models.Model):
             if contact["party"] == party:
                 contacts.setdefault(contact["user"], contact)
         return list(contacts.values())
+
+    @property
+    def area_lines(self):
+        """The frozen area in words, in the active language: "Kerkstraat 1 to 99"."""
+        language = (get_language() or "nl")[:2]
+        lines = []
+        for entry in self.area:
+            if isinstance(entry, str):
+                lines.append(entry)
+                continue
+            names = entry["street"]
+            street = next(names[lang] for lang in (language, "nl", "fr", "de") if names.get(lang))
+            numbers = describe_numbers(entry["from"], entry["to"], entry["side"])
+            lines.append(f"{street} {numbers}")
+        return lines
 
 
 class Payer(models.TextChoices):
@@ -158,7 +175,11 @@ class Evaluation(models.Model):
         _("state"), max_length=8, choices=EvaluationState.choices, default=EvaluationState.OPEN
     )
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    # An evaluation left unsigned past the zone's deadline: when the partners who had not
+    # signed were reminded, and when the BIN's other partners were told
+    # (nabuur.evaluation.escalation). Set once each.
     last_reminder_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Frozen at the first signature: {key: {"value": n, "ids": [...]}} (see figures.py).
     figures = models.JSONField(null=True, blank=True)
     frozen_at = models.DateTimeField(_("figures frozen"), null=True, blank=True)

@@ -5,17 +5,20 @@ import datetime
 import io
 import statistics
 
+from django.db import models
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from nabuur.lib import clock
-from nabuur.messaging.models import MessageKind
+from nabuur.lib import clock, pdf
+from nabuur.messaging.models import AuthorSide, CommunicationPlan, MessageKind
+from nabuur.messaging.plans import default_plan
 from nabuur.staff.auditing import record
 from nabuur.staff.permissions import Capability
 
 from . import figures
-from .charts import bar_chart
+from .charts import evaluation_charts, overview_charts
+from .coverage import coverage_of
 from .models import (
     CHARTER_PARTIES,
     EVALUATION_PARTIES,
@@ -24,8 +27,6 @@ from .models import (
     EvaluationState,
     Usefulness,
 )
-
-KIND_KEYS = {f"messages_{kind.value}" for kind in MessageKind}
 
 
 def survey_results(evaluation):
@@ -49,26 +50,15 @@ def survey_results(evaluation):
     }
 
 
-def evaluation_report(evaluation):
-    """Everything the evaluation page and its PDF show, in the active language."""
-    values = figures.figures_of(evaluation)
+def evaluation_report(evaluation, values=None):
+    """Everything the evaluation page and its PDF show, in the active language. `values`: the
+    figures when the caller already has them (a PDF in two languages counts them once)."""
+    if values is None:
+        values = figures.figures_of(evaluation)
     groups = figures.grouped(values)
     by_key = {key: value["value"] for key, value in values.items()}
     survey = survey_results(evaluation)
-    charts = [
-        bar_chart(
-            "chart-members",
-            _("Members"),
-            [(figure.label, value) for figure, value in groups[0][1][:4]],
-        ),
-        bar_chart(
-            "chart-messages",
-            _("Messages by class"),
-            [(figure.label, value) for figure, value in groups[1][1] if figure.key in KIND_KEYS],
-        ),
-    ]
-    if survey["answers"]:
-        charts.append(bar_chart("chart-safety", _("Feeling of safety (1–5)"), survey["safety"]))
+    charts = evaluation_charts(groups, survey)
     signatures = {s.party: s for s in evaluation.signatures.select_related("user")}
     return {
         "evaluation": evaluation,
@@ -103,36 +93,82 @@ def figures_csv(evaluation):
     return out.getvalue()
 
 
-def _pdf(template, sections, title, language):
-    # Not at the top: WeasyPrint takes about two seconds to import (Pango, fonts), which only
-    # the processes that draw a PDF should pay, not every page and command.
-    from weasyprint import HTML
-
+def _document(network, template, contexts, title):
+    """One tagged PDF with a part per language: `contexts` {language: context of
+    `template`}; `title()` is the document's title in the active language. Each part carries
+    the zone's letterhead and the page footer in its own language."""
+    head = pdf.letterhead(network.municipality.zone)
+    today = clock.today()
+    parts, titles = [], []
+    for language, context in contexts.items():
+        with translation.override(language):
+            titles.append(title())
+            parts.append(
+                render_to_string(
+                    template,
+                    {
+                        **context,
+                        "language": language,
+                        "head": head,
+                        "title": titles[-1],
+                        "today": today,
+                        "pages": pdf.page_numbers(),
+                    },
+                )
+            )
     html = render_to_string(
-        template, {"sections": sections, "title": title, "LANGUAGE_CODE": language}
+        "documents/pdf.html",
+        {"parts": parts, "title": titles[0], "language": next(iter(contexts)), "head": head},
     )
-    return HTML(string=html).write_pdf(pdf_tags=True)
+    return pdf.render(html)
 
 
 def evaluation_pdf(evaluation, actor):
     """The evaluation as a tagged PDF, one part per language of the municipality."""
-    languages = evaluation.network.municipality.languages
-    sections = []
-    for language in languages:
+    network = evaluation.network
+    # Counted once for all languages: while the evaluation is open, most of the work.
+    values = figures.figures_of(evaluation)
+    contexts = {}
+    for language in network.municipality.languages:
         with translation.override(language):
-            sections.append(
-                render_to_string(
-                    "evaluation/evaluation_pdf_section.html",
-                    {**evaluation_report(evaluation), "language": language},
-                )
-            )
-    pdf = _pdf("evaluation/evaluation_pdf.html", sections, evaluation.network.name, languages[0])
+            contexts[language] = evaluation_report(evaluation, values)
+    document = _document(
+        network,
+        "evaluation/evaluation_pdf_section.html",
+        contexts,
+        lambda: (
+            _("Evaluation %(year)s of %(name)s") % {"year": evaluation.year, "name": network.name}
+        ),
+    )
     record(actor, "evaluation.pdf", target=evaluation, capability=Capability.VIEW_EVALUATION)
-    return pdf
+    return document
+
+
+def plan_rules(charter):
+    """The communication plan the charter was written with, in full: its version, each of its
+    yes-or-no rules (every boolean field of the plan, by its name) and the classes each side
+    may send."""
+    plan = CommunicationPlan.objects.filter(
+        network=charter.network, version=charter.plan_version
+    ).first() or default_plan(charter.network)
+    labels = dict(MessageKind.choices)
+    return {
+        "plan": plan,
+        "rules": [
+            (field.verbose_name, getattr(plan, field.name))
+            for field in CommunicationPlan._meta.get_fields()
+            if isinstance(field, models.BooleanField)
+        ],
+        "police_kinds": [labels.get(kind, kind) for kind in plan.kinds_for(AuthorSide.POLICE)],
+        "coordinator_kinds": [
+            labels.get(kind, kind) for kind in plan.kinds_for(AuthorSide.COORDINATOR)
+        ],
+    }
 
 
 def charter_context(charter):
     signatures = {s.party: s for s in charter.signatures.select_related("user")}
+    budget = list(charter.budget.all())
     return {
         "charter": charter,
         "network": charter.network,
@@ -140,29 +176,22 @@ def charter_context(charter):
             (party, charter.contacts_of(party.value), signatures.get(party.value))
             for party in CHARTER_PARTIES
         ],
-        "budget": list(charter.budget.all()),
-        "budget_total": sum(line.amount for line in charter.budget.all()),
+        "budget": budget,
+        "budget_total": sum(line.amount for line in budget),
+        "plan": plan_rules(charter),
     }
 
 
 def charter_pdf(charter, actor):
     """A charter version as a tagged PDF in the municipality's language(s), for the FOD."""
-    languages = charter.network.municipality.languages
-    sections = []
-    for language in languages:
-        with translation.override(language):
-            sections.append(
-                render_to_string(
-                    "evaluation/charter_pdf_section.html",
-                    {
-                        **charter_context(charter),
-                        "c": charter_context(charter),
-                        "language": language,
-                        "today": clock.today(),
-                    },
-                )
-            )
-    pdf = _pdf("evaluation/charter_pdf.html", sections, charter.network.name, languages[0])
+    network = charter.network
+    context = charter_context(charter)
+    document = _document(
+        network,
+        "evaluation/charter_pdf_section.html",
+        dict.fromkeys(network.municipality.languages, context),
+        lambda: _("Charter of %(name)s") % {"name": network.name},
+    )
     # The PDF carries the partners' names and contacts.
     record(
         actor,
@@ -171,7 +200,7 @@ def charter_pdf(charter, actor):
         capability=Capability.VIEW_EVALUATION,
         subjects=[c["user"] for c in charter.contacts],
     )
-    return pdf
+    return document
 
 
 OVERVIEW_COLUMNS = [
@@ -206,6 +235,8 @@ def overview_rows(networks, year):
         if evaluation.figures is None:
             periods.setdefault(figures.bounds(evaluation), []).append(network.pk)
     live = figures.overview_counts(periods)
+    # Dwellings in each area against member households: live, also for signed years.
+    covered = coverage_of(networks)
     rows = []
     for network in networks:
         evaluation = evaluations[network.pk]
@@ -219,6 +250,7 @@ def overview_rows(networks, year):
                 "delivery_rate": rates["delivery_rate"],
                 "state": (evaluation.get_state_display() if evaluation.pk else _("not opened")),
                 "signed": evaluation.state == EvaluationState.SIGNED and evaluation.pk,
+                "coverage": covered[network.pk],
             }
         )
     return rows
@@ -230,18 +262,7 @@ def overview_context(networks, year):
         "year": year,
         "rows": rows,
         "columns": [figures.BY_KEY[key].label for key in OVERVIEW_COLUMNS],
-        "charts": [
-            bar_chart(
-                "chart-overview-members",
-                _("Members at the end of the year"),
-                [(row["network"].name, row["values"][1]) for row in rows],
-            ),
-            bar_chart(
-                "chart-overview-messages",
-                _("Messages sent"),
-                [(row["network"].name, row["values"][4]) for row in rows],
-            ),
-        ],
+        "charts": overview_charts(rows),
     }
 
 

@@ -35,9 +35,6 @@ from .models import (
     SurveyInvitation,
 )
 
-# Reminders go out this long after opening, and again after each such interval.
-REMINDER_INTERVAL = datetime.timedelta(days=14)
-
 
 class Refused(Exception):
     """The action cannot be done now; the message says why (shown to the person)."""
@@ -112,7 +109,18 @@ def _contact_keys(contacts):
 
 
 def _area(network):
-    return [str(segment) for segment in network.segments.select_related("street")]
+    """The area as data, worded in each reader's language when shown (CharterVersion.area_lines)."""
+    return [
+        {
+            "street": {
+                lang: getattr(segment.street, f"name_{lang}") for lang in ("nl", "fr", "de")
+            },
+            "from": segment.number_from,
+            "to": segment.number_to,
+            "side": segment.side,
+        }
+        for segment in network.segments.select_related("street")
+    ]
 
 
 def latest_charter(network):
@@ -373,40 +381,6 @@ def open_due_evaluations(now=None):
         open_evaluation(network, year)
         opened += 1
     return opened
-
-
-def send_reminders(now=None):
-    """Remind the partners who have not signed an evaluation, every REMINDER_INTERVAL."""
-    now = now or clock.now()
-    due = (
-        Evaluation.objects.exclude(state=EvaluationState.SIGNED)
-        .filter(opened_at__lte=now - REMINDER_INTERVAL)
-        .filter(Q(last_reminder_at__isnull=True) | Q(last_reminder_at__lte=now - REMINDER_INTERVAL))
-        .select_related("network__municipality")
-        .order_by("pk")
-    )
-    reminded = 0
-    for evaluation in due:
-        signed = set(evaluation.signatures.values_list("party", flat=True))
-        network = evaluation.network
-        people = [
-            person
-            for person in evaluation_partners(network)
-            if party_for(person, network) not in signed
-        ]
-        with transaction.atomic():
-            evaluation.last_reminder_at = now
-            evaluation.save(update_fields=["last_reminder_at"])
-            record(
-                None,
-                "evaluation.reminded",
-                target=evaluation,
-                subjects=[person.pk for person in people],
-            )
-        for person in people:
-            emails.send_evaluation_reminder(person, evaluation)
-        reminded += 1
-    return reminded
 
 
 def save_evaluation(evaluation, actor, data):

@@ -11,13 +11,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nabuur.lib import clock
+from nabuur.staff import waiting
 from nabuur.staff.access import get_municipality_for, get_network_for, get_zone_for
 from nabuur.staff.permissions import Capability, can, networks_where
 
-from . import figures, reports, services
+from . import charts, figures, reports, services
 from .access import get_charter_for, get_evaluation_for
 from .forms import (
     BudgetFormSet,
@@ -216,14 +219,17 @@ def detail(request, slug, year):
     network = evaluation.network
     may_edit = can(request.user, C.EDIT_EVALUATION, network)
     party = services.party_for(request.user, network) if may_edit else None
+    report = reports.evaluation_report(evaluation)
     context = {
-        **reports.evaluation_report(evaluation),
+        **report,
         "may_edit": may_edit and evaluation.is_editable,
         "may_sign": may_edit
         and party is not None
         and evaluation.state != "signed"
         and not evaluation.signatures.filter(party=party).exists(),
         "may_view_figures": can(request.user, C.VIEW_FIGURES, network),
+        # "Reminder sent to … on …", "Handed over to … on …" (staff.waiting).
+        "escalation_trail": waiting.trail(evaluation),
     }
     return render(request, "evaluation/detail.html", context)
 
@@ -386,16 +392,42 @@ def survey(request, token):
 # --- Overview ---------------------------------------------------------------------------------
 
 
-def _overview(request, place, networks, year, csv_name):
-    if request.GET.get("format") == "csv" or csv_name:
-        response = HttpResponse(reports.overview_csv(networks, year), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{csv_name}"'
-        return response
-    return render(
-        request,
-        "evaluation/overview.html",
-        {"place": place, **reports.overview_context(networks, year)},
+def _chosen_year(text, years, default):
+    """The year asked for in the year selector, or the default for anything else."""
+    # int() would also take " 2024" and other scripts' digits: the selector sends none of those.
+    if not (isinstance(text, str) and text.isascii() and text.isdigit()):
+        return default
+    return int(text) if int(text) in years else default
+
+
+def _overview(request, place, networks, year, url_name, place_key):
+    """The overview page of a zone or a municipality: its BINs side by side in one year, a
+    year selector and the trend over the years. A fixed number of queries, however many BINs
+    and years."""
+    years = figures.overview_years(networks)
+    # The last full year, as on the dashboard; overview_years() always holds it.
+    default = clock.today().year - 1
+    # The year selector submits ?year=; a year without data (or none at all) gets the default.
+    # Either way the page lives at the year's own address, where its CSV link belongs.
+    if "year" in request.GET or year not in years:
+        chosen = _chosen_year(request.GET.get("year", str(year)), years, default)
+        return redirect(url_name, place_key, chosen)
+    trend = figures.trend(networks, years)
+    context = {**reports.overview_context(networks, year), "place": place}
+    context.update(
+        years=sorted(years, reverse=True),
+        trend=trend,
+        trend_charts=charts.trend_charts(trend),
+        trend_labels=list(charts.TREND_LABELS.values()),
+        csv_url=reverse(f"{url_name}_csv", args=[place_key, year]),
     )
+    return render(request, "evaluation/overview.html", context)
+
+
+def _overview_csv(networks, year, filename):
+    response = HttpResponse(reports.overview_csv(networks, year), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def _networks_of(request, **filters):
@@ -411,27 +443,32 @@ def _networks_of(request, **filters):
 def overview_zone(request, slug, year):
     zone = get_zone_for(request.user, C.VIEW_FIGURES, slug)
     networks = _networks_of(request, municipality__zone=zone)
-    return _overview(request, zone, networks, year, None)
+    return _overview(request, zone, networks, year, "evaluation:overview_zone", zone.slug)
 
 
 @login_required
 def overview_zone_csv(request, slug, year):
     zone = get_zone_for(request.user, C.VIEW_FIGURES, slug)
     networks = _networks_of(request, municipality__zone=zone)
-    return _overview(request, zone, networks, year, f"overview-{zone.slug}-{year}.csv")
+    return _overview_csv(networks, year, f"overview-{zone.slug}-{year}.csv")
 
 
 @login_required
 def overview_municipality(request, nis_code, year):
     municipality = get_municipality_for(request.user, C.VIEW_FIGURES, nis_code)
     networks = _networks_of(request, municipality=municipality)
-    return _overview(request, municipality, networks, year, None)
+    return _overview(
+        request,
+        municipality,
+        networks,
+        year,
+        "evaluation:overview_municipality",
+        municipality.nis_code,
+    )
 
 
 @login_required
 def overview_municipality_csv(request, nis_code, year):
     municipality = get_municipality_for(request.user, C.VIEW_FIGURES, nis_code)
     networks = _networks_of(request, municipality=municipality)
-    return _overview(
-        request, municipality, networks, year, f"overview-{municipality.nis_code}-{year}.csv"
-    )
+    return _overview_csv(networks, year, f"overview-{municipality.nis_code}-{year}.csv")

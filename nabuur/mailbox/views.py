@@ -1,4 +1,5 @@
-"""The demo mailbox: read the e-mails the site would have sent, as a zone administrator."""
+"""The demo mailbox: read the e-mails the site would have sent, as a zone administrator, or
+as a visitor who just signed up, their own."""
 
 import email
 import email.policy
@@ -11,7 +12,13 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from .access import get_mailbox_for_admin, get_mailbox_message_for_admin, mailbox_enabled
+from .access import (
+    get_mailbox_for_admin,
+    get_mailbox_message_for_admin,
+    get_own_mail,
+    get_own_message,
+    mailbox_enabled,
+)
 
 PAGE_SIZE = 50
 
@@ -92,3 +99,21 @@ def message_raw(request, pk):
 
 def parse(mail):
     return email.message_from_bytes(bytes(mail.raw), policy=email.policy.default)
+
+
+@never_cache
+def own(request):
+    """The e-mails to the address this browser signed up with: the demo's "check your mail"."""
+    address, mails = get_own_mail(request)
+    return render(request, "mailbox/own.html", {"address": address, "mails": mails})
+
+
+@never_cache
+def own_message(request, pk):
+    mail = get_own_message(request, pk)
+    text_part = parse(mail).get_body(preferencelist=("plain",))
+    return render(
+        request,
+        "mailbox/own_message.html",
+        {"mail": mail, "text": text_part.get_content() if text_part else ""},
+    )

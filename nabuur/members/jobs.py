@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from nabuur.operations.jobs import periodic
 
-from . import services
+from . import escalation, services
 
 
 @periodic("members.purge_unconfirmed", every=timedelta(hours=1))
@@ -37,3 +37,9 @@ def delete_expired_blocks(now):
 @periodic("members.expire_address_requests", every=timedelta(hours=6))
 def expire_address_requests(now):
     return services.expire_address_requests(now)
+
+
+# Sign-ups and measures left waiting: a reminder, then the hand-over (deadlines in days).
+@periodic("members.escalate", every=timedelta(hours=1))
+def escalate(now):
+    return escalation.escalate_signups(now) + escalation.escalate_measures(now)

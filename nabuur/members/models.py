@@ -122,6 +122,10 @@ class Membership(models.Model):
     # The same for the street (street_key): save() fills it, members.receivers follows a
     # renamed street.
     street_key = models.CharField(max_length=STREET_KEY_LENGTH, blank=True, editable=False)
+    # A confirmed sign-up left waiting for approval: when its coordinators were reminded, and
+    # when the BIN's other partners were told (nabuur.members.escalation). Set once each.
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    handed_over_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("membership")
@@ -357,6 +361,10 @@ class Measure(models.Model):
     letter_posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A proposal left waiting for the other side: when it was reminded, and when the BIN's
+    # other partners were told (nabuur.members.escalation). Set once each.
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    handed_over_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("measure")

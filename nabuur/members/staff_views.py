@@ -28,6 +28,7 @@ from nabuur.lib.dates import short_date
 from nabuur.lib.languages import regime_languages
 from nabuur.lib.text import fold
 from nabuur.networks.finder import find_networks
+from nabuur.staff import waiting
 from nabuur.staff.access import get_network_for, get_zone_for
 from nabuur.staff.auditing import record_view
 from nabuur.staff.permissions import Capability, can, capacity
@@ -436,13 +437,16 @@ def member(request, slug, membership_id):
         measure_form = MeasureForm(returned["data"])
     else:
         measure_form = MeasureForm()
+    measures = list(
+        membership.measures.select_related("proposed_by", "confirmed_by", "letter_posted_by")
+    )
     context = {
         "network": network,
         "membership": membership,
         "form": form,
-        "measures": membership.measures.select_related(
-            "proposed_by", "confirmed_by", "letter_posted_by"
-        ),
+        "measures": measures,
+        # "Reminder sent to … on …", "Handed over to … on …" (nabuur.staff.waiting).
+        "escalation_trail": waiting.trail(membership) + waiting.trail(*measures),
         # Which side this person takes measures for: a proposal of their own side waits for
         # the other one, so it gets no Confirm button.
         "measure_side": capacity(request.user, network, Capability.MEMBER_MEASURES),

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
@@ -82,6 +83,18 @@ def join(request):
     return render(request, "members/join.html", context)
 
 
+# The demo mailbox (nabuur.mailbox) shows a visitor the e-mails to the address they signed up
+# with in this browser: {"email": …, "since": ISO time}. Only in the demo, where no e-mail leaves.
+DEMO_MAIL_SESSION_KEY = "demo_mail"
+
+
+def _sent(request, email, since):
+    """The "check your mailbox" page; in the demo, first keep the address the mail goes to."""
+    if settings.DEMO:
+        request.session[DEMO_MAIL_SESSION_KEY] = {"email": email, "since": since.isoformat()}
+    return redirect("members:join_sent")
+
+
 def _handle_join(request, form, requested_network, zone):
     """Decide the BIN from the address and queue the sign-up; None when the form gets an error.
 
@@ -89,6 +102,8 @@ def _handle_join(request, form, requested_network, zone):
     that person is new, a member already or blocked is for the worker to find out (members.tasks),
     so the answer is the same page, as quick, for everyone.
     """
+    # The demo mailbox stamps e-mails with the real time, whatever the clock says.
+    started = timezone.now()
     data = form.cleaned_data
     address_key = fold(f"{data['street']} {data['house_number']} {data['box']} {data['postcode']}")
     if not ratelimit.allow(
@@ -118,7 +133,7 @@ def _handle_join(request, form, requested_network, zone):
                 **person,
             },
         )
-        return redirect("members:join_sent")
+        return _sent(request, data["email"], started)
     if not location.found:
         form.add_error(
             "street",
@@ -153,7 +168,7 @@ def _handle_join(request, form, requested_network, zone):
             **person,
         },
     )
-    return redirect("members:join_sent")
+    return _sent(request, data["email"], started)
 
 
 def join_sent(request):
@@ -450,7 +465,7 @@ def _change_membership(request, membership, action, form):
 def me_leave(request, membership_id):
     membership = get_membership_for_member(request.user, membership_id)
     if request.method == "POST":
-        services.leave_membership(membership)
+        services.leave_membership(membership, via=services.LEFT_ON_PAGE)
         messages.success(
             request,
             _("You left %(bin)s. We sent you an e-mail about it.") % {"bin": membership.network},

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from nabuur.operations.jobs import periodic
 
-from . import replies
+from . import escalation, replies
 from .compose import queue_due
 from .delivery import deliver_due
 
@@ -23,3 +23,10 @@ def queue_scheduled(now):
 @periodic("messaging.delete_old_replies", every=timedelta(hours=6))
 def delete_old_replies(now):
     return replies.delete_old_replies(now)
+
+
+# Police messages left waiting for their coordinators: a reminder, then the hand-over. The
+# deadline is counted in hours (the zone's deadline_forward_hours): look every quarter hour.
+@periodic("messaging.escalate", every=timedelta(minutes=15))
+def escalate(now):
+    return escalation.escalate_messages(now)

@@ -92,6 +92,10 @@ class Message(models.Model):
     # their 250,000 rows on each visit. None until then; pages count the rows of a message that
     # is still being sent.
     delivery_totals = models.JSONField(null=True, blank=True, editable=False)
+    # A police message left waiting for its coordinators: when they were reminded, and when
+    # the BIN's other partners were told (nabuur.messaging.escalation). Set once each.
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    handed_over_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("message")
@@ -334,6 +338,12 @@ class CommunicationPlan(models.Model):
     )
     coordinator_needs_approval = models.BooleanField(
         _("coordinators' messages need the officer's approval"), default=False
+    )
+    # Past twice the forwarding deadline the officer is told (nabuur.messaging.escalation);
+    # this says whether they may then send the police message to the members themselves.
+    officer_sends_overdue = models.BooleanField(
+        _("the officer may send police messages not forwarded in time"),
+        default=False,
     )
     # {"police": ["feedback", …], "coordinator": [...]}: the classes each side may send.
     allowed_kinds = models.JSONField(_("classes each role may send"), default=dict)

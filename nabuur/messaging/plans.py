@@ -72,7 +72,13 @@ def may_edit_plan(user, network):
 
 
 def save_plan(
-    network, user, *, police_direct_to_members, coordinator_needs_approval, allowed_kinds
+    network,
+    user,
+    *,
+    police_direct_to_members,
+    coordinator_needs_approval,
+    allowed_kinds,
+    officer_sends_overdue=False,
 ):
     """Write the next version of the plan; the earlier versions stay as they were."""
     if not may_edit_plan(user, network):
@@ -92,6 +98,7 @@ def save_plan(
             version=(latest.version if latest else 0) + 1,
             police_direct_to_members=police_direct_to_members,
             coordinator_needs_approval=coordinator_needs_approval,
+            officer_sends_overdue=officer_sends_overdue,
             allowed_kinds=kinds,
             created_by=user,
             created_at=clock.now(),

@@ -68,12 +68,14 @@ def queue_message(message: Message, *, now: datetime.datetime) -> int:
     return count
 
 
-def unsubscribe(delivery):
+def unsubscribe(delivery, *, via=None):
     """The recipient of `delivery` leaves the BINs that message went to (RFC 8058 one-click).
 
     Unsubscribing from a BIN's e-mail is leaving that BIN: its e-mail is what membership is
     for, and the coordinators who keep the member list are told. Returns how many memberships
-    ended; 0 when already gone (the link stays harmless when used twice).
+    ended; 0 when already gone (the link stays harmless when used twice). `via` says how the
+    member asked (members.services.LEFT_BY_LINK or LEFT_BY_EMAIL), for the audit entry; a
+    caller that audits the unsubscription itself passes none.
     """
     if delivery.user_id is None:
         return 0
@@ -82,4 +84,4 @@ def unsubscribe(delivery):
         network__in=delivery.message.targets.all(),
         status__in=[MembershipStatus.ACTIVE, MembershipStatus.PAUSED, MembershipStatus.PENDING],
     )
-    return sum(1 for membership in memberships if leave_membership(membership))
+    return sum(1 for membership in memberships if leave_membership(membership, via=via))

@@ -268,6 +268,13 @@ class PlanForm(Accessible, forms.Form):
     coordinator_needs_approval = forms.BooleanField(
         label=_("Coordinators' messages need the officer's approval"), required=False
     )
+    officer_sends_overdue = forms.BooleanField(
+        label=_(
+            "The officer may send a police message to the members directly when the "
+            "coordinators have not forwarded it in twice the zone's deadline"
+        ),
+        required=False,
+    )
     police_kinds = forms.MultipleChoiceField(
         label=_("Classes the police may send"),
         choices=MessageKind.choices,
@@ -286,6 +293,7 @@ class PlanForm(Accessible, forms.Form):
         return {
             "police_direct_to_members": plan.police_direct_to_members,
             "coordinator_needs_approval": plan.coordinator_needs_approval,
+            "officer_sends_overdue": plan.officer_sends_overdue,
             "police_kinds": plan.kinds_for(AuthorSide.POLICE),
             "coordinator_kinds": plan.kinds_for(AuthorSide.COORDINATOR),
         }

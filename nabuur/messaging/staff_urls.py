@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/reject/", views.message_reject, name="reject"),
     path("<int:pk>/forward/", views.message_forward, name="forward"),
     path("<int:pk>/decline/", views.message_decline, name="decline"),
+    path("<int:pk>/send-overdue/", views.message_send_overdue, name="send_overdue"),
     path("<int:pk>/cancel/", views.message_cancel, name="cancel"),
     path("<int:pk>/test/", views.message_test, name="test"),
     path("<int:pk>/letters.pdf", views.message_letters, name="letters"),

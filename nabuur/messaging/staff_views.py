@@ -20,10 +20,11 @@ from django.views.decorators.http import require_POST
 
 from nabuur.accounts.decorators import require_recent_login
 from nabuur.networks.models import Network
+from nabuur.staff import waiting
 from nabuur.staff.access import get_network_for
 from nabuur.staff.permissions import Capability, can, networks_where
 
-from . import compose, letters, recipients
+from . import compose, escalation, letters, recipients
 from .access import get_message_for
 from .delivery import delivery_totals
 from .models import (
@@ -268,6 +269,9 @@ def _detail(request, message, *, action_errors=(), **forms):
         "decline_form": forms.get("decline_form") or ReasonForm(prefix="decline", required=False),
         "action_errors": action_errors,
         "parts": part_rows(message, request.user),
+        "may_send_overdue": escalation.may_send_overdue(message, request.user),
+        # "Reminder sent to … on …", "Handed over to … on …" (nabuur.staff.waiting).
+        "escalation_trail": waiting.trail(message),
     }
     return render(request, "messaging/staff/message_detail.html", context)
 
@@ -408,6 +412,20 @@ def message_forward(request, pk):
 
 @require_POST
 @login_required
+def message_send_overdue(request, pk):
+    """The officer sends a police message the coordinators did not forward in time, where the
+    communication plan allows it (nabuur.messaging.escalation)."""
+    message = get_message_for(request.user, C.APPROVE_MESSAGES, pk, every=True)
+    try:
+        escalation.send_overdue(message, request.user)
+    except compose.Blocked as blocked:
+        return _detail(request, message, action_errors=blocked.messages)
+    messages.success(request, _("The message is sent to the members."))
+    return redirect("messaging_staff:detail", pk=message.pk)
+
+
+@require_POST
+@login_required
 def message_decline(request, pk):
     message = get_message_for(request.user, C.FORWARD_POLICE_MESSAGES, pk, every=True)
     form = ReasonForm(request.POST, prefix="decline", required=False)
@@ -486,6 +504,7 @@ def plan(request, slug):
                 request.user,
                 police_direct_to_members=data["police_direct_to_members"],
                 coordinator_needs_approval=data["coordinator_needs_approval"],
+                officer_sends_overdue=data["officer_sends_overdue"],
                 allowed_kinds=form.allowed_kinds(),
             )
             messages.success(

@@ -52,7 +52,7 @@ def unsubscribe(request, token, lang=None):
     translation.activate(language)
     request.LANGUAGE_CODE = language
     if request.method == "POST":
-        services.unsubscribe(delivery)
+        services.unsubscribe(delivery, via=member_services.LEFT_BY_LINK)
         return render(request, "messaging/unsubscribed.html")
     return render(request, "messaging/unsubscribe.html", {"action": request.path})
 
@@ -187,7 +187,7 @@ def preferences(request, lang, token):
             messages.success(request, _("You receive messages again."))
             return redirect(request.path)
         elif action == "leave":
-            member_services.leave_membership(membership)
+            member_services.leave_membership(membership, via=member_services.LEFT_BY_LINK)
             messages.success(
                 request,
                 _("You left %(bin)s. We sent you an e-mail about it.")

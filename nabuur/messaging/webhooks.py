@@ -23,6 +23,7 @@ import datetime
 import logging
 
 from nabuur.lib import clock
+from nabuur.members.services import LEFT_BY_EMAIL
 
 from . import intake, services
 from .bounces import ENHANCED, Bounce, record_bounce
@@ -71,7 +72,7 @@ def handle_event(event):
     if delivery is None:
         return None
     if event.event_type in LEAVES:
-        services.unsubscribe(delivery)
+        services.unsubscribe(delivery, via=LEFT_BY_EMAIL)
         return delivery
     default = "4.0.0" if event.event_type == "deferred" else "5.0.0"
     diagnostic = " ".join(filter(None, [event.mta_response, event.description]))

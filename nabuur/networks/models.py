@@ -68,6 +68,11 @@ class Network(models.Model):
     contact_name = models.CharField(_("published contact name"), max_length=200, blank=True)
     contact_email = models.EmailField(_("published contact e-mail address"), blank=True)
     contact_phone = models.CharField(_("published contact telephone"), max_length=32, blank=True)
+    # Drawn around the addresses the segments cover (networks.areas), again whenever segments
+    # or addresses change: a GeoJSON geometry (WGS84, lon/lat), "" while it covers none.
+    area = models.TextField(blank=True, default="", editable=False)
+    # The addresses (boxes included) the segments cover, counted with the area.
+    dwellings = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -131,18 +136,20 @@ class Segment(models.Model):
         return True
 
     def describe_range(self):
-        if self.number_from == 1 and self.number_to is None:
-            numbers = gettext("all numbers")
-        elif self.number_to is None:
-            numbers = gettext("from %(start)s") % {"start": self.number_from}
-        else:
-            numbers = gettext("%(start)s to %(end)s") % {
-                "start": self.number_from,
-                "end": self.number_to,
-            }
-        if self.side == Side.BOTH:
-            return numbers
-        return f"{numbers}, {self.get_side_display()}"
+        return describe_numbers(self.number_from, self.number_to, self.side)
+
+
+def describe_numbers(number_from, number_to, side):
+    """A segment's house numbers in words, in the active language: "1 to 99, odd numbers"."""
+    if number_from == 1 and number_to is None:
+        numbers = gettext("all numbers")
+    elif number_to is None:
+        numbers = gettext("from %(start)s") % {"start": number_from}
+    else:
+        numbers = gettext("%(start)s to %(end)s") % {"start": number_from, "end": number_to}
+    if side == Side.BOTH:
+        return numbers
+    return f"{numbers}, {Side(side).label}"
 
 
 class MeasureKind(models.TextChoices):

@@ -26,6 +26,7 @@ from nabuur.staff.services import (
 )
 
 from . import emails
+from .areas import update_area
 from .models import (
     APPEAL_PERIOD_DAYS,
     CoordinatorMeasure,
@@ -181,6 +182,7 @@ def save_segment(actor, segment, *, overlaps=()):
     action = "networks.segment_update" if segment.pk else "networks.segment_add"
     with transaction.atomic():
         segment.save()
+        update_area(segment.network)
         details = _segment_details(segment)
         if overlaps:
             details["overlaps"] = sorted({other.network_id for other in overlaps})
@@ -192,6 +194,7 @@ def delete_segment(actor, segment):
     with transaction.atomic():
         details = {"segment": segment.pk, **_segment_details(segment)}
         segment.delete()
+        update_area(segment.network)
         record(
             actor,
             "networks.segment_delete",
@@ -212,6 +215,7 @@ def import_segments(actor, network, rows, *, replace=False):
         if replace:
             removed, _ = network.segments.all().delete()
         Segment.objects.bulk_create(rows)
+        update_area(network)
         record(
             actor,
             "networks.segment_import",
@@ -303,10 +307,12 @@ def merge_networks(actor, source, target):
         for membership in plan.already_members:
             leave_membership(membership, reason=NETWORK_ENDED_REASON, notify=False)
         source.segments.update(network=target)
+        update_area(target)
         ended = _end_roles(source)
         source.status = NetworkStatus.MERGED
         source.merged_into = target
         source.save(update_fields=["status", "merged_into"])
+        update_area(source)
         record(
             actor,
             "networks.merge",

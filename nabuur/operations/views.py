@@ -15,7 +15,7 @@ def health(request):
     """The install's health: 200 when the database answers and a worker beat in the last
     300 s, else 503; the body says which, with the outbox's state."""
     document, healthy = checks.report()
-    return JsonResponse(document, status=200 if healthy else 503)
+    return quietly(JsonResponse(document, status=200 if healthy else 503))
 
 
 @never_cache
@@ -23,7 +23,15 @@ def health_live(request):
     """Does this web process reach its database? For the proxy in front of each web node: a
     stopped worker must not take every web node out of service."""
     healthy = checks.database_answers()
-    return JsonResponse({"ok": healthy}, status=200 if healthy else 503)
+    return quietly(JsonResponse({"ok": healthy}, status=200 if healthy else 503))
+
+
+def quietly(response):
+    """Keep Django from logging an unhealthy answer as a server error: the monitor polls every
+    few seconds and alerts on the 503 itself, so an ERROR line per poll only buries the log
+    lines that explain the cause (django.utils.log.log_response skips a logged response)."""
+    response._has_been_logged = True
+    return response
 
 
 @never_cache

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import finder_views, views
+from . import finder_views, theme, views
 
 app_name = "public"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("zone/<slug:zone_slug>/house-rules/", views.zone_house_rules, name="zone_house_rules"),
     path("zone/<slug:zone_slug>/privacy/", views.zone_privacy, name="zone_privacy"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("theme/<slug:zone_slug>.css", theme.zone_theme, name="zone_theme"),
+    path("theme/<slug:zone_slug>/logo", theme.zone_logo, name="zone_logo"),
 ]

@@ -6,14 +6,19 @@ sentence: "Your coordinator looked at your details on 3 May 2026." The log store
 language. It lives in staff, next to the roles and the audit log's viewer, below every app
 that writes entries (the actions are only strings here: nothing is imported from those apps).
 
+The audit log's viewer (staff.audit_views) reads the same codes for the staff: ACTIONS names
+each action, `role_label` the role and `object_label` the object ("Membership number 13").
+
 Every action the code writes is a key of ABOUT_YOU (tests/test_audit_labels.py scans the source
 and fails on a missing one): a sentence where the entry can name a person among its subjects,
 None where it never does. An action missing anyway, or a role unknown, reads as a generic
 sentence, never as a code.
 """
 
+from django.apps import apps
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .permissions import Kind
@@ -31,6 +36,8 @@ ACTORS = {
     "api_token": _("Another system of the police zone"),
 }
 SOMEONE = _("Someone")
+# The object an entry is about, in the log's viewer: "Membership number 13".
+OBJECT = _("%(type)s number %(id)s")
 
 GENERIC = _("%(actor)s worked with your data on %(date)s.")
 
@@ -49,6 +56,11 @@ ABOUT_YOU = {
     # The audit log itself: a search for a person concerns that person.
     "audit.head_exported": None,
     "audit.viewed": _("%(actor)s searched the audit log for entries about you on %(date)s."),
+    # Items waiting too long (staff.waiting): a reminder, then a hand-over to the partners.
+    "escalation.handed_over": _(
+        "%(actor)s passed on to you a task that had waited too long, on %(date)s."
+    ),
+    "escalation.reminded": _("%(actor)s reminded you of a task waiting for you on %(date)s."),
     # The charter and the yearly evaluation
     "evaluation.charter_budget_saved": None,
     "evaluation.charter_changed": None,
@@ -102,6 +114,7 @@ ABOUT_YOU = {
     "members.measure.withdraw": _("%(actor)s withdrew a proposed measure against you on %(date)s."),
     "members.rejoin_refused": None,
     "members.unsubscribe": _("%(actor)s ended your membership at your request on %(date)s."),
+    "members.left": _("You left a BIN on %(date)s."),
     "members.view_list": _("%(actor)s looked at the member list, with your details, on %(date)s."),
     "members.view_member": _("%(actor)s looked at your details on %(date)s."),
     # Messages
@@ -115,6 +128,7 @@ ABOUT_YOU = {
     "messaging.guardrail_override": None,
     "messaging.letters": _("%(actor)s printed a letter to you with a message on %(date)s."),
     "messaging.plan_saved": None,
+    "messaging.send_overdue": None,
     "messaging.queue": None,
     "messaging.reject": None,
     # A member's reply to a message (messaging.replies).
@@ -160,6 +174,122 @@ ABOUT_YOU = {
         "%(actor)s looked at the zone's staff, you among them, on %(date)s."
     ),
     "zones.settings_changed": None,
+    "zones.zone_created": None,
+}
+
+
+# What each action was, for the staff who read the audit log (staff.audit_views): a short
+# phrase without the actor, who has a column of their own. Every key of ABOUT_YOU is here.
+ACTIONS = {
+    # Accounts
+    "accounts.email_changed": _("Changed a login e-mail address"),
+    "accounts.email_restored": _("Restored a former login e-mail address"),
+    "accounts.invitation_accepted": _("Accepted an invitation"),
+    # The API
+    "api.token_created": _("Created an API key"),
+    "api.token_revoked": _("Revoked an API key"),
+    "api.token_used": _("Used an API key"),
+    "api.token_zone_added": _("Gave an API key access to another zone"),
+    # The audit log
+    "audit.head_exported": _("Downloaded the head of the audit log"),
+    "audit.viewed": _("Read the audit log"),
+    # Items waiting too long
+    "escalation.handed_over": _("Passed a task that waited too long on to the partners"),
+    "escalation.reminded": _("Sent a reminder of a waiting task"),
+    # The charter and the yearly evaluation
+    "evaluation.charter_budget_saved": _("Saved the budget of a charter"),
+    "evaluation.charter_changed": _("Changed a charter"),
+    "evaluation.charter_fod": _("Recorded the exchange of a charter with the FPS Interior"),
+    "evaluation.charter_in_force": _("A charter came into force"),
+    "evaluation.charter_pdf": _("Downloaded a charter"),
+    "evaluation.charter_signatures_dropped": _("Withdrew the signatures of a changed charter"),
+    "evaluation.charter_signed": _("Signed a charter"),
+    "evaluation.charter_started": _("Started a new version of a charter"),
+    "evaluation.opened": _("Opened a yearly evaluation"),
+    "evaluation.pdf": _("Downloaded a yearly evaluation"),
+    "evaluation.reminded": _("Sent a reminder to sign a yearly evaluation"),
+    "evaluation.saved": _("Saved a yearly evaluation"),
+    "evaluation.signed": _("Signed a yearly evaluation"),
+    "evaluation.survey_answered": _("Answered the members' survey"),
+    "evaluation.survey_sent": _("Sent the members' survey"),
+    # Imports of existing member lists
+    "imports.consent": _("Confirmed the consent of an imported member list"),
+    "imports.delete_rows": _("Deleted the rows of an imported member list"),
+    "imports.failed": _("An import of a member list failed"),
+    "imports.import": _("Imported a member list"),
+    "imports.preview": _("Looked at the preview of an imported member list"),
+    "imports.unreadable": _("Uploaded a member list that could not be read"),
+    "imports.upload": _("Uploaded a member list"),
+    # Memberships
+    "members.add_by_hand": _("Added a member by hand"),
+    "members.address_request_assign": _("Placed a sign-up from outside every BIN in a BIN"),
+    "members.address_request_close": _("Closed a sign-up from outside every BIN"),
+    "members.address_request_expire": _("A sign-up from outside every BIN expired"),
+    "members.address_request_viewed": _("Looked at a sign-up from outside every BIN"),
+    "members.address_requests_viewed": _("Looked at the sign-ups from outside every BIN"),
+    "members.approve": _("Approved a membership"),
+    "members.decline": _("Declined a request to join"),
+    "members.edit": _("Changed a member's details"),
+    "members.export_list": _("Downloaded a member list"),
+    "members.measure.confirm": _("Confirmed a measure against a member"),
+    "members.measure.letter": _("Printed the letter about a measure"),
+    "members.measure.letter_posted": _("Posted the letter about a measure"),
+    "members.measure.propose": _("Proposed a measure against a member"),
+    "members.measure.withdraw": _("Withdrew a proposed measure"),
+    "members.rejoin_refused": _("Refused a new request to join after a measure"),
+    "members.unsubscribe": _("Ended a membership at the member's request"),
+    "members.left": _("Left a BIN (the member)"),
+    "members.view_list": _("Looked at a member list"),
+    "members.view_member": _("Looked at a member's details"),
+    # Messages
+    "messaging.approve": _("Approved a message"),
+    "messaging.cancel": _("Cancelled a message"),
+    "messaging.decline": _("Declined to forward a police message"),
+    "messaging.draft": _("Wrote a draft message"),
+    "messaging.edit": _("Changed a message"),
+    "messaging.feedback": _("Rated a message"),
+    "messaging.forward": _("Forwarded a police message"),
+    "messaging.guardrail_override": _("Sent a message despite a warning"),
+    "messaging.letters": _("Printed letters with a message"),
+    "messaging.plan_saved": _("Saved a communication plan"),
+    "messaging.send_overdue": _(
+        "Sent a police message to the members that was not forwarded in time"
+    ),
+    "messaging.queue": _("Queued a message for sending"),
+    "messaging.reject": _("Rejected a message"),
+    "messaging.replies_deleted_after_retention": _(
+        "Deleted replies at the end of their retention period"
+    ),
+    "messaging.replies_viewed": _("Looked at replies to a message"),
+    "messaging.reply_handled": _("Dealt with a reply to a message"),
+    "messaging.reply_received": _("Received a reply to a message"),
+    "messaging.reply_sent_to_officers": _("Passed a reply on to the police"),
+    "messaging.schedule": _("Scheduled a message"),
+    "messaging.set_schedule": _("Changed the schedule of a message"),
+    "messaging.submit": _("Submitted a message for approval"),
+    "messaging.test_send": _("Sent a test e-mail of a message"),
+    "messaging.unsubscribe_by_email": _("Left a BIN by e-mail"),
+    # BINs and their roles
+    "networks.coordinator_measure": _("Recorded a measure concerning a coordinator"),
+    "networks.create": _("Created a BIN"),
+    "networks.merge": _("Merged two BINs"),
+    "networks.roles_view": _("Looked at the coordinators and officers of a BIN"),
+    "networks.segment_add": _("Added a street to a BIN"),
+    "networks.segment_delete": _("Removed a street from a BIN"),
+    "networks.segment_import": _("Imported the streets of a BIN"),
+    "networks.segment_update": _("Changed a street of a BIN"),
+    "networks.stop": _("Stopped a BIN"),
+    "networks.update": _("Changed a BIN"),
+    # Privacy
+    "privacy.erase_after_retention": _("Erased personal data at the end of the retention period"),
+    # Staff roles
+    "staff.adult_confirmed": _("Confirmed being 18 or older"),
+    "staff.invite": _("Appointed someone to a role"),
+    "staff.role_end": _("Ended a role"),
+    "staff.screening": _("Recorded a police screening"),
+    "staff.zone_staff_view": _("Looked at the zone's staff"),
+    "zones.settings_changed": _("Changed the zone's settings"),
+    "zones.zone_created": _("Created the police zone (nabuur create_zone)"),
 }
 
 
@@ -173,3 +303,30 @@ def about_you(entry):
     sentence = ABOUT_YOU.get(entry.action) or GENERIC
     day = date_format(timezone.localtime(entry.created_at), "DATE_FORMAT")
     return sentence % {"actor": actor_of(entry), "date": day}
+
+
+def action_label(action):
+    """An audit action in words for the staff reading the log; an action without words (one
+    written before its words were) is shown as its code rather than hidden."""
+    return ACTIONS.get(action, action)
+
+
+def role_label(role):
+    """The role an entry was written in, in words ("coordinator", "Nabuur" for the system)."""
+    if role in Kind.values:
+        return Kind(role).label
+    return ACTORS.get(role, role)
+
+
+def object_label(entry):
+    """The object an entry is about, by its model's name ("BIN number 13"), or "" for none."""
+    if not entry.object_type:
+        return ""
+    try:
+        name = capfirst(apps.get_model(entry.object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        # A model that no longer exists: its stored name is all there is.
+        name = entry.object_type
+    if not entry.object_id:
+        return name
+    return OBJECT % {"type": name, "id": entry.object_id}

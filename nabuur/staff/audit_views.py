@@ -24,6 +24,7 @@ from nabuur.audit.models import AuditEntry
 from nabuur.audit.services import current_head, verify_chain
 from nabuur.zones.models import Zone
 
+from .audit_labels import action_label, object_label, role_label
 from .auditing import record, record_view
 from .forms import AuditFilterForm
 from .permissions import Capability, can, scopes_for
@@ -61,6 +62,11 @@ def filtered_entries(data, entries):
     """(form, entries) for the viewer's GET parameters, among `entries`."""
     actions = entries.order_by("action").values_list("action", flat=True).distinct()
     form = AuditFilterForm(data or None, actions=list(actions))
+    # The filter offers the actions in words, like the table.
+    form.fields["action"].choices = [
+        (value, action_label(value) if value else label)
+        for value, label in form.fields["action"].choices
+    ]
     entries = entries.order_by("-seq")
     if not form.is_valid():
         return form, entries
@@ -89,6 +95,11 @@ def audit_log(request):
     form, entries = filtered_entries(request.GET, visible_entries(request.user))
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
+    # The log stores codes ("members.view_member", "networks.network"); the page shows words.
+    for entry in page.object_list:
+        entry.action_label = action_label(entry.action)
+        entry.role_label = role_label(entry.actor_role)
+        entry.object_label = object_label(entry)
     # Someone who reads more than one zone's entries needs to see whose each one is.
     if request.user.is_superuser or len(audit_zones(request.user)) > 1:
         zones = Zone.objects.in_bulk({entry.zone_id for entry in page.object_list} - {None})

@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from nabuur.lib import clock
 from nabuur.lib.forms import Accessible, AccessibleForm, IsoDateInput
 from nabuur.zones.models import Municipality, Zone
-from nabuur.zones.services import ZONE_CONTACT, ZONE_CONTROLLER, ZONE_RETENTION, ZONE_SETTINGS
+from nabuur.zones.services import (
+    ZONE_CONTACT,
+    ZONE_CONTROLLER,
+    ZONE_DEADLINES,
+    ZONE_MAP,
+    ZONE_RETENTION,
+    ZONE_SETTINGS,
+)
 
 from .models import MUNICIPALITY_ROLES, NETWORK_ROLES, Role, ScreeningResult
 
@@ -125,6 +132,13 @@ RETENTION_BOUNDS = {
     "retention_measures_days": (365, 3650),
     "retention_replies_days": (1, 90),
 }
+# The bounds of each deadline (#16): a volunteer needs a few days, a police message goes stale.
+DEADLINE_BOUNDS = {
+    "deadline_forward_hours": (4, 168),
+    "deadline_signup_days": (1, 30),
+    "deadline_measure_days": (1, 30),
+    "deadline_evaluation_days": (7, 90),
+}
 PHONE_NUMBER = RegexValidator(
     r"^\+?[0-9][0-9 ./]{1,15}$",
     _("Enter the number as people dial it, for example 101 or 03 123 45 67."),
@@ -134,8 +148,9 @@ PHONE_NUMBER = RegexValidator(
 class ZoneSettingsForm(Accessible, forms.ModelForm):
     """The zone's settings; the view saves them through zones.services.change_zone_settings."""
 
-    # The page's three groups (zones.services).
+    # The page's five groups (zones.services).
     CONTACT, CONTROLLER, RETENTION = ZONE_CONTACT, ZONE_CONTROLLER, ZONE_RETENTION
+    DEADLINES, MAP = ZONE_DEADLINES, ZONE_MAP
 
     class Meta:
         model = Zone
@@ -174,11 +189,36 @@ class ZoneSettingsForm(Accessible, forms.ModelForm):
                 "Members' e-mail replies to messages are deleted this many days after they "
                 "arrive (1 to 90)."
             ),
+            "map_tile_url": _(
+                "Leave empty to show BIN areas without a background map. A tile server sees "
+                "the address of every visitor who looks at a map, so the privacy notice names "
+                "it. Example: https://tile.example.be/{z}/{x}/{y}.png"
+            ),
+            "map_tile_attribution": _(
+                "The credit line the tile server's licence asks for, shown under each map."
+            ),
+            "deadline_forward_hours": _(
+                "After this many hours a coordinator who has not forwarded or declined a police "
+                "message is reminded; after twice as long the BIN's other partners are told "
+                "(4 to 168)."
+            ),
+            "deadline_signup_days": _(
+                "After this many days a sign-up nobody approved or refused is brought to the "
+                "coordinator again; after twice as long to the BIN's other partners (1 to 30)."
+            ),
+            "deadline_measure_days": _(
+                "After this many days a measure proposed by one side and not confirmed by the "
+                "other is brought up again (1 to 30)."
+            ),
+            "deadline_evaluation_days": _(
+                "The yearly evaluation should be signed within this many days after its period "
+                "ends; reminders follow (7 to 90)."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, (low, high) in RETENTION_BOUNDS.items():
+        for name, (low, high) in (RETENTION_BOUNDS | DEADLINE_BOUNDS).items():
             field = self.fields[name]
             field.validators += [MinValueValidator(low), MaxValueValidator(high)]
             field.widget.attrs.update(min=low, max=high)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit_views, views
+from . import audit_views, theme_views, views
 
 app_name = "staff"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("confirm/", views.confirm_role, name="confirm_role"),
     path("zone/<slug:slug>/people/", views.zone_staff, name="zone_staff"),
     path("zone/<slug:slug>/settings/", views.zone_settings, name="zone_settings"),
+    path("zone/<slug:slug>/look/", theme_views.zone_theme, name="zone_theme"),
     path("zone/<slug:slug>/people/<int:pk>/end/", views.zone_role_end, name="zone_role_end"),
     path(
         "zone/<slug:slug>/people/<int:pk>/screening/",

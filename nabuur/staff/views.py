@@ -31,7 +31,7 @@ from .models import (
     RoleAssignment,
     ScreeningResult,
 )
-from .panels import panels_for
+from .panels import panels_for, waiting_queue
 from .permissions import Capability, capacity, scopes_for
 
 
@@ -41,6 +41,8 @@ def dashboard(request):
     scopes = scopes_for(request.user)
     if not scopes.is_staff:
         raise PermissionDenied
+    # The "To handle" queue comes first: what waits for this person, oldest deadline first.
+    queue = waiting_queue(request)
     panels = panels_for(request, scopes)
     networks = next((p.context["networks"] for p in panels if "networks" in p.context), [])
     coordinator_roles = [a for a in scopes.assignments if a.is_coordinator]
@@ -51,6 +53,7 @@ def dashboard(request):
         request,
         "staff/dashboard.html",
         {
+            "queue": queue,
             "panels": panels,
             "networks": networks,
             "assignments": scopes.assignments,

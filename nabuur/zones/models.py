@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +66,50 @@ class Zone(models.Model):
         _("days to keep members' e-mail replies to messages"), default=30
     )
     accessibility_email = models.EmailField(_("e-mail address for accessibility feedback"))
+
+    # How long a person may leave a waiting item before the worker reminds them, and (past
+    # twice this) hands it to the BIN's other partners (#16, messaging/members escalation).
+    deadline_forward_hours = models.PositiveIntegerField(
+        _("hours a coordinator has to forward a police message"), default=48
+    )
+    deadline_signup_days = models.PositiveIntegerField(
+        _("days a coordinator has to handle a sign-up"), default=7
+    )
+    deadline_measure_days = models.PositiveIntegerField(
+        _("days to confirm a proposed measure"), default=7
+    )
+    deadline_evaluation_days = models.PositiveIntegerField(
+        _("days after the period to sign the yearly evaluation"), default=30
+    )
+
+    # Maps show BIN areas without any background until the zone picks a tile server: each
+    # tile request tells that server where the visitor looks, so the privacy notice names it.
+    map_tile_url = models.CharField(
+        _("map tile server"),
+        max_length=300,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^https://[^\s{}]+(\{[sxyz]\}[^\s{}]*)+$",
+                _("Enter an https address with {z}, {x} and {y}, or leave it empty."),
+            )
+        ],
+    )
+    map_tile_attribution = models.CharField(_("map tile attribution"), max_length=300, blank=True)
+
+    # The zone's look: its colour and logo theme every page, e-mail and document (#15).
+    theme_colour = models.CharField(
+        _("main colour"),
+        max_length=7,
+        default="#123c69",
+        validators=[
+            RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # and six hex digits."))
+        ],
+    )
+    # Kept in the database, not on disk, so every web and worker machine serves the same logo.
+    logo = models.BinaryField(_("logo"), blank=True, default=b"", editable=False)
+    logo_content_type = models.CharField(max_length=40, blank=True, editable=False)
+    logo_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -205,3 +250,35 @@ class Document(models.Model):
 
     def body(self, language=None):
         return localized(self, "body", language)
+
+
+class Address(models.Model):
+    """One current address of BeSt Address: a house number, or one box of it, with its point.
+
+    Each box is a dwelling of its own, so a building with three boxes has three rows: BIN areas
+    are drawn around these points, and their count is the dwellings a BIN covers.
+    """
+
+    street = models.ForeignKey(Street, on_delete=models.CASCADE, related_name="addresses")
+    official_id = models.CharField(_("BeSt address id"), max_length=40)
+    # As written in BeSt ("12", "12A"); `number` is its leading digits, which segments cover.
+    house_number = models.CharField(_("house number"), max_length=16)
+    number = models.PositiveIntegerField()
+    box = models.CharField(_("box"), max_length=16, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=4)
+    # WGS84 (EPSG:4326), as BeSt gives them; six decimals are about 10 cm.
+    latitude = models.DecimalField(max_digits=8, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["street", "official_id"], name="unique_best_address")
+        ]
+        indexes = [models.Index(fields=["street", "number"])]
+        ordering = ["street", "number", "house_number", "box"]
+
+    def __str__(self):
+        box = f" bus {self.box}" if self.box else ""
+        return f"{self.street} {self.house_number}{box}"

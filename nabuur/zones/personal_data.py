@@ -8,3 +8,7 @@ no_personal_data(
 no_personal_data(
     "zones.Street", "reference data about public roads (max_house_number is not a person's)"
 )
+no_personal_data(
+    "zones.Address",
+    "BeSt Address, the public register of addresses and their points: it names no resident",
+)

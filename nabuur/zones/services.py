@@ -6,6 +6,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.db import transaction
@@ -16,7 +17,7 @@ from nabuur.audit.services import record
 from nabuur.lib.text import fold
 
 from .documents import publish
-from .models import Document, DocumentKind, Municipality, Postcode, Street
+from .models import Address, Document, DocumentKind, Municipality, Postcode, Street
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REFERENCE_FILE = DATA_DIR / "reference.json"
@@ -25,6 +26,9 @@ SAMPLE_ADDRESS_FILE = DATA_DIR / "best-sample.csv"
 # Sent with `streets` (Street instances) after an import changed their names: apps that keep a
 # copy of a street's name (the member list's sort key) follow it.
 streets_renamed = Signal()
+# Sent with `street_ids` after an import added, moved or removed addresses of those streets:
+# BIN areas drawn around the addresses (networks.areas) are drawn again.
+addresses_changed = Signal()
 
 # The header of BeSt Address CSV files (openaddress-be*.csv), in order.
 BEST_COLUMNS = (
@@ -150,6 +154,11 @@ class ImportReport:
     postcodes_created: int = 0
     # NIS codes asked for that had no current address in the file: probably the wrong file.
     municipalities_without_addresses: list[str] = field(default_factory=list)
+    addresses_created: int = 0
+    addresses_updated: int = 0
+    addresses_deleted: int = 0
+    # Current addresses without a usable WGS84 point: their street is kept, the point is not.
+    addresses_without_point: int = 0
 
 
 @dataclass
@@ -160,6 +169,28 @@ class _StreetSeen:
     name_de: str = ""
     max_number: int = 0
     postcodes: Counter = field(default_factory=Counter)
+    # BeSt address id → (house number, number, box, postcode, latitude, longitude).
+    addresses: dict = field(default_factory=dict)
+
+
+# Belgium and a margin: a point outside is a broken row (or a test file), not an address.
+_LATITUDES = (Decimal("49.4"), Decimal("51.6"))
+_LONGITUDES = (Decimal("2.5"), Decimal("6.5"))
+_MICRODEGREE = Decimal("0.000001")
+
+
+def _point(row):
+    """(latitude, longitude) of a BeSt row, rounded to six decimals, or None if unusable."""
+    try:
+        latitude = Decimal(row["EPSG:4326_lat"].strip()).quantize(_MICRODEGREE)
+        longitude = Decimal(row["EPSG:4326_lon"].strip()).quantize(_MICRODEGREE)
+    except InvalidOperation:
+        return None
+    if not (_LATITUDES[0] <= latitude <= _LATITUDES[1]):
+        return None
+    if not (_LONGITUDES[0] <= longitude <= _LONGITUDES[1]):
+        return None
+    return latitude, longitude
 
 
 def _open_text(path_or_file):
@@ -219,6 +250,18 @@ def _read_streets(stream, wanted: set[str], report: ImportReport) -> dict[str, _
         seen.name_de = names[2].strip() or seen.name_de
         seen.max_number = max(seen.max_number, int(number.group()))
         seen.postcodes[postcode] += 1
+        point = _point(row)
+        address_id = row["address_id"].strip()
+        if point is None or not address_id:
+            report.addresses_without_point += 1
+        else:
+            seen.addresses[address_id] = (
+                row["house_number"].strip()[:16],
+                int(number.group()),
+                row["box_number"].strip()[:16],
+                postcode,
+                *point,
+            )
         report.rows_used += 1
     return streets
 
@@ -314,12 +357,59 @@ def _save_streets(streets, municipalities, report):
     ]
     Postcode.objects.bulk_create(new_links)
     report.postcodes_created = len(new_links)
+    _save_addresses(streets, municipalities, report)
+
+
+_ADDRESS_FIELDS = ("house_number", "number", "box", "postcode", "latitude", "longitude")
+
+
+def _save_addresses(streets, municipalities, report):
+    """Make the addresses of the municipalities found in the file those of the file.
+
+    Only municipalities with rows in the file are touched: a wrong file must not empty the
+    others. Addresses no longer current are deleted; nothing refers to an address row.
+    """
+    seen_nis = {seen.nis_code for seen in streets.values()}
+    street_ids = {
+        (municipality_id, official_id): street_id
+        for street_id, municipality_id, official_id in Street.objects.filter(
+            municipality__in=[municipalities[nis] for nis in seen_nis]
+        ).values_list("id", "municipality_id", "official_id")
+    }
+    existing = {}
+    for address in Address.objects.filter(street_id__in=street_ids.values()):
+        existing[(address.street_id, address.official_id)] = address
+    to_create, to_update, changed_streets = [], [], set()
+    for official_id, seen in streets.items():
+        street_id = street_ids[(municipalities[seen.nis_code].id, official_id)]
+        for address_id, values in seen.addresses.items():
+            values = dict(zip(_ADDRESS_FIELDS, values, strict=True))
+            address = existing.pop((street_id, address_id), None)
+            if address is None:
+                to_create.append(Address(street_id=street_id, official_id=address_id, **values))
+                changed_streets.add(street_id)
+            elif any(getattr(address, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(address, name, value)
+                to_update.append(address)
+                changed_streets.add(street_id)
+    Address.objects.bulk_create(to_create, batch_size=1000)
+    Address.objects.bulk_update(to_update, _ADDRESS_FIELDS, batch_size=1000)
+    gone = [address.pk for address in existing.values()]
+    for start in range(0, len(gone), 1000):
+        Address.objects.filter(pk__in=gone[start : start + 1000]).delete()
+    changed_streets.update(address.street_id for address in existing.values())
+    report.addresses_created = len(to_create)
+    report.addresses_updated = len(to_update)
+    report.addresses_deleted = len(gone)
+    if changed_streets:
+        addresses_changed.send(sender=Address, street_ids=sorted(changed_streets))
 
 
 # --- The zone's own settings ------------------------------------------------------------------
 
 # What a zone administrator changes on the zone's settings page (staff:zone_settings), in the
-# page's three groups.
+# page's five groups.
 ZONE_CONTACT = (
     "name",
     "number",
@@ -346,7 +436,14 @@ ZONE_RETENTION = (
     "retention_measures_days",
     "retention_replies_days",
 )
-ZONE_SETTINGS = ZONE_CONTACT + ZONE_CONTROLLER + ZONE_RETENTION
+ZONE_DEADLINES = (
+    "deadline_forward_hours",
+    "deadline_signup_days",
+    "deadline_measure_days",
+    "deadline_evaluation_days",
+)
+ZONE_MAP = ("map_tile_url", "map_tile_attribution")
+ZONE_SETTINGS = ZONE_CONTACT + ZONE_CONTROLLER + ZONE_RETENTION + ZONE_DEADLINES + ZONE_MAP
 
 
 @dataclass

@@ -14,7 +14,7 @@ def site_zone(request):
     footer cost no extra query.
     """
     if not hasattr(request, "_nabuur_zone"):
-        request._nabuur_zone = Zone.objects.order_by("pk").first()
+        request._nabuur_zone = Zone.objects.defer("logo").order_by("pk").first()
     return request._nabuur_zone
 
 

@@ -335,7 +335,7 @@ def test_five_wrong_passwords_lock_the_address_for_15_minutes(
     checked = Checked(page, assert_valid_html)
     admin = staff_data["zone_admin"]
     TOTP.activate(admin, generate_totp_secret())
-    mismatch = nl("The email address and/or password you specified are not correct.")
+    mismatch = nl("The e-mail address or the password is not correct.")
     locked = nl(
         "Too many failed attempts to log in with this address. For your safety, logging in is "
         "blocked for 15 minutes. You can reset your password meanwhile."
@@ -478,8 +478,8 @@ def test_staff_pages_of_the_zone_admin_and_a_new_coordinator_with_the_keyboard(
     press_tab_to_and_enter(coordinator_page, lambda e: e.text == nl("Confirm"))
     coordinator_page.get_by_role("alert").wait_for()
     coordinator.check("/nl/staff/confirm/", nl("Confirm your role"))
-    assert coordinator_page.locator("#id_adult_error").inner_text() == nl(
-        "Tick the box to confirm that you are 18 or older."
+    assert coordinator_page.locator("#id_adult_error").text_content() == (
+        nl("Error:") + " " + nl("Tick the box to confirm that you are 18 or older.")
     )
     newcomer.refresh_from_db()
     assert newcomer.adult_confirmed_at is None

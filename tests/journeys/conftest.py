@@ -42,6 +42,12 @@ LOCALES = {"nl": "nl-BE", "fr": "fr-BE"}
 ENGLISH_LEAKS = ["Select an option"]
 
 
+def squash(text):
+    """Runs of white space as one space, the way a reader sees them. Not str.split(): French
+    puts a no-break space before ":" and "?", and the translations to compare with have it."""
+    return re.sub(r"[ \t\r\n\f]+", " ", text).strip(" ")
+
+
 def pytest_collection_modifyitems(config, items):
     # Journeys drive Chromium: the suite's browser selection (and its exclusion) takes them.
     for item in items:
@@ -164,7 +170,7 @@ class Person:
         )
 
     def main_text(self):
-        return " ".join(self.page.locator("main").inner_text().split())
+        return squash(self.page.locator("main").inner_text())
 
     def log_in(self, user, second_factor=False):
         """The session of `user`, as if they had just logged in with password and second

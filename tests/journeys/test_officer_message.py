@@ -16,13 +16,14 @@ from django.utils.formats import localize
 from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
+from nabuur.lib import typography
 from nabuur.messaging.models import DeliveryState, Message, MessageState
 from nabuur.staff.models import Role
 from tests import factories
 from tests.smtp_sink import free_port
 from tests.test_smtp_unsubscribe import MaildirDelivery
 
-from .conftest import run_the_worker
+from .conftest import run_the_worker, squash
 from .fixtures import PLACES, make_bin
 
 SUBJECTS = {"nl": "Fietsdiefstal in de wijk", "fr": "Vols de vélos dans le quartier"}
@@ -183,9 +184,10 @@ def test_an_officer_writes_to_two_bins_and_sees_every_outcome(
     facts = " ".join(page.locator("#progress-heading + p + dl").inner_text().split())
     for label, count in ((t("delivered"), 1), (t("bounced"), 1)):
         assert f"{capfirst(label)} {localize(count)}" in facts, facts
-    parts = [" ".join(item.split()) for item in page.locator(".parts li").all_inner_texts()]
+    parts = [squash(item) for item in page.locator(".parts li").all_inner_texts()]
     with translation.override(language):
         sent = capfirst(t("sent"))
+        colon = typography.colon()
         summaries = [
             ngettext(
                 "%(sent)s of %(total)s e-mail sent.", "%(sent)s of %(total)s e-mails sent.", total
@@ -194,8 +196,8 @@ def test_an_officer_writes_to_two_bins_and_sees_every_outcome(
             for total in (2, 1)
         ]
     assert parts == [
-        f"{centre.name}: {sent}. {summaries[0]}",
-        f"{other.name}: {sent}. {summaries[1]}",
+        f"{centre.name}{colon} {sent}. {summaries[0]}",
+        f"{other.name}{colon} {sent}. {summaries[1]}",
     ], parts
     officer_person.goto(f"/{language}/staff/messages/{second.pk}/")
     officer_person.check(page.locator("h1").inner_text())

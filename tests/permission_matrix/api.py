@@ -11,6 +11,8 @@ ENTRIES = {
     "api:openapi-json": PUBLIC,
     "api:lookup": {**PUBLIC, "data": {"postcode": "2650", "street": "Kerkstraat"}},
     "api:zone": PUBLIC,
+    "api:bins": PUBLIC,
+    "api:bin": {**PUBLIC, "kwargs": lambda ctx: {"slug": ctx.bin_a.slug}},
     "api:not_found": {**PUBLIC, "kwargs": {"rest": "nothing"}, "ok": (404,)},
     "api:dispatch_lookup": {**TOKEN_ONLY, "data": {"postcode": "2650", "street": "Kerkstraat"}},
     "api:statistics": {**TOKEN_ONLY, "kwargs": {"year": 2025}},

@@ -32,4 +32,14 @@ ENTRIES = {
     "mailbox:message": {**MAILBOX_PAGE, "kwargs": stored_message},
     "mailbox:message_html": {**MAILBOX_PAGE, "kwargs": stored_message, "ok": (200, 404)},
     "mailbox:message_raw": {**MAILBOX_PAGE, "kwargs": stored_message},
+    # A visitor's own demo mail: only the browser session that signed up in the demo reads it
+    # (tests/test_mailbox.py); no persona's session holds a sign-up, so everyone gets 404.
+    "mailbox:own": {"capability": "public", "object": None, "kwargs": {}, "ok": (404,)},
+    "mailbox:own_message": {
+        "capability": "public",
+        "object": None,
+        "kwargs": stored_message,
+        "ok": (404,),
+        "setup": demo_mailer,
+    },
 }

@@ -2,6 +2,7 @@
 
 from nabuur.lib import clock
 from nabuur.messaging.models import (
+    CommunicationPlan,
     Delivery,
     Message,
     MessageKind,
@@ -56,6 +57,21 @@ def reply_of_a(ctx):
     return {"pk": pk, "reply_pk": reply.pk}
 
 
+def overdue_message_of_a(ctx):
+    """kwargs for a police message to A handed over to its officer, where A's plan lets the
+    officer send it to the members directly (nabuur.messaging.escalation)."""
+    pk = message_of_a(MessageState.AWAITING_FORWARD)(ctx)["pk"]
+    Message.objects.filter(pk=pk).update(reminded_at=clock.now(), handed_over_at=clock.now())
+    latest = CommunicationPlan.objects.filter(network=ctx.bin_a).order_by("-version").first()
+    CommunicationPlan.objects.create(
+        network=ctx.bin_a,
+        version=(latest.version if latest else 0) + 1,
+        officer_sends_overdue=True,
+        allowed_kinds={},
+    )
+    return {"pk": pk}
+
+
 def _post(capability, kwargs, data=None):
     return {
         "capability": capability,
@@ -105,6 +121,7 @@ ENTRIES = {
     "messaging_staff:decline": _post(
         C.FORWARD_POLICE_MESSAGES, message_of_a(MessageState.AWAITING_FORWARD)
     ),
+    "messaging_staff:send_overdue": _post(C.APPROVE_MESSAGES, overdue_message_of_a),
     "messaging_staff:test": _post(C.VIEW_FIGURES, message_of_a()),
     # Letters carry addresses: a fresh login is asked first (a redirect), or, with nobody to
     # write to, a redirect back to the message.

@@ -23,6 +23,7 @@ ENTRIES = {
     "staff:confirm_role": {"capability": "staff", "object": None, "kwargs": {}},
     "staff:zone_staff": {"capability": C.INVITE_STAFF, "object": "zone", "kwargs": _zone},
     "staff:zone_settings": {"capability": C.MANAGE_ZONE, "object": "zone", "kwargs": _zone},
+    "staff:zone_theme": {"capability": C.MANAGE_ZONE, "object": "zone", "kwargs": _zone},
     "staff:zone_role_end": {
         "capability": C.INVITE_STAFF,
         "object": "zone",

@@ -48,6 +48,9 @@ from .measures import (
     withdraw_measure,
 )
 from .self_service import (
+    LEFT_BY_EMAIL,
+    LEFT_BY_LINK,
+    LEFT_ON_PAGE,
     change_address,
     end_pauses,
     erase_account,
@@ -91,6 +94,9 @@ __all__ = [
     "expire_address_requests",
     "is_blocked",
     "leave_membership",
+    "LEFT_BY_EMAIL",
+    "LEFT_BY_LINK",
+    "LEFT_ON_PAGE",
     "membership_address_key",
     "pause_membership",
     "propose_measure",

@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from nabuur.lib import clock
+from nabuur.lib import clock, pdf
 from nabuur.lib.mail import absolute_url, recipient_language, send_email
 from nabuur.staff.models import COORDINATOR_ROLES, OFFICER_ROLES, partners_of
 from nabuur.staff.permissions import Capability, Kind, can, capacity
@@ -32,6 +32,7 @@ from ..models import (
     EndReason,
     Measure,
     MeasureKind,
+    MeasureSide,
     MeasureState,
     Membership,
     MembershipStatus,
@@ -256,28 +257,51 @@ def measure_letter_pdf(actor, measure):
     member's name and address."""
     if not (measure.by_letter and measure.state == MeasureState.CONFIRMED):
         return None
-    # WeasyPrint takes over a second to import (Pango, fonts): only this page pays for it.
-    from weasyprint import HTML
-
     membership = measure.membership
     network = membership.network
+    zone = network.municipality.zone
+    head = pdf.letterhead(zone)
     language = recipient_language(membership.user, network)
+    confirmed_on = timezone.localdate(measure.confirmed_at)
+    # The two who decided, each with the side they spoke for (older proposals kept no side).
+    signers = []
+    if measure.proposed_as:
+        proposer = MeasureSide(measure.proposed_as)
+        other = next(side for side in MeasureSide if side != proposer)
+        signers = [
+            (proposer.label, measure.proposed_by, timezone.localdate(measure.proposed_at)),
+            (other.label, measure.confirmed_by, confirmed_on),
+        ]
     with translation.override(language):
-        html = render_to_string(
+        letter = render_to_string(
             "documents/measure_letter.html",
             {
                 "measure": measure,
                 "membership": membership,
                 "network": network,
-                "zone": network.municipality.zone,
+                "zone": zone,
+                "head": head,
+                "pages": pdf.page_numbers(),
                 "language": language,
-                "date": timezone.localdate(measure.confirmed_at),
-                "start": timezone.localdate(measure.confirmed_at),
+                "date": confirmed_on,
+                "today": confirmed_on,
+                "start": confirmed_on,
+                "signers": signers,
             },
         )
-    pdf = HTML(string=html).write_pdf(pdf_tags=True)
+        html = render_to_string(
+            "documents/pdf.html",
+            {
+                "parts": [letter],
+                "title": f"{measure.get_kind_display()} · {network.name}",
+                "language": language,
+                "head": head,
+                "body_class": "letters",
+            },
+        )
+    document = pdf.render(html)
     _record(actor, "members.measure.letter", membership, measure)
-    return pdf
+    return document
 
 
 def mark_letter_posted(actor, measure):

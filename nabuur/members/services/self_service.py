@@ -69,8 +69,17 @@ def set_quiet_hours(membership, quiet_from, quiet_to):
     emails.send_membership_changed(membership)
 
 
-def leave_membership(membership, *, reason=EndReason.LEFT, notify=True):
-    """End a current membership; tell the member and the BIN's coordinators. True if it changed."""
+# How a member left by their own hand, for the audit entry (`via` of leave_membership).
+LEFT_ON_PAGE, LEFT_BY_LINK, LEFT_BY_EMAIL = "page", "link", "email"
+
+
+def leave_membership(membership, *, reason=EndReason.LEFT, notify=True, via=None):
+    """End a current membership; tell the member and the BIN's coordinators. True if it changed.
+
+    `via` says the member left themselves, on their page, by the unsubscribe link or by
+    e-mail: the withdrawal of their consent is then audited here. Callers acting for someone
+    else (a coordinator, the end of a BIN) audit their own action instead.
+    """
     with transaction.atomic():
         membership = (
             Membership.objects.select_for_update(of=("self",))
@@ -85,6 +94,15 @@ def leave_membership(membership, *, reason=EndReason.LEFT, notify=True):
         membership.left_at = now
         membership.status_changed_at = now
         membership.save(update_fields=["status", "end_reason", "left_at", "status_changed_at"])
+        if via is not None:
+            record(
+                membership.user,
+                "members.left",
+                role="member",
+                target=membership,
+                subjects=(membership.user,),
+                details={"via": via},
+            )
         if notify:
             if membership.user.email:
                 emails.send_left(membership)

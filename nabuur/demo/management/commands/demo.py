@@ -36,7 +36,8 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Demo zone {result.zone.name!r}: {len(result.networks)} BINs, "
-            f"{result.members_created} members added in {elapsed:.1f} s."
+            f"{result.members_created} members added"
+            f"{', a year of history written' if result.history_added else ''} in {elapsed:.1f} s."
         )
         self.stdout.write(format_personas(result.personas))
         if personas_json:

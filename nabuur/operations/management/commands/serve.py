@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -23,7 +24,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, web_workers, **options):
         bindir = os.path.dirname(sys.executable)
-        worker = subprocess.Popen([os.path.join(bindir, "nabuur"), "worker"])
+        environment = served_environment(host, port)
+        worker = subprocess.Popen([os.path.join(bindir, "nabuur"), "worker"], env=environment)
         web = subprocess.Popen(
             [
                 os.path.join(bindir, "gunicorn"),
@@ -34,7 +36,11 @@ class Command(BaseCommand):
                 str(web_workers),
                 "--access-logfile",
                 "-",
-            ]
+                # Else gunicorn opens ~/.gunicorn/gunicorn.ctl, shared by every server on the
+                # machine: a second `make run` (another port) would take the first one's socket.
+                "--no-control-socket",
+            ],
+            env=environment,
         )
         self.stdout.write(f"Nabuur is running on http://{host}:{port}/ (Ctrl+C stops it)")
         try:
@@ -53,3 +59,19 @@ class Command(BaseCommand):
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
+
+
+def served_environment(host, port):
+    """The environment of the web server and the worker.
+
+    In the demo, links in e-mails lead to the address actually served (`make run PORT=8123`),
+    unless NABUUR_BASE_URL says otherwise; a production site always names its address.
+    """
+    environment = dict(os.environ)
+    if settings.DEMO and not environment.get("NABUUR_BASE_URL"):
+        # A server listening on every interface is still reached on this machine as 127.0.0.1.
+        reachable = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104
+        if ":" in reachable:
+            reachable = f"[{reachable}]"
+        environment["NABUUR_BASE_URL"] = f"http://{reachable}:{port}"
+    return environment
