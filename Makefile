@@ -42,7 +42,7 @@ run: export NABUUR_BASE_URL ?= http://127.0.0.1:$(PORT)
 endif
 run: install translations
 	$(NABUUR) migrate --noinput
-	$(NABUUR) demo
+	$(NABUUR) demo --port $(PORT)
 	$(NABUUR) serve --port $(PORT)
 
 worker: install

@@ -28,9 +28,9 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -44,12 +44,26 @@ REQUESTS = 500
 WARM_UP_REQUESTS = 20
 
 
+# The public API's limit for the bench server only: 10 clients make thousands of lookups a
+# minute from one address. Still counted (a database hit a request), as in production.
+API_LIMIT = "1000000000"
+OVERVIEW_REQUESTS = 20
+
+
 @dataclass(frozen=True)
 class PageLoad:
-    """One page under load: `key` names its figures in bench/results.json."""
+    """One page under load: `key` names its figures in bench/results.json. Requests carry
+    `cookie` (a staff session) unless it is empty; `clients` threads send `requests` of them."""
 
     key: str
     paths: list[str]
+    cookie: str = ""
+    requests: int = REQUESTS
+    clients: int = CLIENTS
+    # The person whose queries count_queries() counts; None for public pages.
+    user: object = None
+    # For the API: the `status` each path must answer.
+    expected: dict | None = None
 
 
 # --- The parent: a database of its own, the child, the results ----------------------------------
@@ -62,10 +76,23 @@ def run(database_url):
     parts = urlsplit(database_url)
     admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        admin.execute(f"CREATE DATABASE {DATABASE}")
+        exists = admin.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]
+        ).fetchone()
+        # BENCH_REUSE=1 (for development) keeps the data of a run before.
+        if not (exists and os.environ.get("BENCH_REUSE")):
+            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+            admin.execute(f"CREATE DATABASE {DATABASE}")
     pages_url = urlunsplit(parts._replace(path=f"/{DATABASE}"))
-    env = dict(os.environ, DATABASE_URL=pages_url, NABUUR_ENV="test", PYTHONPATH=str(ROOT))
+    env = dict(
+        os.environ,
+        DATABASE_URL=pages_url,
+        NABUUR_ENV="test",
+        PYTHONPATH=str(ROOT),
+        NABUUR_API_LIMIT_PER_MINUTE=API_LIMIT,
+        # The bench URLconf adds the floor page (bench/settings.py).
+        DJANGO_SETTINGS_MODULE="bench.settings",
+    )
     child = subprocess.run(
         [PYTHON, "-m", "bench.pages", "--child"],
         env=env,
@@ -86,21 +113,20 @@ def log(text):
 
 
 def build_data():
-    """The demo zone with ZONE_MEMBERS members, BIN_MEMBERS in its largest BIN; its coordinator."""
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    """The demo zone with ZONE_MEMBERS members, BIN_MEMBERS in its largest BIN, its coordinator
+    and zone administrator: (that BIN, its coordinator, seconds the demo took)."""
     from django.core.management import call_command
-    from django.db import connection
     from django.db.models import Count
 
-    from nabuur.accounts.models import User
     from nabuur.members.models import Membership
     from nabuur.networks.models import Network
-    from nabuur.staff.models import Role, RoleAssignment, ScreeningResult
+    from nabuur.staff.models import Role
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     call_command("demo", members=ZONE_MEMBERS, stdout=io.StringIO())
-    log(f"  demo zone with {ZONE_MEMBERS:,} members: {time.perf_counter() - started:.0f} s")
+    demo_seconds = time.perf_counter() - started
+    log(f"  demo zone with {ZONE_MEMBERS:,} members: {demo_seconds:.0f} s")
     sizes = (
         Network.objects.annotate(members=Count("memberships"))
         .filter(members__gt=0)
@@ -118,37 +144,75 @@ def build_data():
     zone_members = Membership.objects.filter(network__municipality__zone=network.municipality.zone)
     log(f"  {network.slug}: {BIN_MEMBERS:,} members, zone: {zone_members.count():,}")
 
-    coordinator = User.objects.create_user(
-        "bench.coordinator@example.org", "bench password 1234", first_name="Bench"
-    )
+    coordinator = staff_person(COORDINATOR_EMAIL, Role.COORDINATOR, network=network)
+    staff_person(ZONE_ADMIN_EMAIL, Role.ZONE_ADMIN, zone=network.municipality.zone)
+    vacuum_analyze()
+    return network, coordinator, demo_seconds
+
+
+COORDINATOR_EMAIL = "bench.coordinator@example.org"
+ZONE_ADMIN_EMAIL = "bench.zone.admin@example.org"
+
+
+def staff_person(email, role, **scope):
+    """A screened person with `role` over `scope` (network= or zone=) and an authenticator app."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from nabuur.accounts.models import User
+    from nabuur.staff.models import RoleAssignment, ScreeningResult
+
+    person = User.objects.create_user(email, "bench password 1234", first_name="Bench")
     RoleAssignment.objects.create(
-        user=coordinator,
-        role=Role.COORDINATOR,
-        network=network,
+        user=person,
+        role=role,
         started_on=datetime.date(2024, 1, 15),
         screening_result=ScreeningResult.POSITIVE,
         screened_on=datetime.date(2024, 1, 10),
         adult_confirmed_at=datetime.datetime(2024, 1, 10, 9, 0, tzinfo=datetime.UTC),
+        **scope,
     )
-    TOTP.activate(coordinator, generate_totp_secret())
+    TOTP.activate(person, generate_totp_secret())
+    return person
+
+
+def vacuum_analyze():
+    from django.db import connection
+
     # A database in use has been vacuumed and analysed by autovacuum long since; a freshly
     # bulk-loaded one not yet, and its plans and index-only scans would not be the real ones.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
-    return network, coordinator
+
+
+def logged_in_client(user):
+    """A test client logged in as `user` with password and authenticator app, as allauth notes
+    a real login in the session (staff pages open only to such a session)."""
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    now = time.time()
+    # allauth keeps whose notes they are beside them (allauth.account.internal.flows.login).
+    session["account_authentication_methods_user"] = str(user.pk)
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now, "email": user.email},
+        {"method": "mfa", "at": now, "type": "totp"},
+    ]
+    session.save()
+    return client
 
 
 def session_cookie(user):
     """A session of `user` in the database, as if they had logged in: (cookie name, value)."""
     from django.conf import settings
-    from django.test import Client
 
-    client = Client()
-    client.force_login(user)
+    client = logged_in_client(user)
     return settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def member_list_load(network):
+def member_list_load(network, cookie):
     """The member list: first page, later pages, searches by name and street, a filter, sorts."""
     from django.db.models import Count
 
@@ -167,7 +231,8 @@ def member_list_load(network):
     word = street.name_nl.split()[0][:6].lower()
     return PageLoad(
         "member_list",
-        [
+        cookie=cookie,
+        paths=[
             base,
             f"{base}?page=2",
             f"{base}?page=150",
@@ -188,8 +253,32 @@ LOG_MESSAGES = 250
 LOG_SENT = 20
 
 
-def message_log_load(network, coordinator):
+def message_log_load(network, coordinator, cookie):
     """The message log: the person's BINs, one BIN, later pages, a state filter."""
+    if not has_message_log(coordinator):
+        message_log_data(network, coordinator)
+    base = "/nl/staff/messages/"
+    return PageLoad(
+        "message_log",
+        cookie=cookie,
+        paths=[
+            base,
+            f"{base}?bin={network.slug}",
+            f"{base}?bin={network.slug}&page=2",
+            f"{base}?bin={network.slug}&page=10",
+            f"{base}?state=sent",
+        ],
+    )
+
+
+def has_message_log(coordinator):
+    from nabuur.messaging.models import Message
+
+    return Message.objects.filter(author=coordinator).exists()
+
+
+def message_log_data(network, coordinator):
+    """LOG_MESSAGES messages of `coordinator` to `network`, the latest LOG_SENT e-mailed."""
     from django.db.models import F
     from django.utils import timezone
 
@@ -242,38 +331,122 @@ def message_log_load(network, coordinator):
         state=MessageState.SENT
     )
     log(f"  {LOG_MESSAGES} messages, {LOG_SENT} e-mailed: {time.perf_counter() - started:.0f} s")
-    base = "/nl/staff/messages/"
+
+
+def floor_load(cookie):
+    """The floor page (bench/floor.py): the cost every staff page pays before its own work."""
+    return PageLoad("floor", ["/nl/staff/bench-floor/"], cookie=cookie)
+
+
+# Of every 20 lookups: 10 find a BIN, 4 a street no BIN covers, 3 an unknown street and 3 a
+# street without a number; a finder on a BIN's public page sees mostly residents' own addresses.
+LOOKUP_MIX = {"found": 10, "no_bin_here": 4, "unknown_street": 3, "number_needed": 3}
+LOOKUP_ROUNDS = 3
+UNKNOWN_STREETS = [
+    "Nergensdreef",
+    "Onbekendelaan",
+    "Verzonnenstraat",
+    "Rue Imaginaire",
+    "Zomaarweg",
+]
+
+
+def lookup_addresses(zone):
+    """Addresses of the zone's streets for each status of LOOKUP_MIX: {status: [query, …]}.
+
+    Candidates are drawn from the streets and BIN segments of the data set, each one's status
+    found out with the finder itself (an ambiguous street name, say, is dropped)."""
+    import random
+
+    from nabuur.networks.finder import find_networks
+    from nabuur.networks.models import Segment
+    from nabuur.zones.models import Street
+
+    chooser = random.Random(17)
+    segments = list(
+        Segment.objects.filter(network__municipality__zone=zone).select_related("street")
+    )
+    bare = list(Street.objects.filter(municipality__zone=zone, segments__isnull=True)[:2000])
+    chooser.shuffle(segments)
+    chooser.shuffle(bare)
+
+    def name(street):
+        return street.name_nl or street.name_fr or street.name_de
+
+    def candidates():
+        for segment, street in zip(segments, bare, strict=False):
+            covered = segment.street
+            number = segment.number_from + (1 if segment.side == "even" else 0)
+            yield covered.postcode, name(covered), str(number)
+            yield covered.postcode, name(covered), ""
+            yield street.postcode, name(street), str(chooser.randint(1, 60))
+            yield covered.postcode, chooser.choice(UNKNOWN_STREETS), str(chooser.randint(1, 60))
+
+    wanted = {status: LOOKUP_MIX[status] * LOOKUP_ROUNDS for status in LOOKUP_MIX}
+    found = {status: [] for status in LOOKUP_MIX}
+    for postcode, street, number in candidates():
+        if all(len(found[s]) >= n for s, n in wanted.items()):
+            break
+        text = f"{street} {number}, {postcode}" if number else f"{street}, {postcode}"
+        result = find_networks(text)
+        status = result.status.value
+        # As the API: the finder must read back the postcode and number it was given.
+        read_back = result.parsed.postcode == postcode and str(result.parsed.number or "") == number
+        if read_back and status in found and len(found[status]) < wanted[status]:
+            found[status].append(
+                urlencode({"postcode": postcode, "street": street, "number": number})
+            )
+    short = {s: len(found[s]) for s in wanted if len(found[s]) < wanted[s]}
+    if short:
+        raise RuntimeError(f"too few lookup addresses of some statuses: {short}")
+    return found
+
+
+def api_lookup_load(zone):
+    """The public API's lookup, no session, in the mix of LOOKUP_MIX."""
+    addresses = lookup_addresses(zone)
+    paths, expected = [], {}
+    for round_ in range(LOOKUP_ROUNDS):
+        for status, share in LOOKUP_MIX.items():
+            for query in addresses[status][round_ * share : (round_ + 1) * share]:
+                path = f"/api/v1/lookup?{query}"
+                paths.append(path)
+                expected[path] = status
+    return PageLoad("api_lookup", paths, expected=expected)
+
+
+def overview_load(zone, cookie, user):
+    """The zone's evaluation overview of this year, as its zone administrator sees it."""
+    from django.utils.timezone import localdate
+
+    path = f"/nl/staff/evaluation/overview/zone/{zone.slug}/{localdate().year}/"
     return PageLoad(
-        "message_log",
-        [
-            base,
-            f"{base}?bin={network.slug}",
-            f"{base}?bin={network.slug}&page=2",
-            f"{base}?bin={network.slug}&page=10",
-            f"{base}?state=sent",
-        ],
+        "zone_overview",
+        [path],
+        cookie=cookie,
+        user=user,
+        requests=OVERVIEW_REQUESTS,
+        clients=1,
     )
 
 
-def page_loads(network, coordinator):
-    return [member_list_load(network), message_log_load(network, coordinator)]
-
-
-def count_queries(user, paths):
-    """{path: number of database queries} through the test client, after one warm-up request."""
+def count_queries(page):
+    """{path: number of database queries} through the test client, after one warm-up request;
+    checks that each path answers 200 (and, for the API, the expected status)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client()
-    client.force_login(user)
-    client.get(paths[0])
+    client = Client() if page.user is None else logged_in_client(page.user)
+    client.get(page.paths[0])
     counts = {}
-    for path in paths:
+    for path in page.paths:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path)
         if response.status_code != 200:
             raise RuntimeError(f"{path} answered {response.status_code}")
+        if page.expected and response.json()["status"] != page.expected[path]:
+            raise RuntimeError(f"{path} answered {response.json()['status']}")
         counts[path] = len(queries)
     return counts
 
@@ -297,9 +470,11 @@ class Gunicorn:
                 str(WEB_WORKERS),
                 "--log-level",
                 "warning",
+                "--no-control-socket",
             ],
             cwd=ROOT,
-            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            # The bench URLconf adds the floor page (bench/settings.py).
+            env=dict(os.environ, PYTHONPATH=str(ROOT), DJANGO_SETTINGS_MODULE="bench.settings"),
         )
 
     def wait_until_ready(self, timeout=60):
@@ -328,7 +503,8 @@ def get(port, path, cookie):
     started = time.perf_counter()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        connection.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+        headers = {"Host": "127.0.0.1", **({"Cookie": cookie} if cookie else {})}
+        connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         response.read()
     finally:
@@ -365,15 +541,99 @@ def p95(values):
     return statistics.quantiles(values, n=20, method="inclusive")[18]
 
 
+def measure(server, page):
+    """Query counts, then `page` under load on `server`: its figures, keyed by `page.key`."""
+    queries = count_queries(page)
+    if len(page.paths) <= 10:
+        for path, count in queries.items():
+            log(f"  {count:3} queries  {path}")
+    load(server.port, page.paths, page.cookie, requests=min(WARM_UP_REQUESTS, page.requests))
+    started = time.perf_counter()
+    results = load(server.port, page.paths, page.cookie, page.requests, page.clients)
+    seconds = time.perf_counter() - started
+    # One client alone: the time a request takes when it waits for no other.
+    alone = [ms for _p, _s, ms in results]
+    if page.clients > 1:
+        alone = [ms for _p, _s, ms in load(server.port, page.paths, page.cookie, 100, clients=1)]
+    failed = [(path, status) for path, status, _ms in results if status != 200]
+    if failed:
+        raise RuntimeError(f"{len(failed)} requests failed, e.g. {failed[:3]}")
+    times = [ms for _path, _status, ms in results]
+    groups = {path: [path] for path in page.paths} if len(page.paths) <= 10 else {}
+    if page.expected:
+        groups = {
+            status: [path for path in page.paths if page.expected[path] == status]
+            for status in dict.fromkeys(page.expected.values())
+        }
+    by_group = {}
+    for label, paths in groups.items():
+        mine = [ms for p, _status, ms in results if p in paths]
+        by_group[label] = round(p95(mine), 1)
+        log(f"  p95 {p95(mine):6.1f} ms  median {statistics.median(mine):6.1f} ms  {label}")
+    distinct = set(queries.values())
+    figures = {
+        f"{page.key}_p95_ms": round(p95(times), 1),
+        f"{page.key}_median_ms": round(statistics.median(times), 1),
+        f"{page.key}_one_client_median_ms": round(statistics.median(alone), 1),
+        f"{page.key}_requests_per_s": round(len(results) / seconds, 1),
+        f"{page.key}_queries": distinct.pop() if len(distinct) == 1 else queries,
+    }
+    if page.expected:
+        figures[f"{page.key}_p95_by_status_ms"] = by_group
+        # One number for each status rather than one for each of the many addresses.
+        figures[f"{page.key}_queries"] = {
+            label: sorted({queries[path] for path in paths}) for label, paths in groups.items()
+        }
+    log(
+        f"  {page.key}: p95 {figures[f'{page.key}_p95_ms']} ms, "
+        f"{figures[f'{page.key}_requests_per_s']} requests/s"
+    )
+    return figures
+
+
+def floor_ratio(figures, key):
+    """The floor page's requests a second over the list's, measured one after the other."""
+    return round(
+        figures[f"floor_before_{key}_requests_per_s"] / figures[f"{key}_requests_per_s"], 2
+    )
+
+
+def cookie_of(user):
+    name, value = session_cookie(user)
+    return f"{name}={value}"
+
+
+def reused_data():
+    """With BENCH_REUSE=1, the data a run before built in this database, if there is:
+    (network, coordinator, None)."""
+    from django.core.management import call_command
+
+    from nabuur.accounts.models import User
+
+    if not os.environ.get("BENCH_REUSE"):
+        return None
+    call_command("migrate", verbosity=0)
+    coordinator = User.objects.filter(email=COORDINATOR_EMAIL).first()
+    if coordinator is None:
+        return None
+    log("  reusing the data of a run before (BENCH_REUSE)")
+    return coordinator.roles.get().network, coordinator, None
+
+
 def child():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nabuur.settings")
     import django
 
     django.setup()
-    network, coordinator = build_data()
-    name, value = session_cookie(coordinator)
-    cookie = f"{name}={value}"
-    figures = {}
+    network, coordinator, demo_seconds = reused_data() or build_data()
+    zone = network.municipality.zone
+    zone_admin = type(coordinator).objects.get(email=ZONE_ADMIN_EMAIL)
+    cookie = cookie_of(coordinator)
+    # The message log's data first, so that every load below sees the same database.
+    lists = [member_list_load(network, cookie), message_log_load(network, coordinator, cookie)]
+    lists = [replace(page, user=coordinator) for page in lists]
+    floor = replace(floor_load(cookie), user=coordinator)
+    figures = {"demo_build_s": round(demo_seconds, 1) if demo_seconds else None}
     # The client threads share this process with what building the data left behind (some
     # 100,000 objects); a full garbage collection here stalls every client thread for tens of
     # milliseconds, which would count as the server's latency. Frozen, those objects are
@@ -383,29 +643,19 @@ def child():
     server = Gunicorn()
     try:
         server.wait_until_ready()
-        for page in page_loads(network, coordinator):
-            queries = count_queries(coordinator, page.paths)
-            for path, count in queries.items():
-                log(f"  {count:3} queries  {path}")
-            load(server.port, page.paths, cookie, requests=WARM_UP_REQUESTS)
-            # One client alone: the time a request takes when it waits for no other.
-            alone = [ms for _p, _s, ms in load(server.port, page.paths, cookie, 100, clients=1)]
-            started = time.perf_counter()
-            results = load(server.port, page.paths, cookie)
-            seconds = time.perf_counter() - started
-            failed = [(path, status) for path, status, _ms in results if status != 200]
-            if failed:
-                raise RuntimeError(f"{len(failed)} requests failed, e.g. {failed[:3]}")
-            times = [ms for _path, _status, ms in results]
-            for path in page.paths:
-                mine = [ms for p, _status, ms in results if p == path]
-                log(f"  p95 {p95(mine):6.1f} ms  median {statistics.median(mine):6.1f} ms  {path}")
-            distinct = set(queries.values())
-            figures[f"{page.key}_p95_ms"] = round(p95(times), 1)
-            figures[f"{page.key}_median_ms"] = round(statistics.median(times), 1)
-            figures[f"{page.key}_one_client_median_ms"] = round(statistics.median(alone), 1)
-            figures[f"{page.key}_requests_per_s"] = round(len(results) / seconds, 1)
-            figures[f"{page.key}_queries"] = distinct.pop() if len(distinct) == 1 else queries
+        for page in lists:
+            # The floor right before each list: the two share the machine's state of the moment.
+            floor_figures = measure(server, floor)
+            figures.update(
+                {
+                    key.replace("floor_", f"floor_before_{page.key}_", 1): value
+                    for key, value in floor_figures.items()
+                }
+            )
+            figures.update(measure(server, page))
+            figures[f"{page.key}_floor_ratio"] = floor_ratio(figures, page.key)
+        figures.update(measure(server, api_lookup_load(zone)))
+        figures.update(measure(server, overview_load(zone, cookie_of(zone_admin), zone_admin)))
     finally:
         server.stop()
     print(json.dumps(figures))

@@ -60,7 +60,8 @@ ALLOWED_HOSTS = env_list("NABUUR_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     if PRODUCTION:
         raise ImproperlyConfigured("NABUUR_ALLOWED_HOSTS is required when NABUUR_ENV=production.")
-    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+    # .localhost: every <zone>.localhost of the demo's zones (#18), and localhost itself.
+    ALLOWED_HOSTS = ["127.0.0.1", ".localhost", "[::1]", "testserver"]
 
 # The address people use to reach this site, for links in e-mails. Production has no default:
 # links to http://127.0.0.1:8000 reach nobody, and plain http would expose every login link.
@@ -120,6 +121,8 @@ MIDDLEWARE = [
     "nabuur.accounts.middleware.slide_session_expiry",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # After the host check above: the request's host name decides its zone (#18).
+    "nabuur.zones.site.zone_middleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "nabuur.lib.middleware.refuse_nul_characters",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -410,6 +413,10 @@ NABUUR_JOIN_LIMIT_PER_ADDRESS = env_int("NABUUR_JOIN_LIMIT_PER_ADDRESS", 5)
 # Days the rows of an uploaded member list (names, addresses, e-mail) are kept after its import
 # finished or its check was left unconfirmed; a periodic job then deletes them.
 NABUUR_IMPORT_RETENTION_DAYS = env_int("NABUUR_IMPORT_RETENTION_DAYS", 7)
+# The erasure register (nabuur.privacy.erasures): a JSON-lines file outside the database and its
+# backups, from which `nabuur replay_erasures` applies again, after a restore, the erasures made
+# since the dump. Every web and worker machine must write to the same file.
+ERASURE_REGISTER = env("NABUUR_ERASURE_REGISTER", str(VAR_DIR / "erasures.jsonl"))
 # The largest member list a coordinator may upload: bytes, data rows and used columns. The
 # defaults fit the largest real BIN lists.
 NABUUR_IMPORT_MAX_BYTES = env_int("NABUUR_IMPORT_MAX_BYTES", 5 * 1024 * 1024)

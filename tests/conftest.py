@@ -10,6 +10,12 @@ from nabuur.staff.models import Role
 from . import factories
 
 
+@pytest.fixture(autouse=True)
+def _erasure_register(settings, tmp_path):
+    """Each test writes its erasures to a register of its own, never to var/erasures.jsonl."""
+    settings.ERASURE_REGISTER = str(tmp_path / "erasures.jsonl")
+
+
 @pytest.fixture
 def zone(db):
     return factories.ZoneFactory(slug="pz-test", name="Politiezone Test")

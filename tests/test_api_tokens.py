@@ -349,6 +349,8 @@ def test_statistics_of_a_signed_year_are_the_frozen_figures(client, bin_a, stati
     figures = {figure.key: {"value": 1, "ids": []} for figure in FIGURES}
     figures.update(frozen)
     figures["decision_hours"] = {"value": 2.5, "ids": []}
+    figures["dwellings"] = {"value": 40, "ids": []}
+    figures["households"] = {"value": 9, "ids": []}
     Evaluation.objects.create(
         network=bin_a,
         year=year,
@@ -364,6 +366,8 @@ def test_statistics_of_a_signed_year_are_the_frozen_figures(client, bin_a, stati
     assert (body["evaluation"], body["frozen"], body["decision_hours"]) == ("signed", True, 2.5)
     assert (body["figures"]["members_start"], body["figures"]["members_end"]) == (7, 9)
     assert body["growth"] == 2
+    # Frozen with the signature: 9 households of 40 dwellings, whatever the area is today.
+    assert body["coverage"] == 22.5
 
 
 def test_statistics_of_every_bin_of_the_zone(client, bin_a, bin_b, statistics_token):

@@ -37,41 +37,96 @@ EDEGEM_BINS = ["edegem-buizegem", "edegem-centrum", "edegem-elsdonk"]
 ALL_BINS = sorted(spec.slug for spec in data.BINS)
 PERSONAS = [
     {
+        "key": "zone_admin",
         "role": "zone_admin",
         "email": "beheer@vierbeken.example",
         "password": "demo-zone-admin-2026",
         "bins": ALL_BINS,
+        "zone": "demo",
+        "host": "demo.localhost:8000",
     },
     {
+        "key": "municipality_contact",
         "role": "municipality_contact",
         "email": "bin@edegem.gemeente.example",
         "password": "demo-gemeente-edegem",
         "bins": EDEGEM_BINS,
+        "zone": "demo",
+        "host": "demo.localhost:8000",
     },
     {
+        "key": "coordinator_edegem",
         "role": "coordinator",
         "email": "els.peeters@example.org",
         "password": "demo-coordinator-edegem",
         "bins": EDEGEM_BINS,
+        "zone": "demo",
+        "host": "demo.localhost:8000",
     },
     {
+        "key": "coordinator_aartselaar",
         "role": "coordinator",
         "email": "marc.claes@example.org",
         "password": "demo-coordinator-aartselaar",
         "bins": ["aartselaar-centrum"],
+        "zone": "demo",
+        "host": "demo.localhost:8000",
     },
     {
+        "key": "officer",
         "role": "officer",
         "email": "tom.maes@vierbeken.example",
         "password": "demo-wijkinspecteur",
         "bins": ["aartselaar-centrum", "edegem-centrum"],
+        "zone": "demo",
+        "host": "demo.localhost:8000",
     },
     {
+        "key": "member",
         "role": "member",
         "email": "an.vermeulen@example.org",
         "password": None,
         "bins": ["edegem-centrum"],
+        "zone": "demo",
+        "host": "demo.localhost:8000",
     },
+]
+ARDENNE_BINS = ["bastogne-centre", "bastogne-neufchateau"]
+# The second zone, on its own host name (#18).
+PERSONAS += [
+    {
+        "key": key,
+        "role": role,
+        "email": email,
+        "password": password,
+        "bins": bins,
+        "zone": "ardenne",
+        "host": "ardenne.localhost:8000",
+    }
+    for key, role, email, password, bins in [
+        (
+            "ardenne_zone_admin",
+            "zone_admin",
+            "gestion@ardenne.example",
+            "demo-ardenne-zone-admin",
+            ARDENNE_BINS,
+        ),
+        (
+            "ardenne_coordinator",
+            "coordinator",
+            "claire.dubois@example.org",
+            "demo-ardenne-coordinatrice",
+            ARDENNE_BINS,
+        ),
+        (
+            "ardenne_officer",
+            "officer",
+            "luc.lambert@ardenne.example",
+            "demo-ardenne-inspecteur",
+            ARDENNE_BINS,
+        ),
+        ("ardenne_member", "member", "julie.martin@example.org", None, ["bastogne-centre"]),
+    ]
 ]
 RESERVED_EMAIL = re.compile(r"^[a-z0-9.-]+@([a-z.]+\.example|example\.(org|net|com))$")
 
@@ -130,7 +185,7 @@ def test_demo_loads_the_zone_and_its_bins(tmp_path):
         ("bin", "BIN", "RIQ", False),
         ("bin-z", "BIN-Z", "RIQ-I", True),
     ]
-    networks = Network.objects.order_by("slug")
+    networks = Network.objects.filter(municipality__zone=zone).order_by("slug")
     assert [(n.slug, n.municipality.nis_code, n.bin_type.code, n.status) for n in networks] == [
         ("aartselaar-centrum", "11001", "bin", "active"),
         ("aartselaar-cleydael", "11001", "bin", "active"),
@@ -155,7 +210,9 @@ def test_demo_loads_the_zone_and_its_bins(tmp_path):
         assert coordinators.count() == 1
         assert coordinators.get().screening_result == ScreeningResult.POSITIVE
         assert RoleAssignment.objects.filter(network=network, role="officer").count() >= 1
-    assert Segment.objects.count() == sum(len(spec.segments) for spec in data.BINS)
+    assert Segment.objects.filter(network__municipality__zone=zone).count() == sum(
+        len(spec.segments) for spec in data.BINS
+    )
     assert sorted(Document.objects.filter(zone=zone).values_list("kind", "version")) == [
         ("house_rules", 1),
         ("privacy_notice", 1),
@@ -171,7 +228,10 @@ def test_every_segment_covers_current_addresses_of_the_sample():
                 number = int(re.match(r"\d+", row["house_number"]).group())
                 current.setdefault(row["street_id"], set()).add(number)
 
-    for segment in Segment.objects.select_related("street"):
+    # The second zone's streets are not in the sample (nabuur/demo/data.py).
+    for segment in Segment.objects.filter(network__municipality__zone__slug="demo").select_related(
+        "street"
+    ):
         covered = [n for n in current[segment.street.official_id] if segment.covers(n)]
         assert len(covered) >= 3, segment
 
@@ -209,6 +269,16 @@ def test_personas_are_printed_and_written_as_json(tmp_path):
             ("officer", "edegem-centrum"),
         ],
         "an.vermeulen@example.org": [],
+        "gestion@ardenne.example": [("zone_admin", "ardenne")],
+        "claire.dubois@example.org": [
+            ("coordinator", "bastogne-centre"),
+            ("coordinator", "bastogne-neufchateau"),
+        ],
+        "luc.lambert@ardenne.example": [
+            ("officer", "bastogne-centre"),
+            ("officer", "bastogne-neufchateau"),
+        ],
+        "julie.martin@example.org": [],
     }
     member = User.objects.get(email="an.vermeulen@example.org")
     assert list(member.memberships.values_list("network__slug", "status")) == [
@@ -224,7 +294,8 @@ def test_members_live_in_their_bin_and_accepted_the_current_documents():
     ).select_related("user", "network")
     assert generated.count() == 200
     documents = set(Document.objects.values_list("pk", flat=True))
-    assert len(documents) == 2
+    # The house rules and the privacy notice of each of the two zones.
+    assert len(documents) == 4
     segments = {}
     for segment in Segment.objects.all():
         segments.setdefault(segment.network_id, []).append(segment)

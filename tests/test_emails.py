@@ -239,6 +239,9 @@ SENDERS = {
     "emails/members/erased": lambda w: member_emails.send_erased(
         w.member.email, w.member.first_name, recipient_language(w.member)
     ),
+    "emails/members/erased_zone": lambda w: member_emails.send_erased_in_zone(
+        w.member.email, w.member.first_name, recipient_language(w.member), "PZ Demo"
+    ),
     "emails/members/join_again": lambda w: member_emails.send_join_again(
         w.membership, "confirm-token"
     ),
@@ -309,7 +312,8 @@ def test_every_email_is_in_the_recipients_language_with_the_notice(name, languag
     subject, text, html = sent_email(name, w)
 
     assert {f"{name}.subject.txt", f"{name}.txt", f"{name}.html"} <= set(rendered)
-    assert subject and subject == " ".join(subject.split())
+    # One line without runs of spaces; a no-break space (French "\xa0:") stays.
+    assert subject and subject == re.sub(r"[ \t\r\n\f\v]+", " ", subject).strip()
     assert f'<html lang="{language}">' in html
     for body in (text, html):
         assert "101" in body and "112" in body and "112 BE" in body
@@ -430,3 +434,26 @@ def test_only_lib_mail_sends_a_templated_email():
     assert senders == ["nabuur/lib/mail.py"]
     # The bulk message is rendered once per language into bytes, then personalised.
     assert renderers == ["nabuur/lib/mail.py", "nabuur/messaging/emails.py"]
+
+
+@pytest.mark.django_db
+def test_a_french_officer_of_a_brussels_bin_reads_the_french_subject_with_its_spacing():
+    from nabuur.messaging.models import MessageState, MessageVariant
+    from nabuur.messaging.notifications import notify_state
+
+    network = factories.NetworkFactory(municipality__language_regime=LanguageRegime.BRUSSELS)
+    officer = factories.RoleFactory(network=network, role="officer", user__language="fr").user
+    message = factories.MessageFactory(targets=[network], state=MessageState.AWAITING_FORWARD)
+    for language, subject in (
+        ("nl", "Inbraken in de wijk"),
+        ("fr", "Cambriolages dans le quartier"),
+    ):
+        MessageVariant.objects.create(
+            message=message, language=language, subject=subject, body_markdown="…"
+        )
+    mail.outbox.clear()
+    notify_state(message, MessageState.AWAITING_FORWARD, officer, "")
+    with translation.override("fr"):
+        state = str(MessageState.AWAITING_FORWARD.label)
+    # The French colon keeps its no-break space: one line, but not split on every space.
+    assert mail.outbox[0].subject == f"Message « Cambriolages dans le quartier »\xa0: {state}"

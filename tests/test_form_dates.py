@@ -19,6 +19,7 @@ from django.utils import translation
 
 import nabuur
 from nabuur.messaging.models import Message
+from nabuur.networks.models import Network
 from nabuur.zones.models import Municipality
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +63,10 @@ RECIPES = {
     "messaging.staff_forms.VariantsForm": lambda p: (
         [],
         {"languages": ["nl"], "follow_choices": Message.objects.none()},
+    ),
+    "networks.forms.CapForm": lambda p: (
+        [],
+        {"networks": Network.objects.filter(pk=p["network"].pk)},
     ),
     "networks.forms.MergeForm": lambda p: ([], {"source": p["network"]}),
     "networks.forms.NetworkFilterForm": lambda p: (

@@ -85,6 +85,7 @@ class Stack:
             "NABUUR_FROM_EMAIL": "BIN Stack <bin@stack.test>",
             "NABUUR_STATIC_ROOT": str(tmp_path / "static"),
             "NABUUR_INTAKE_MAILDIR": str(self.maildir),
+            "NABUUR_ERASURE_REGISTER": str(tmp_path / "register" / "erasures.jsonl"),
             "NABUUR_METRICS_TOKEN": METRICS_TOKEN,
             "PYTHONPATH": str(ROOT),
         }

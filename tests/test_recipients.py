@@ -72,10 +72,23 @@ def everyone(bin_a, bin_b, municipality):
         ),
         "closed_account": member(bin_a, user=factories.UserFactory(is_active=False)),
         "elsewhere": member(factories.NetworkFactory(municipality=municipality)),
+        # Their choices of message classes (the message is a prevention tip).
+        "opted_out": member(bin_a, receives_prevention=False),
+        "opted_out_in_a": member(bin_a, receives_prevention=False),
+        "opted_out_in_both": member(bin_a, receives_prevention=False),
+        "opted_out_paused": member(bin_a, PAUSED, receives_prevention=False),
+        "opted_out_in_a_suspended_in_b": member(bin_a, receives_prevention=False),
+        "no_email_opted_out": member(
+            bin_a, user=factories.UserFactory(email=None), receives_prevention=False
+        ),
+        "no_newsletters": member(bin_a, receives_newsletter=False),
     }
     member(bin_b, user=people["in_both"])
     member(bin_b, user=people["paused_in_a"])
     member(bin_b, user=people["until_10_march_in_a"])
+    member(bin_b, user=people["opted_out_in_a"])
+    member(bin_b, user=people["opted_out_in_both"], receives_prevention=False)
+    member(bin_b, MembershipStatus.SUSPENDED, user=people["opted_out_in_a_suspended_in_b"])
     return people
 
 
@@ -92,9 +105,14 @@ def test_the_preview_is_what_queueing_delivers_and_skips_reason_by_reason(everyo
     reasons = Counter(reason for _user_id, reason in skipped)
     assert preview == Reach(emails=queued, letters=len(letters), skipped=dict(reasons))
     assert preview == Reach(
-        emails=6,
+        emails=8,
         letters=2,
-        skipped={SkipReason.PAUSED: 3, SkipReason.SUSPENDED: 3, SkipReason.UNDELIVERABLE: 1},
+        skipped={
+            SkipReason.PAUSED: 3,
+            SkipReason.SUSPENDED: 4,
+            SkipReason.UNDELIVERABLE: 1,
+            SkipReason.OPTED_OUT: 4,
+        },
     )
     # The same people, not only the same numbers.
     name = {user.pk: key for key, user in everyone.items()}
@@ -107,6 +125,9 @@ def test_the_preview_is_what_queueing_delivers_and_skips_reason_by_reason(everyo
         "paused_in_a": NOW,
         "until_10_march_in_a": NOW,
         "until_10_march": AFTER_PAUSE,
+        # Opted out of prevention tips in A, not in B: B reaches them, once.
+        "opted_out_in_a": NOW,
+        "no_newsletters": NOW,
     }
     assert {name[user_id]: reason for user_id, reason in skipped} == {
         "paused": SkipReason.PAUSED,
@@ -116,6 +137,12 @@ def test_the_preview_is_what_queueing_delivers_and_skips_reason_by_reason(everyo
         "suspension_ahead": SkipReason.SUSPENDED,
         "no_email_suspended": SkipReason.SUSPENDED,
         "undeliverable": SkipReason.UNDELIVERABLE,
+        "opted_out": SkipReason.OPTED_OUT,
+        "opted_out_in_both": SkipReason.OPTED_OUT,
+        "opted_out_paused": SkipReason.OPTED_OUT,
+        "no_email_opted_out": SkipReason.OPTED_OUT,
+        # The membership that did not opt out decides: a suspension.
+        "opted_out_in_a_suspended_in_b": SkipReason.SUSPENDED,
     }
     assert sorted(name[m.user_id] for m in letters) == ["no_email", "no_email_until_10_march"]
 
@@ -124,8 +151,9 @@ def test_the_preview_is_what_queueing_delivers_and_skips_reason_by_reason(everyo
 def test_notices_that_ignore_pauses_reach_paused_members_at_once(everyone, bin_a, bin_b):
     message = make_message(bin_a, bin_b, kind=MessageKind.MISSING_PERSON)
 
+    # Nobody can refuse them: the members who opted out of other classes receive them too.
     assert recipients.preview(message, TODAY) == Reach(
-        emails=7, letters=3, skipped={SkipReason.SUSPENDED: 3, SkipReason.UNDELIVERABLE: 2}
+        emails=13, letters=4, skipped={SkipReason.SUSPENDED: 3, SkipReason.UNDELIVERABLE: 2}
     )
     queue_message(message, now=NOW)
     assert set(Delivery.objects.values_list("next_attempt_at", flat=True)) == {NOW}

@@ -166,11 +166,16 @@ def test_export_zip_holds_json_and_csv(logged_in, resident, zone):
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert sorted(archive.namelist()) == [
+        "about.txt",
         "accounts.User.csv",
         "members.Consent.csv",
         "members.Membership.csv",
         "nabuur.json",
     ]
+    # One site serves every zone here: the export holds them all and says so.
+    assert archive.read("about.txt").decode() == (
+        nl("These are all the personal data Nabuur holds about you.") + "\n"
+    )
     data = json.loads(archive.read("nabuur.json"))
     assert data["accounts.User"][0]["email"] == "jan@example.org"
     assert data["members.Membership"][0]["network"] == "BIN Centrum"

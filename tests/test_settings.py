@@ -204,7 +204,8 @@ def test_demo_starts_with_no_variables_at_all(tmp_path):
     loaded = load_settings({"NABUUR_VAR_DIR": str(tmp_path)})
     assert loaded["DATABASES"]["default"]["NAME"] == str(tmp_path / "nabuur.sqlite3")
     assert loaded["MAILERS"] == {"default": {"BACKEND": "nabuur.mailbox.backend.MailboxBackend"}}
-    assert loaded["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost", "[::1]", "testserver"]
+    # .localhost: the demo's zones on their own host names (demo.localhost, ardenne.localhost).
+    assert loaded["ALLOWED_HOSTS"] == ["127.0.0.1", ".localhost", "[::1]", "testserver"]
 
 
 def test_database_url_from_the_environment_reaches_the_settings(tmp_path):

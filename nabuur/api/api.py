@@ -30,7 +30,7 @@ from nabuur.networks.finder import FinderStatus, find_networks
 from nabuur.networks.models import Network, NetworkStatus
 from nabuur.staff.models import OFFICER_ROLES, partners_of
 from nabuur.zones.addresses import clean
-from nabuur.zones.site import site_zone
+from nabuur.zones.site import base_url, site_zone
 
 from . import services
 from .auth import RateLimit, TokenAuth, require_scope
@@ -269,8 +269,9 @@ def _municipality(network):
 
 def _join_urls(network):
     query = urlencode({"bin": network.slug})
+    base = base_url(network.municipality.zone)
     return {
-        language: f"{absolute_url(language, 'members:join')}?{query}"
+        language: f"{absolute_url(language, 'members:join', base=base)}?{query}"
         for language in network.municipality.languages
     }
 
@@ -349,15 +350,18 @@ class BinCollection(Schema):
 
 
 def _active_bins():
+    # Each BIN's zone: its links lead to the zone's own site.
     return Network.objects.filter(
         status=NetworkStatus.ACTIVE, municipality__zone__isnull=False
-    ).select_related("municipality", "bin_type")
+    ).select_related("municipality__zone", "bin_type")
 
 
 def _feature(request, network):
     municipality = network.municipality
     with translation.override(municipality.languages[0]):
-        page = settings.BASE_URL + reverse("public:network", kwargs={"slug": network.slug})
+        page = base_url(municipality.zone) + reverse(
+            "public:network", kwargs={"slug": network.slug}
+        )
     with translation.override(request_language(request)):
         bin_type_name = network.bin_type.name
     return {
@@ -529,6 +533,11 @@ class StatisticsOut(Schema):
     delivery_rate: float | None
     bounce_rate: float | None
     growth: int
+    coverage: float | None = Field(
+        description="Member households per 100 dwellings of the BIN's area (addresses from BeSt "
+        "Address, boxes counted), frozen with a signed evaluation; null when the area has no "
+        "dwelling, or the evaluation was signed before coverage was kept with it."
+    )
 
 
 class OverviewBinOut(Schema):

@@ -6,7 +6,7 @@ E-mail addresses use domains reserved for examples (RFC 2606: example.org, *.exa
 demo e-mail can ever reach a real mailbox.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nabuur.networks.models import BinType, NetworkStatus, Side
@@ -177,6 +177,7 @@ class PersonaSpec:
     roles: list[tuple[str, str, str]] = field(default_factory=list)
     # The BIN the person is a member of, if any.
     member_of: str | None = None
+    language: str = "nl"
 
 
 PERSONAS = [
@@ -250,3 +251,88 @@ OTHER_OFFICER = PersonaSpec(
 )
 
 MEMBER_EMAIL_DOMAINS = ["example.org", "example.net", "example.com"]
+
+# The demo's second zone (#18: one install serves several zones, each on its own host name).
+# A small French-speaking zone around Bastogne, served on <slug>.localhost; the first zone has
+# no host name, so it stays on 127.0.0.1 (and on demo.localhost) as before. The address sample
+# holds no Walloon municipality: its streets are real street names of Bastogne, entered here
+# without BeSt ids or addresses (so its BINs have no shape on the map).
+SECOND_ZONE_SLUG = "ardenne"
+SECOND_ZONE = {
+    "name": "Zone de police Ardenne (démo)",
+    "email": "info@ardenne.example",
+    "phone": "061 00 00 00",
+    "website": "https://ardenne.example/",
+    "postal_address": "Rue de l'Exemple 1\n6600 Bastogne\n(adresse fictive)",
+    "controller_name": "Zone de police Ardenne (démo)",
+    "controller_address": "Rue de l'Exemple 1\n6600 Bastogne\n(adresse fictive)",
+    "controller_email": "vie.privee@ardenne.example",
+    "dpo_name": "Délégué à la protection des données (démo)",
+    "dpo_email": "dpd@ardenne.example",
+    "accessibility_email": "accessibilite@ardenne.example",
+    "theme_colour": "#1d4e2f",
+}
+BASTOGNE = "82039"
+SECOND_ZONE_MUNICIPALITIES = [BASTOGNE]
+# (official id, postcode, French name, highest house number)
+SECOND_ZONE_STREETS = [
+    ("demo-82039-1", "6600", "Place McAuliffe", 40),
+    ("demo-82039-2", "6600", "Rue du Sablon", 120),
+    ("demo-82039-3", "6600", "Rue de Neufchâteau", 90),
+    ("demo-82039-4", "6600", "Rue Pierre Thomas", 60),
+]
+SECOND_ZONE_BINS = [
+    ("bastogne-centre", "RIQ Bastogne Centre", ["Place McAuliffe", "Rue du Sablon"]),
+    (
+        "bastogne-neufchateau",
+        "RIQ Route de Neufchâteau",
+        ["Rue de Neufchâteau", "Rue Pierre Thomas"],
+    ),
+]
+SECOND_ZONE_PERSONAS = [
+    PersonaSpec(
+        "ardenne_zone_admin",
+        "zone_admin",
+        "gestion@ardenne.example",
+        "Nathalie",
+        "Lejeune",
+        "demo-ardenne-zone-admin",
+        roles=[(Role.ZONE_ADMIN, "zone", SECOND_ZONE_SLUG)],
+    ),
+    PersonaSpec(
+        "ardenne_coordinator",
+        "coordinator",
+        "claire.dubois@example.org",
+        "Claire",
+        "Dubois",
+        "demo-ardenne-coordinatrice",
+        roles=[
+            (Role.COORDINATOR, "network", "bastogne-centre"),
+            (Role.COORDINATOR, "network", "bastogne-neufchateau"),
+        ],
+        member_of="bastogne-centre",
+    ),
+    PersonaSpec(
+        "ardenne_officer",
+        "officer",
+        "luc.lambert@ardenne.example",
+        "Luc",
+        "Lambert",
+        "demo-ardenne-inspecteur",
+        roles=[
+            (Role.OFFICER, "network", "bastogne-centre"),
+            (Role.OFFICER, "network", "bastogne-neufchateau"),
+        ],
+    ),
+    PersonaSpec(
+        "ardenne_member",
+        "member",
+        "julie.martin@example.org",
+        "Julie",
+        "Martin",
+        None,
+        member_of="bastogne-centre",
+    ),
+]
+# The second zone's people read French.
+SECOND_ZONE_PERSONAS = [replace(spec, language="fr") for spec in SECOND_ZONE_PERSONAS]

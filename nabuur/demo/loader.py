@@ -19,11 +19,12 @@ from nabuur.accounts.services import allow_demo_persona_without_mfa
 from nabuur.lib import clock
 from nabuur.members.models import Consent, ConsentChannel, Membership, MembershipStatus
 from nabuur.networks.areas import update_areas
-from nabuur.networks.models import Network, NetworkStatus, Segment
+from nabuur.networks.models import BinType, Network, NetworkStatus, Segment
 from nabuur.networks.zone_setup import ensure_bin_types
 from nabuur.staff.models import Role, RoleAssignment, ScreeningResult
 from nabuur.zones.documents import publish_house_rules, publish_privacy_notice
 from nabuur.zones.models import Municipality, Street, Zone
+from nabuur.zones.services import street_search_names
 
 from . import data
 from .history import add_history
@@ -40,10 +41,14 @@ class DemoResult:
     members_created: int
     # True when this run wrote the year of history (the first run only).
     history_added: bool
+    # The second zone, on its own host name, with its BINs.
+    second_zone: Zone | None = None
+    second_networks: list[Network] | None = None
 
 
-def load_demo(members=3000, stdout=None):
-    """Load (or complete) the demo zone with `members` generated members; return what it holds."""
+def load_demo(members=3000, stdout=None, port=8000):
+    """Load (or complete) the demo zones, the first with `members` generated members; return
+    what they hold. `port` is the one the site is served on, for the personas' host names."""
     call_command("load_reference", stdout=stdout)
     call_command(
         "import_addresses",
@@ -59,13 +64,91 @@ def load_demo(members=3000, stdout=None):
         house_rules = publish_house_rules(zone)
         privacy_notice = publish_privacy_notice(zone)
         documents = [house_rules, privacy_notice]
-        personas = ensure_personas(zone, networks, documents)
+        personas = ensure_personas(zone, networks, documents, port=port)
         ensure_other_staff(networks)
+        second_zone, second_networks = ensure_second_zone()
+        second_documents = [
+            publish_house_rules(second_zone),
+            publish_privacy_notice(second_zone),
+        ]
+        personas += ensure_personas(
+            second_zone,
+            second_networks,
+            second_documents,
+            specs=data.SECOND_ZONE_PERSONAS,
+            port=port,
+        )
     # Members come last, in their own transaction: the bulk path commits in one go.
     addresses = read_sample_addresses(data.SAMPLE_CSV, networks)
     created = add_members(networks, addresses, documents, total=members)
     history = add_history(networks, addresses)
-    return DemoResult(zone, list(networks.values()), personas, created, history)
+    return DemoResult(
+        zone,
+        list(networks.values()),
+        personas,
+        created,
+        history,
+        second_zone=second_zone,
+        second_networks=list(second_networks.values()),
+    )
+
+
+def persona_host(zone, port):
+    """The host (and port) a persona's zone is reached on: `<zone slug>.localhost:<port>`.
+
+    The first zone has no host name of its own: it answers on every name no zone has (and so
+    on demo.localhost); the second answers on its own (Zone.host)."""
+    return f"{zone.host or f'{zone.slug}.localhost'}:{port}"
+
+
+def ensure_second_zone():
+    """The small second zone on its own host name, with its streets and two BINs."""
+    zone, _ = Zone.objects.get_or_create(
+        slug=data.SECOND_ZONE_SLUG,
+        defaults={**data.SECOND_ZONE, "host": f"{data.SECOND_ZONE_SLUG}.localhost"},
+    )
+    municipalities = Municipality.objects.filter(nis_code__in=data.SECOND_ZONE_MUNICIPALITIES)
+    if municipalities.exclude(zone__isnull=True).exclude(zone=zone).exists():
+        raise CommandError("Bastogne already belongs to another zone; the demo needs it.")
+    municipalities.filter(zone__isnull=True).update(zone=zone)
+    ensure_bin_types(zone)
+    municipality = zone.municipalities.get(nis_code=data.BASTOGNE)
+    streets = {}
+    for official_id, postcode, name_fr, max_number in data.SECOND_ZONE_STREETS:
+        streets[name_fr], _ = Street.objects.get_or_create(
+            municipality=municipality,
+            official_id=official_id,
+            defaults={
+                "postcode": postcode,
+                "name_fr": name_fr,
+                "max_house_number": max_number,
+                "search_names": street_search_names("", name_fr),
+            },
+        )
+    bin_type = zone.bin_types.get(code=BinType.BIN)
+    networks = {}
+    for slug, name, street_names in data.SECOND_ZONE_BINS:
+        network, created = Network.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "municipality": municipality,
+                "bin_type": bin_type,
+                "name": name,
+                "status": NetworkStatus.ACTIVE,
+                "start_date": STARTED_ON,
+                "contact_email": f"{slug}@riq.ardenne.example",
+                "contact_name": "Claire D.",
+            },
+        )
+        if network.municipality_id != municipality.pk:
+            raise CommandError(f"A BIN with slug {slug!r} exists outside the demo's second zone.")
+        if created:
+            Segment.objects.bulk_create(
+                Segment(network=network, street=streets[street_name], number_from=1)
+                for street_name in street_names
+            )
+        networks[slug] = network
+    return zone, networks
 
 
 def ensure_zone():
@@ -124,14 +207,14 @@ def find_street(municipality, name_nl):
         ) from None
 
 
-def ensure_personas(zone, networks, documents):
+def ensure_personas(zone, networks, documents, specs=data.PERSONAS, port=8000):
     """Create the personas once; return them as the personas JSON lists them."""
     municipalities = {m.nis_code: m for m in zone.municipalities.all()}
     officer = None
     result = []
-    for spec in data.PERSONAS:
+    for spec in specs:
         user = ensure_user(spec)
-        if spec.key == "officer":
+        if spec.role == "officer":
             officer = user
         for role, scope_kind, scope in spec.roles:
             scope_object = {
@@ -147,10 +230,13 @@ def ensure_personas(zone, networks, documents):
             allow_demo_persona_without_mfa(spec.email)
         result.append(
             {
+                "key": spec.key,
                 "role": spec.role,
                 "email": spec.email,
                 "password": spec.password,
                 "bins": persona_bins(spec, networks),
+                "zone": zone.slug,
+                "host": persona_host(zone, port),
             }
         )
     return result
@@ -179,7 +265,7 @@ def ensure_user(spec):
             spec.password,
             first_name=spec.first_name,
             last_name=spec.last_name,
-            language="nl",
+            language=spec.language,
         )
     return user
 

@@ -1,9 +1,10 @@
 """Evaluations left unsigned (issue 16: escalation).
 
-An evaluation waits from the day after its period until both partners have signed it. Past the
-zone's `deadline_evaluation_days` the partners who have not signed are reminded, once; past
-twice that the BIN's other partners are told (`nabuur.staff.waiting.escalate`). This replaces
-the earlier reminder every 14 days, so nobody gets two kinds of reminder.
+An evaluation waits from the day after its period (or the day it was opened, if later) until
+both partners have signed it. Past the zone's `deadline_evaluation_days` the partners who have
+not signed are reminded, once; past twice that the BIN's other partners are told
+(`nabuur.staff.waiting.escalate`). This replaces the earlier reminder every 14 days, so nobody
+gets two kinds of reminder.
 """
 
 import datetime
@@ -62,8 +63,14 @@ def deadline_of(network):
 
 
 def waiting_since(evaluation):
-    """The start of the day after the evaluation's period, Belgian time."""
-    day = evaluation.period_end + datetime.timedelta(days=1)
+    """The start of the day after the evaluation's period, Belgian time, or of the day it was
+    opened if that is later."""
+    # An evaluation opened late (a new install, a BIN added with an earlier start) gets its
+    # whole deadline: nobody is reminded of what they were told of a moment ago.
+    day = max(
+        evaluation.period_end + datetime.timedelta(days=1),
+        timezone.localdate(evaluation.opened_at),
+    )
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 

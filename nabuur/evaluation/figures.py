@@ -5,6 +5,8 @@ exactly those rows. While the evaluation is open the figures are computed live; 
 signature freezes them into `Evaluation.figures` as {key: {"value": n, "ids": [row ids]}}, so a
 signed evaluation keeps its numbers and its links whatever happens to the data afterwards.
 Rates and durations are derived from the counts (and, for the forwarding time, the trail).
+The BIN's coverage (evaluation.coverage: dwellings in its area against member households) is
+frozen with them, so a later address import does not change a signed year.
 """
 
 import datetime
@@ -22,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from nabuur.lib import clock
 from nabuur.members.models import Measure, MeasureKind, MeasureState, Membership
 from nabuur.messaging.models import (
+    OPTIONAL_KINDS,
     RELEASED_STATES,
     AuthorSide,
     CommunicationPlan,
@@ -34,6 +37,7 @@ from nabuur.messaging.models import (
     MessageState,
 )
 
+from .coverage import coverage
 from .models import CharterVersion, Evaluation, SurveyAnswer
 
 
@@ -63,6 +67,15 @@ def _members_at(moment):
             network=evaluation.network,
             approved_at__lt=period[moment],
         )
+
+    return rows
+
+
+def _opted_out(kind):
+    def rows(evaluation, period):
+        # The members at the end of the period who chose not to receive the class. The choice
+        # has no history: counted live, it is the choice of today; signing freezes it.
+        return _members_at(1)(evaluation, period).filter(**{OPTIONAL_KINDS[kind]: False})
 
     return rows
 
@@ -164,6 +177,7 @@ def _answers(evaluation, period):
 
 
 MEMBERS = _("Members")
+OPTED_OUT = _("Members who chose not to receive a class of messages")
 MESSAGES = _("Messages")
 FORWARDING = _("Police messages for the coordinators")
 DELIVERY = _("E-mails")
@@ -182,6 +196,12 @@ FIGURES = [
     *[
         Figure(f"measures_{kind.value}", kind.label, MEMBERS, "members.Measure", _measures(kind))
         for kind in MeasureKind
+    ],
+    *[
+        Figure(
+            f"opted_out_{kind.value}", kind.label, OPTED_OUT, "members.Membership", _opted_out(kind)
+        )
+        for kind in OPTIONAL_KINDS
     ],
     Figure("messages", _("messages sent"), MESSAGES, "messaging.Message", _messages()),
     *[
@@ -286,6 +306,9 @@ def compute(evaluation):
         ids = sorted(set(figure.rows(evaluation, period).values_list("pk", flat=True)))
         result[figure.key] = {"value": len(ids), "ids": ids}
     result["decision_hours"] = {"value": _decision_hours(result), "ids": []}
+    covered = coverage(evaluation.network)
+    result["dwellings"] = {"value": covered.dwellings, "ids": []}
+    result["households"] = {"value": covered.households, "ids": []}
     return result
 
 
@@ -314,8 +337,12 @@ def _percent(part, whole):
 
 
 def rates(values):
-    """The derived figures: delivery and bounce rates, survey response rate and averages."""
+    """The derived figures: delivery and bounce rates, growth, coverage (None where the
+    evaluation was signed before coverage was frozen with it)."""
+    dwellings = values.get("dwellings", {}).get("value")
+    households = values.get("households", {}).get("value")
     return {
+        "coverage": _percent(households, dwellings) if households is not None else None,
         "delivery_rate": _percent(
             values["deliveries_sent"]["value"], values["deliveries"]["value"]
         ),
@@ -422,8 +449,11 @@ def overview_counts(periods):
     # Only the e-mails to the BIN's own members, as in _deliveries(); the filter and the counts
     # share their joins, so each count sees only those e-mails.
     delivery = "message__deliveries"
+    member_of = f"{delivery}__user__memberships__network"
     deliveries = (
-        released.filter(**{f"{delivery}__user__memberships__network": F("network")})
+        # network__in is implied by F("network"), but PostgreSQL cannot see that: spelled out,
+        # it reads only these BINs' memberships instead of every zone's.
+        released.filter(**{member_of: F("network"), f"{member_of}__in": ids})
         .values("network")
         .annotate(
             deliveries=Count(delivery, distinct=True),

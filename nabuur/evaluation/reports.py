@@ -18,7 +18,7 @@ from nabuur.staff.permissions import Capability
 
 from . import figures
 from .charts import evaluation_charts, overview_charts
-from .coverage import coverage_of
+from .coverage import Coverage, coverage_of
 from .models import (
     CHARTER_PARTIES,
     EVALUATION_PARTIES,
@@ -235,13 +235,20 @@ def overview_rows(networks, year):
         if evaluation.figures is None:
             periods.setdefault(figures.bounds(evaluation), []).append(network.pk)
     live = figures.overview_counts(periods)
-    # Dwellings in each area against member households: live, also for signed years.
+    # Dwellings in each area against member households: frozen for signed years; live
+    # otherwise, and for years signed before coverage was frozen.
     covered = coverage_of(networks)
     rows = []
     for network in networks:
         evaluation = evaluations[network.pk]
         values = evaluation.figures if evaluation.figures is not None else live[network.pk]
         rates = figures.rates(values)
+        coverage = covered[network.pk]
+        if evaluation.figures is not None and "dwellings" in evaluation.figures:
+            coverage = Coverage(
+                dwellings=evaluation.figures["dwellings"]["value"],
+                households=evaluation.figures["households"]["value"],
+            )
         rows.append(
             {
                 "network": network,
@@ -250,7 +257,7 @@ def overview_rows(networks, year):
                 "delivery_rate": rates["delivery_rate"],
                 "state": (evaluation.get_state_display() if evaluation.pk else _("not opened")),
                 "signed": evaluation.state == EvaluationState.SIGNED and evaluation.pk,
-                "coverage": covered[network.pk],
+                "coverage": coverage,
             }
         )
     return rows

@@ -18,6 +18,7 @@ from nabuur.networks.models import Network, NetworkStatus
 from nabuur.staff.auditing import record
 from nabuur.staff.models import COORDINATOR_ROLES, OFFICER_ROLES, Role, RoleAssignment
 from nabuur.staff.permissions import Capability, Kind, can, capacity, kind_of
+from nabuur.zones.site import only_host_zone
 
 from . import emails, figures
 from .models import (
@@ -510,8 +511,12 @@ def start_survey(evaluation, actor):
 
 def invitation_for(token):
     """The unanswered invitation of this link whose evaluation is still open, or None."""
+    # On a zone's own host name, only that zone's surveys: a link of another zone is missing.
+    invitations = only_host_zone(
+        SurveyInvitation.objects, "evaluation__network__municipality__zone"
+    )
     invitation = (
-        SurveyInvitation.objects.select_related("evaluation__network__municipality")
+        invitations.select_related("evaluation__network__municipality")
         .filter(token_hash=_hash(token))
         .first()
     )

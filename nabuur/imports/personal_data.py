@@ -7,8 +7,15 @@ from . import services
 from .models import ImportBatch, ImportRow, ImportUpload
 from .readers import UnreadableFile, read_table
 
+ZONE = "network__municipality__zone"
 
-def export_batches(user):
+
+def _batches(user, zone):
+    rows = ImportBatch.objects.filter(uploaded_by=user)
+    return rows if zone is None else rows.filter(**{ZONE: zone})
+
+
+def export_batches(user, zone=None):
     return [
         {
             "network": batch.network.name,
@@ -17,25 +24,26 @@ def export_batches(user):
             "status": batch.status,
             "rows": batch.total_rows,
         }
-        for batch in ImportBatch.objects.filter(uploaded_by=user).select_related("network")
+        for batch in _batches(user, zone).select_related("network")
     ]
 
 
-def erase_batches(user):
-    ImportBatch.objects.filter(uploaded_by=user).update(uploaded_by=None)
+def erase_batches(user, zone=None):
+    _batches(user, zone).update(uploaded_by=None)
 
 
-def _rows_about(user):
+def _rows_about(user, zone=None):
     # An uploaded row names a person only by what the file says; the e-mail address is the one
     # thing that ties it to an account. services.delete_expired_rows removes every row anyway
     # NABUUR_IMPORT_RETENTION_DAYS after its import.
     email = normalize_email_address(user.email)
     if not email:
         return ImportRow.objects.none()
-    return ImportRow.objects.filter(data__email=email)
+    rows = ImportRow.objects.filter(data__email=email)
+    return rows if zone is None else rows.filter(**{f"batch__{ZONE}": zone})
 
 
-def export_rows(user):
+def export_rows(user, zone=None):
     return [
         {
             "network": row.batch.network.name,
@@ -44,15 +52,15 @@ def export_rows(user):
             "data": row.data,
             "problems": [problem["code"] for problem in row.problems],
         }
-        for row in _rows_about(user).select_related("batch__network").order_by("pk")
+        for row in _rows_about(user, zone).select_related("batch__network").order_by("pk")
     ]
 
 
-def erase_rows(user):
-    _rows_about(user).delete()
+def erase_rows(user, zone=None):
+    _rows_about(user, zone).delete()
 
 
-def _uploads_about(user):
+def _uploads_about(user, zone=None):
     """(upload, its rows that name the person) of every file waiting for the worker; the rows
     are None for a file that cannot be read, which may name anyone.
 
@@ -63,6 +71,8 @@ def _uploads_about(user):
     if not email:
         return
     uploads = ImportUpload.objects.select_related("batch__network").order_by("pk")
+    if zone is not None:
+        uploads = uploads.filter(**{f"batch__{ZONE}": zone})
     for upload in uploads.iterator(chunk_size=1):
         try:
             rows = read_table(bytes(upload.content)).rows
@@ -74,7 +84,7 @@ def _uploads_about(user):
             yield upload, rows
 
 
-def export_uploads(user):
+def export_uploads(user, zone=None):
     return [
         {
             "network": upload.batch.network.name,
@@ -82,15 +92,15 @@ def export_uploads(user):
             "row": row.number,
             "data": row.values,
         }
-        for upload, rows in _uploads_about(user)
+        for upload, rows in _uploads_about(user, zone)
         for row in rows or []
     ]
 
 
-def erase_uploads(user):
+def erase_uploads(user, zone=None):
     # A whole file goes: we cannot take one person out of a workbook. The coordinator sees that
     # the check did not finish and uploads the list again.
-    for upload, _rows in list(_uploads_about(user)):
+    for upload, _rows in list(_uploads_about(user, zone)):
         services.discard_upload(upload.batch_id, reason="erased")
 
 

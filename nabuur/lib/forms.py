@@ -151,8 +151,16 @@ class Accessible:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
-            if field.help_text:
-                field.widget.attrs["aria-describedby"] = f"id_{name}_hint"
+            if field.help_text and self._id_of(name):
+                field.widget.attrs["aria-describedby"] = f"{self._id_of(name)}_hint"
+
+    def _id_of(self, name):
+        """The input's id, with the form's prefix ("id_quiet-quiet_to"), as BoundField.auto_id
+        gives it; without building the bound field, which a subclass may still replace."""
+        html_name = self.add_prefix(name)
+        if self.auto_id and "%s" in str(self.auto_id):
+            return self.auto_id % html_name
+        return html_name if self.auto_id else ""
 
     def full_clean(self):
         super().full_clean()
@@ -160,7 +168,7 @@ class Accessible:
             if name not in self.fields:
                 continue
             attrs = self.fields[name].widget.attrs
-            described = [attrs.get("aria-describedby", ""), f"id_{name}_error"]
+            described = [attrs.get("aria-describedby", ""), f"{self._id_of(name)}_error"]
             attrs["aria-describedby"] = " ".join(part for part in described if part)
             attrs["aria-invalid"] = "true"
 

@@ -10,6 +10,11 @@ Bulk messages to members are built elsewhere (nabuur.messaging.emails.render_mes
 rendered once per language and personalised per recipient, and include the same notice.
 """
 
+import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -58,10 +63,45 @@ def _last_joined_network(person):
     return membership.network if membership is not None else None
 
 
-def absolute_url(language, name, *args):
-    """The full address of the page `name` in `language`, for a link in an e-mail."""
+def base_url_for_host(host=""):
+    """The site's address on the host name `host`, with the scheme and port of NABUUR_BASE_URL
+    (one install may serve each zone on its own host name); NABUUR_BASE_URL itself for ""."""
+    if not host:
+        return settings.BASE_URL
+    parts = urlsplit(settings.BASE_URL)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}"
+
+
+# Where links in e-mails lead while a zone's request is handled (nabuur.zones.site sets it):
+# an address, or a function that gives it when the first link asks.
+_links_base = ContextVar("nabuur_links_base", default=None)
+
+
+@contextmanager
+def links_from(base):
+    """Within the block, links in e-mails start with `base` (or what calling it returns)."""
+    token = _links_base.set(base)
+    try:
+        yield
+    finally:
+        _links_base.reset(token)
+
+
+def links_base():
+    """The start of every link in an e-mail: the zone's own address inside `links_from`,
+    else NABUUR_BASE_URL."""
+    base = _links_base.get()
+    if callable(base):
+        base = base()
+    return base or settings.BASE_URL
+
+
+def absolute_url(language, name, *args, base=None):
+    """The full address of the page `name` in `language`, for a link in an e-mail; on the
+    site at `base` when given (a zone's own address), else at `links_base()`."""
     with translation.override(language):
-        return settings.BASE_URL + reverse(name, args=args)
+        return (base or links_base()) + reverse(name, args=args)
 
 
 def send_email(name, to, language, context, *, headers=None, reply_to=None, connection=None):
@@ -70,13 +110,14 @@ def send_email(name, to, language, context, *, headers=None, reply_to=None, conn
     The context gains `language` (the HTML's `lang`) and `base_url`. The subject is collapsed
     to one line. Sent at once through Django's default mailer, or `connection` if given.
     """
-    context = {**context, "language": language, "base_url": settings.BASE_URL}
+    context = {**context, "language": language, "base_url": links_base()}
     with translation.override(language):
         subject = render_to_string(f"emails/{name}.subject.txt", context)
         text = render_to_string(f"emails/{name}.txt", context)
         html = render_to_string(f"emails/{name}.html", context)
     message = EmailMultiAlternatives(
-        " ".join(subject.split()),
+        # One line; str.split() would also break the no-break space before a French colon.
+        re.sub(r"[ \t\r\n\f\v]+", " ", subject).strip(),
         text,
         to=[to],
         headers=headers,

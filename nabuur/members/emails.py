@@ -133,6 +133,13 @@ def send_erased(email, first_name, language):
     send_email("members/erased", email, language, {"first_name": first_name})
 
 
+def send_erased_in_zone(email, first_name, language, zone_name):
+    """The zone erased what it held; the account stays for another zone."""
+    send_email(
+        "members/erased_zone", email, language, {"first_name": first_name, "zone": zone_name}
+    )
+
+
 def send_measure(measure):
     """A measure taken against the member: the reprimand letter, or the suspension and its end."""
     membership = measure.membership

@@ -11,10 +11,13 @@ from openpyxl import Workbook
 from nabuur.privacy.registry import export_person
 
 
-def person_zip(user) -> bytes:
-    data = export_person(user)
+def person_zip(user, zone=None) -> bytes:
+    """A person's data as a ZIP: `nabuur.json` and a CSV file per kind of row. With a zone,
+    what that zone holds (and the account, which serves every zone); `about.txt` says which."""
+    data = export_person(user, zone)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("about.txt", _about_export(zone))
         archive.writestr("nabuur.json", json.dumps(data, ensure_ascii=False, indent=2))
         for label, rows in data.items():
             if not rows:
@@ -27,6 +30,20 @@ def person_zip(user) -> bytes:
             # Excel opens UTF-8 CSV correctly only with the byte order mark.
             archive.writestr(f"{label}.csv", "\ufeff" + text.getvalue())
     return buffer.getvalue()
+
+
+def _about_export(zone):
+    if zone is None:
+        return _("These are all the personal data Nabuur holds about you.") + "\n"
+    return (
+        _(
+            "These are the personal data that %(zone)s holds about you, the data controller of "
+            "this site, and your account, which serves every police zone. Another police zone "
+            "where you are a member gives you its data on its own site."
+        )
+        % {"zone": zone.name}
+        + "\n"
+    )
 
 
 # Spreadsheet programs run a cell that starts like a formula; a leading apostrophe shows it as text.

@@ -1,7 +1,8 @@
-"""Every form: a resident's (join, login link, details, address, pause, quiet hours) and the
-coordinator's (member search, add by hand, edit, unsubscribe, measures)."""
+"""Every form: a resident's (join, login link, details, address, pause, quiet hours, message
+classes) and the coordinator's (member search, add by hand, edit, unsubscribe, measures)."""
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -12,7 +13,14 @@ from nabuur.lib.languages import PUBLIC_LANGUAGES
 from nabuur.networks.models import Network
 from nabuur.zones.models import Street
 
-from .models import Basis, ConsentChannel, MeasureKind, MembershipStatus
+from .models import (
+    MESSAGE_CLASS_FIELDS,
+    Basis,
+    ConsentChannel,
+    MeasureKind,
+    Membership,
+    MembershipStatus,
+)
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch"}
 
@@ -191,6 +199,42 @@ class QuietHoursForm(AccessibleForm):
                 code="empty_window",
             )
         return data
+
+
+class MessageClassesForm(forms.Form):
+    """Which of the optional message classes a member receives from one BIN: one checkbox per
+    field of MESSAGE_CLASS_FIELDS, ticked for the classes they receive.
+
+    A plain Form: the site's BoundField describes the group on its fieldset, with the form's
+    prefix (several BINs' forms share the page of an e-mail's link), which Accessible's ids
+    would leave out."""
+
+    receives = forms.MultipleChoiceField(
+        label=_("Which messages do you want to receive from this BIN?"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Untick what you do not want to receive. Feedback after an incident, notices about "
+            "a missing person or a disaster, and e-mails about your membership always arrive."
+        ),
+    )
+
+    def __init__(self, *args, membership=None, **kwargs):
+        if membership is not None:
+            kwargs.setdefault(
+                "initial",
+                {"receives": [name for name in MESSAGE_CLASS_FIELDS if getattr(membership, name)]},
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["receives"].choices = [
+            (name, capfirst(Membership._meta.get_field(name).verbose_name))
+            for name in MESSAGE_CLASS_FIELDS
+        ]
+
+    def choices(self):
+        """{field: whether the member receives that class}, for set_message_classes."""
+        ticked = set(self.cleaned_data["receives"])
+        return {name: name in ticked for name in MESSAGE_CLASS_FIELDS}
 
 
 # --- The coordinator's forms ------------------------------------------------------------------

@@ -109,6 +109,13 @@ class Membership(models.Model):
     # No messages between these times of day (both empty: no quiet hours).
     quiet_from = models.TimeField(_("quiet from"), null=True, blank=True)
     quiet_to = models.TimeField(_("quiet until"), null=True, blank=True)
+    # The message classes the member chose to receive from this BIN (messaging.models
+    # OPTIONAL_KINDS maps each class to its field; messaging.recipients applies them). The
+    # other classes and the notices about the membership itself always arrive.
+    receives_prevention = models.BooleanField(_("prevention tips"), default=True)
+    receives_information = models.BooleanField(_("information"), default=True)
+    receives_newsletter = models.BooleanField(_("newsletters"), default=True)
+    receives_invitation = models.BooleanField(_("meeting and activity invitations"), default=True)
     # The coordinator's words on why it ended (a declined request, an unsubscription on the
     # member's request). Kept here, not in the audit log, which can never be erased: the
     # person's erasure clears it with the rest of the membership (personal_data.py).
@@ -209,6 +216,15 @@ class Membership(models.Model):
     @property
     def address_line(self):
         return address_line(self.street.name, self.house_number, self.house_number_suffix, self.box)
+
+
+# The member's choices of message classes, in the order their page shows them.
+MESSAGE_CLASS_FIELDS = (
+    "receives_prevention",
+    "receives_information",
+    "receives_newsletter",
+    "receives_invitation",
+)
 
 
 class ConsentChannel(models.TextChoices):

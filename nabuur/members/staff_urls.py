@@ -18,6 +18,7 @@ urlpatterns = [
     path("<slug:slug>/<int:membership_id>/approve/", views.approve, name="approve"),
     path("<slug:slug>/<int:membership_id>/decline/", views.decline, name="decline"),
     path("<slug:slug>/<int:membership_id>/unsubscribe/", views.unsubscribe, name="unsubscribe"),
+    path("<slug:slug>/<int:membership_id>/erase/", views.erase, name="erase"),
     path(
         "<slug:slug>/<int:membership_id>/measures/", measure_views.take_measure, name="take_measure"
     ),

@@ -453,6 +453,8 @@ def member(request, slug, membership_id):
         "measure_form": measure_form,
         "may_manage": may_manage,
         "may_take_measures": can(request.user, Capability.MEMBER_MEASURES, network),
+        # The zone is the controller: its administrators erase a person at their request.
+        "may_erase": can(request.user, Capability.MANAGE_ZONE, network),
         "is_current": membership.status in CURRENT_STATUSES,
         "is_request": membership.status == MembershipStatus.PENDING,
         "back": back,
@@ -481,6 +483,26 @@ def unsubscribe(request, slug, membership_id):
         "next_query": _next_query(back, network),
     }
     return render(request, "members/staff/unsubscribe.html", context)
+
+
+@staff_page
+def erase(request, slug, membership_id):
+    """A zone administrator erases what the zone holds about a member, at their request (the
+    zone is the controller); the person's other zones keep theirs."""
+    network = get_network_for(request.user, Capability.MANAGE_ZONE, slug)
+    membership = _get_membership(network, membership_id)
+    zone = network.municipality.zone
+    if request.method == "POST":
+        name = membership.user.full_name
+        services.erase_account(membership.user, zone, actor=request.user)
+        messages.success(
+            request,
+            _("The personal data that %(zone)s held about %(name)s are erased.")
+            % {"zone": zone.name, "name": name},
+        )
+        return redirect("members_staff:list", slug=network.slug)
+    context = {"network": network, "membership": membership, "zone": zone}
+    return render(request, "members/staff/erase.html", context)
 
 
 @staff_page

@@ -20,8 +20,10 @@ from django.tasks import task
 from django.utils import timezone
 
 from nabuur.accounts.models import User
+from nabuur.lib.mail import links_from
 from nabuur.networks.models import Network
 from nabuur.zones.models import Document, Street, Zone
+from nabuur.zones.site import base_url
 
 from . import emails, services
 from .models import Membership
@@ -64,11 +66,28 @@ def _documents(document_ids):
 @task
 def send_login_link(email, attempt=1):
     """E-mail a login link if a resident has this address (services.send_login_link)."""
-    _run(send_login_link, attempt, services.send_login_link, email)
+    _run(send_login_link, attempt, _login_link, email)
+
+
+def _login_link(email):
+    # A resident of several zones logs in on the site of the zone they joined last.
+    membership = (
+        Membership.objects.filter(user__email__iexact=email)
+        .select_related("network__municipality__zone")
+        .order_by("-requested_at")
+        .first()
+    )
+    with links_from(base_url(membership.network.municipality.zone if membership else None)):
+        services.send_login_link(email)
 
 
 def _join(network_id, street_id, document_ids, membership):
-    network = Network.objects.select_related("municipality").get(pk=network_id)
+    network = Network.objects.select_related("municipality__zone").get(pk=network_id)
+    with links_from(base_url(network.municipality.zone)):
+        _join_network(network, street_id, document_ids, membership)
+
+
+def _join_network(network, street_id, document_ids, membership):
     try:
         services.request_membership(
             network=network,
@@ -91,9 +110,11 @@ def join(network_id, street_id, document_ids, membership, attempt=1):
 
 
 def _request_address_check(zone_id, document_ids, address_request):
-    services.request_address_check(
-        zone=Zone.objects.get(pk=zone_id), documents=_documents(document_ids), **address_request
-    )
+    zone = Zone.objects.get(pk=zone_id)
+    with links_from(base_url(zone)):
+        services.request_address_check(
+            zone=zone, documents=_documents(document_ids), **address_request
+        )
 
 
 @task
@@ -118,9 +139,15 @@ def _membership(membership_id):
     )
 
 
+def _links_of(membership):
+    # The worker handles every zone: links lead to the membership's zone's own address.
+    return links_from(base_url(membership.network.municipality.zone))
+
+
 def _welcome(membership_id):
     if membership := _membership(membership_id):
-        emails.send_welcome(membership)
+        with _links_of(membership):
+            emails.send_welcome(membership)
 
 
 @task
@@ -131,7 +158,8 @@ def send_welcome(membership_id, attempt=1):
 
 def _awaiting_approval(membership_id):
     if membership := _membership(membership_id):
-        emails.send_awaiting_approval(membership)
+        with _links_of(membership):
+            emails.send_awaiting_approval(membership)
 
 
 @task
@@ -144,7 +172,8 @@ def _new_member_to_approve(coordinator_id, membership_id):
     membership = _membership(membership_id)
     coordinator = User.objects.filter(pk=coordinator_id, is_active=True).first()
     if membership and coordinator:
-        emails.send_new_member_to_approve(coordinator, membership)
+        with _links_of(membership):
+            emails.send_new_member_to_approve(coordinator, membership)
 
 
 @task

@@ -25,13 +25,22 @@ from nabuur.networks.models import Network
 from nabuur.operations.models import RateCounter
 from nabuur.staff.audit_labels import about_you
 from nabuur.zones.models import Zone
+from nabuur.zones.site import host_zone
 
 from . import ratelimit, services, tasks
-from .access import get_membership_for_member
+from .access import get_membership_for_member, own_memberships
 from .addresses import locate
 from .export import person_zip
-from .forms import AddressForm, DetailsForm, JoinForm, LoginForm, PauseForm, QuietHoursForm
-from .models import CURRENT_STATUSES, Basis, Measure, MeasureState
+from .forms import (
+    AddressForm,
+    DetailsForm,
+    JoinForm,
+    LoginForm,
+    MessageClassesForm,
+    PauseForm,
+    QuietHoursForm,
+)
+from .models import Basis, Measure, MeasureState
 from .services import Confirmation
 from .services.login_links import LoginLinkRefused, logs_in_by_link
 
@@ -251,9 +260,7 @@ def resident_required(view):
 
 def _current_municipalities(user):
     """The municipalities of the person's current memberships, each once."""
-    memberships = user.memberships.filter(status__in=CURRENT_STATUSES).select_related(
-        "network__municipality"
-    )
+    memberships = own_memberships(user).select_related("network__municipality")
     return list({m.network.municipality_id: m.network.municipality for m in memberships}.values())
 
 
@@ -313,6 +320,10 @@ def audit_entries_about(user, limit=50):
                 [user.pk],
             )
         )
+    # On a zone's own host name, only what happened in that zone.
+    zone = host_zone()
+    if zone is not None:
+        entries = entries.filter(zone_id=zone.pk)
     return list(entries.exclude(actor_id=user.pk).order_by("-seq")[:limit])
 
 
@@ -320,7 +331,7 @@ def audit_entries_about(user, limit=50):
 def me(request):
     user = request.user
     memberships = list(
-        user.memberships.filter(status__in=CURRENT_STATUSES)
+        own_memberships(user)
         .select_related("network__municipality", "street")
         .order_by("network__name")
     )
@@ -343,7 +354,7 @@ def me(request):
         languages=languages,
     )
     measures = (
-        Measure.objects.filter(membership__user=user, state=MeasureState.CONFIRMED)
+        Measure.objects.filter(membership__in=own_memberships(user), state=MeasureState.CONFIRMED)
         .select_related("membership__network")
         .order_by("-confirmed_at")
     )
@@ -402,6 +413,7 @@ def me_membership(request, membership_id):
             initial={"quiet_from": membership.quiet_from, "quiet_to": membership.quiet_to},
             prefix="quiet",
         ),
+        "classes": MessageClassesForm(membership=membership, prefix="classes"),
         "address": AddressForm(
             initial={
                 "street": membership.street.name,
@@ -434,6 +446,10 @@ def _change_membership(request, membership, action, form):
     if action == "quiet":
         services.set_quiet_hours(membership, data["quiet_from"], data["quiet_to"])
         messages.success(request, _("Quiet hours saved. We sent you an e-mail about it."))
+        return True
+    if action == "classes":
+        services.set_message_classes(membership, form.choices(), via=services.LEFT_ON_PAGE)
+        messages.success(request, _("Your choice of messages is saved."))
         return True
     location = locate(data["street"], data["house_number"], data["postcode"])
     if not location.found and not location.outside_every_bin:
@@ -476,19 +492,24 @@ def me_leave(request, membership_id):
 
 @resident_required
 def me_export(request):
-    response = HttpResponse(person_zip(request.user), content_type="application/zip")
+    # Each zone answers for what it holds: on a zone's own site, that zone's data.
+    zone = host_zone()
+    response = HttpResponse(person_zip(request.user, zone), content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="nabuur-my-data.zip"'
     return response
 
 
 @resident_required
 def me_erase(request):
+    # On a zone's own site the person is forgotten by that zone; their account goes with the
+    # last zone that holds them. An install without host names serves every zone on one site.
+    zone = host_zone()
     if request.method == "POST":
         user = request.user
         logout(request)
-        services.erase_account(user)
-        return render(request, "members/erased.html")
-    return render(request, "members/me_erase.html")
+        whole = services.erase_account(user, zone)
+        return render(request, "members/erased.html", {"zone": zone, "whole": whole})
+    return render(request, "members/me_erase.html", {"zone": zone})
 
 
 @require_POST

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from nabuur.lib import clock
@@ -36,6 +37,7 @@ from .models import (
     MessageEvent,
     MessageState,
     MessageVariant,
+    variant_in,
 )
 from .notifications import notify_state
 from .plans import POLICE, current_plan, current_plans
@@ -653,6 +655,11 @@ class Overview:
     events: list
     votes: dict
     comments: list
+
+    @property
+    def heading_variant(self):
+        """The variant whose subject heads the page: the one in the reader's language."""
+        return variant_in(self.variants, get_language())
 
 
 def message_overview(message, user):

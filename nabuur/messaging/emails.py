@@ -11,9 +11,10 @@ and swapped in with a bytes replace (`MessageTemplate.personalise`).
 The text and HTML parts use 8bit transfer encoding so a marker is never split by
 quoted-printable line wrapping; smtplib announces BODY=8BITMIME when the relay offers it.
 
-Links in e-mails have the form BASE_URL/<lang>/u/<token>/… : `/` is the member's preferences
-(pause, resume, leave), `privacy` the zone's privacy notice, `useful?answer=yes|no` the page
-where the member answers "Was this useful?", `unsubscribe` the RFC 8058 one-click endpoint.
+Links in e-mails have the form <the zone's base URL>/<lang>/u/<token>/… (zones.site.base_url):
+`/` is the member's preferences (pause, resume, leave), `privacy` the zone's privacy notice,
+`useful?answer=yes|no` the page where the member answers "Was this useful?", `unsubscribe` the
+RFC 8058 one-click endpoint.
 (nabuur/messaging/urls.py and views.py.)
 
 Transactional e-mails (one function per kind) are a template triplet under
@@ -32,7 +33,9 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from nabuur.lib.mail import absolute_url, recipient_language, send_email
+from nabuur.zones.site import base_url
 
+from .models import OPTIONAL_KINDS, MessageKind
 from .services import message_id_domain
 
 POLICY = email.policy.SMTP
@@ -68,8 +71,9 @@ class MessageTemplate:
         )
 
 
-def link(language, token, rest=""):
-    return f"{settings.BASE_URL}/{language}/u/{token}/{rest}"
+def link(language, token, rest="", zone=None):
+    # Each zone's members follow links to their zone's own host name, when it has one.
+    return f"{base_url(zone)}/{language}/u/{token}/{rest}"
 
 
 # The kinds of address that name one delivery, `<kind>+<token>@<domain>`; incoming mail is
@@ -114,16 +118,21 @@ def render_message(message, languages, *, now):
                 "subject": variant.subject,
                 "body_text": variant.body_text,
                 "body_html": mark_safe(variant.body_html),  # noqa: S308 - sanitized on save
-                "preferences_url": link(language, token),
-                "privacy_url": link(language, token, "privacy"),
-                "unsubscribe_url": link(language, token, "unsubscribe"),
-                "useful_yes_url": link(language, token, "useful?answer=yes"),
-                "useful_no_url": link(language, token, "useful?answer=no"),
+                "preferences_url": link(language, token, zone=zone),
+                "privacy_url": link(language, token, "privacy", zone=zone),
+                "unsubscribe_url": link(language, token, "unsubscribe", zone=zone),
+                "useful_yes_url": link(language, token, "useful?answer=yes", zone=zone),
+                "useful_no_url": link(language, token, "useful?answer=no", zone=zone),
             }
         )
     context = {
         "sections": sections,
         "network_name": ", ".join(target.name for target in targets),
+        # A class the member may refuse is named in the footer, next to where they refuse it;
+        # the lazy label is written in each section's language.
+        "optional_class": (
+            MessageKind(message.kind).label if message.kind in OPTIONAL_KINDS else None
+        ),
         # The notice in the footer gives the zone's police and emergency numbers.
         "zone": zone,
     }
@@ -140,7 +149,8 @@ def render_message(message, languages, *, now):
     mime["Reply-To"] = tagged_address(REPLY, token)
     mime["List-Id"] = list_id(network)
     mime["List-Unsubscribe"] = (
-        f"<{link(languages[0], token, 'unsubscribe')}>, <mailto:{unsubscribe_mailto(token)}>"
+        f"<{link(languages[0], token, 'unsubscribe', zone=zone)}>, "
+        f"<mailto:{unsubscribe_mailto(token)}>"
     )
     mime["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mime["Precedence"] = "list"

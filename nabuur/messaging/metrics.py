@@ -1,6 +1,7 @@
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
+from django.utils.translation import gettext as _
 
-from nabuur.operations.health import outbox
+from nabuur.operations.health import failures, outbox
 from nabuur.operations.metrics import metric
 from nabuur.operations.stats import count_by
 
@@ -36,3 +37,15 @@ def deliveries():
 )
 def bounces():
     return Delivery.objects.filter(state=DeliveryState.BOUNCED).count()
+
+
+@failures
+def undelivered():
+    counts = Delivery.objects.aggregate(
+        failed=Count("pk", filter=Q(state=DeliveryState.FAILED)),
+        bounced=Count("pk", filter=Q(state=DeliveryState.BOUNCED)),
+    )
+    return [
+        (_("E-mails that could not be sent after every attempt"), counts["failed"]),
+        (_("E-mails returned as undeliverable (bounced)"), counts["bounced"]),
+    ]

@@ -26,6 +26,15 @@ class MessageKind(models.TextChoices):
 # Police-only notices that reach members even while they pause their membership.
 KINDS_IGNORING_PAUSES = {MessageKind.MISSING_PERSON}
 
+# The classes a member may choose not to receive, per BIN, each with the Membership field that
+# keeps the choice. Feedback after an incident and missing-person notices always arrive.
+OPTIONAL_KINDS = {
+    MessageKind.PREVENTION: "receives_prevention",
+    MessageKind.INFORMATION: "receives_information",
+    MessageKind.NEWSLETTER: "receives_newsletter",
+    MessageKind.INVITATION: "receives_invitation",
+}
+
 
 class MessageState(models.TextChoices):
     DRAFT = "draft", _("draft")
@@ -131,6 +140,13 @@ class MessageVariant(models.Model):
 
     def __str__(self):
         return f"{self.message} ({self.language})"
+
+
+def variant_in(variants, language):
+    """Of a message's `variants`, the one in `language`, else the first: what a reader of that
+    language sees as its subject (a French officer of a Brussels BIN reads the French one)."""
+    variants = list(variants)
+    return next((v for v in variants if v.language == language), variants[0] if variants else None)
 
 
 class DeliveryState(models.TextChoices):
@@ -264,6 +280,7 @@ class SkipReason(models.TextChoices):
     PAUSED = "paused", _("paused until they resume")
     SUSPENDED = "suspended", _("suspended")
     UNDELIVERABLE = "undeliverable", _("e-mail address undeliverable")
+    OPTED_OUT = "opted_out", _("chose not to receive this class")
 
 
 class SkippedRecipient(models.Model):

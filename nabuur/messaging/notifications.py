@@ -2,12 +2,14 @@
 
 from nabuur.lib.mail import absolute_url, recipient_language, send_email
 
+from .models import variant_in
+
 
 def notify_state(message, state, person, note):
     if not person or not person.email:
         return
     language = recipient_language(person, staff=True)
-    variant = message.variants.first()
+    variant = variant_in(message.variants.order_by("pk"), language)
     target = message.targets.select_related("municipality__zone").order_by("pk").first()
     context = {
         "message": message,

@@ -8,6 +8,10 @@ they belong to:
 - Only current members count: active, paused or suspended in one of the message's BINs, with
   an account that is not closed. Pending sign-ups and members who left receive nothing and are
   not "skipped" either: they are not members.
+- A membership whose member chose not to receive the message's class (`OPTIONAL_KINDS`)
+  does not count while the person has another one that did not: they still get the message
+  once, through that one. A person whose every membership opted out is skipped for it
+  ("opted out"), whatever else holds for them, by e-mail and by letter alike.
 - Of a person's memberships in those BINs the one that reaches them soonest decides: active,
   then a pause with an end (the earliest end first), then a pause without an end, then a
   suspension; among equals the first BIN (its language regime writes the e-mail).
@@ -35,7 +39,14 @@ from django.utils import timezone
 from nabuur.lib import clock
 from nabuur.members.models import Membership, MembershipStatus
 
-from .models import RELEASED_STATES, Channel, HoldReason, SkippedRecipient, SkipReason
+from .models import (
+    OPTIONAL_KINDS,
+    RELEASED_STATES,
+    Channel,
+    HoldReason,
+    SkippedRecipient,
+    SkipReason,
+)
 
 # How soon a membership reaches its member: of a person's memberships the lowest decides.
 NOW, AFTER_PAUSE, OPEN_PAUSE, SUSPENDED = range(4)
@@ -59,6 +70,15 @@ def _standing(message, today):
     return Case(*whens, default=Value(NOW))
 
 
+def _opted_out(message):
+    """1 for a membership whose member chose not to receive the message's class, else 0;
+    None for a class nobody can refuse."""
+    field = OPTIONAL_KINDS.get(message.kind)
+    if field is None:
+        return None
+    return Case(When(**{field: False}, then=Value(1)), default=Value(0))
+
+
 def _members(message, networks=None):
     """The current memberships in the message's BINs (in those among `networks`, if given)."""
     targets = message.targets.all()
@@ -71,11 +91,18 @@ def _members(message, networks=None):
 
 def _choose(message, today, memberships):
     standing = _standing(message, today)
-    first = Window(
-        RowNumber(),
-        partition_by=[F("user_id")],
-        order_by=[F("standing").asc(), F("pause_ends").asc(nulls_first=True), "network_id"],
-    )
+    opted_out = _opted_out(message)
+    order = [F("standing").asc(), F("pause_ends").asc(nulls_first=True), "network_id"]
+    skip = [
+        When(standing=OPEN_PAUSE, then=Value(SkipReason.PAUSED.value)),
+        When(standing=SUSPENDED, then=Value(SkipReason.SUSPENDED.value)),
+    ]
+    if opted_out is not None:
+        # A membership that opted out comes last: any other one of the person decides.
+        memberships = memberships.annotate(opted_out=opted_out)
+        order.insert(0, F("opted_out").asc())
+        skip.insert(0, When(opted_out=1, then=Value(SkipReason.OPTED_OUT.value)))
+    first = Window(RowNumber(), partition_by=[F("user_id")], order_by=order)
     return (
         memberships.annotate(standing=standing)
         .annotate(
@@ -85,8 +112,7 @@ def _choose(message, today, memberships):
                 output_field=DateField(),
             ),
             outcome=Case(
-                When(standing=OPEN_PAUSE, then=Value(SkipReason.PAUSED.value)),
-                When(standing=SUSPENDED, then=Value(SkipReason.SUSPENDED.value)),
+                *skip,
                 When(NO_EMAIL, then=Value(Channel.LETTER.value)),
                 When(
                     user__email_undeliverable_at__isnull=False,

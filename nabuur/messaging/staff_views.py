@@ -164,7 +164,8 @@ def message_list(request):
             state=MessageState.AWAITING_FORWARD,
             targets__in=networks_where(request.user, C.FORWARD_POLICE_MESSAGES),
         )
-        | Q(author=request.user, state__in=compose.EDITABLE_STATES)
+        # The person's drafts of the BINs they see here: on a zone's own host name, its own.
+        | Q(author=request.user, state__in=compose.EDITABLE_STATES, targets__in=visible)
     )
     waiting = list(waiting.distinct().only(*LOG_FIELDS).order_by("created_at"))
     _label_log_rows(waiting, language)

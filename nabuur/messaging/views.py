@@ -2,7 +2,8 @@
 
 Token pages (/<lang>/u/<token>/…, outside i18n_patterns) open with the secret token of one
 Delivery. Anyone the e-mail was forwarded to holds the same link, so they show and change only
-what is harmless then: pausing, resuming, leaving, answering "Was this useful?". They never show
+what is harmless then: pausing, resuming, choosing which classes of messages arrive, leaving,
+answering "Was this useful?". They never show
 the member's name, address or e-mail address; for that the member asks for a login link. Every
 change is a POST from a button, because mail scanners open every link of an e-mail.
 
@@ -27,17 +28,27 @@ from django.views.decorators.http import require_http_methods
 
 from nabuur.lib.languages import union_languages
 from nabuur.members import services as member_services
-from nabuur.members.forms import PauseForm
+from nabuur.members.forms import MessageClassesForm, PauseForm
 from nabuur.members.models import CURRENT_STATUSES, Membership, MembershipStatus
 from nabuur.members.views import resident_required
+from nabuur.zones.site import host_zone
 
 from . import services
 from .feedback import FeedbackForm, member_networks, save_feedback
-from .models import Delivery, DeliveryState, Feedback, MessageVariant
+from .models import Delivery, DeliveryState, Feedback, Message, MessageVariant
 
 ARCHIVE_PAGE_SIZE = 50
 PAUSABLE = (MembershipStatus.ACTIVE, MembershipStatus.PAUSED)
 NATIVE_NAMES = dict(settings.LANGUAGES)
+
+
+def in_host_zone(deliveries):
+    """`deliveries` narrowed, on a zone's own host name, to messages of that zone: an e-mail
+    link or a received message of another zone is missing there."""
+    zone = host_zone()
+    if zone is None:
+        return deliveries
+    return deliveries.filter(message__in=Message.objects.filter(targets__municipality__zone=zone))
 
 
 # Mail providers POST here without cookies or a CSRF token: the secret token is the proof.
@@ -45,7 +56,7 @@ NATIVE_NAMES = dict(settings.LANGUAGES)
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token, lang=None):
     """The one-click unsubscribe endpoint of every e-mail (RFC 8058)."""
-    delivery = Delivery.objects.select_related("message").filter(token=token).first()
+    delivery = in_host_zone(Delivery.objects.select_related("message")).filter(token=token).first()
     if delivery is None:
         raise Http404
     language = lang or delivery.language_list[0]
@@ -76,7 +87,7 @@ class TokenPage:
 def get_delivery_for_token(token):
     """The delivery whose secret token this is, or 404 — also once its person row is gone."""
     delivery = (
-        Delivery.objects.select_related("message", "user")
+        in_host_zone(Delivery.objects.select_related("message", "user"))
         .filter(token=token, user__isnull=False)
         .first()
     )
@@ -163,6 +174,10 @@ def preferences(request, lang, token):
         for membership in memberships
         if membership.status in PAUSABLE
     }
+    class_forms = {
+        membership.pk: MessageClassesForm(membership=membership, prefix=f"classes{membership.pk}")
+        for membership in memberships
+    }
     if request.method == "POST":
         membership = next(
             (m for m in memberships if str(m.pk) == request.POST.get("membership")), None
@@ -182,6 +197,15 @@ def preferences(request, lang, token):
                     messages.success(request, _("You receive messages again."))
                 return redirect(request.path)
             pause_forms[membership.pk] = form
+        elif action == "classes":
+            form = MessageClassesForm(request.POST, prefix=f"classes{membership.pk}")
+            if form.is_valid():
+                member_services.set_message_classes(
+                    membership, form.choices(), via=member_services.LEFT_BY_LINK
+                )
+                messages.success(request, _("Your choice of messages is saved."))
+                return redirect(request.path)
+            class_forms[membership.pk] = form
         elif action == "resume" and membership.status == MembershipStatus.PAUSED:
             member_services.pause_membership(membership, None)
             messages.success(request, _("You receive messages again."))
@@ -198,7 +222,7 @@ def preferences(request, lang, token):
             return redirect(request.path)
     context = {
         **_token_context(request, page, "messaging:preferences"),
-        "memberships": [(m, pause_forms.get(m.pk)) for m in memberships],
+        "memberships": [(m, pause_forms.get(m.pk), class_forms[m.pk]) for m in memberships],
     }
     return render(request, "messaging/preferences.html", context)
 
@@ -265,7 +289,7 @@ def useful(request, lang, token):
 def get_delivery_for_member(user, delivery_id):
     """A message the signed-in person received (a sent delivery of theirs), or 404."""
     return get_object_or_404(
-        Delivery.objects.select_related("message").prefetch_related(
+        in_host_zone(Delivery.objects.select_related("message")).prefetch_related(
             "message__variants", "message__targets"
         ),
         pk=delivery_id,
@@ -282,7 +306,7 @@ def _answer(delivery):
 @resident_required
 def archive(request):
     deliveries = (
-        Delivery.objects.filter(user=request.user, state=DeliveryState.SENT)
+        in_host_zone(Delivery.objects.filter(user=request.user, state=DeliveryState.SENT))
         .select_related("message", "feedback")
         .prefetch_related(
             # The list shows subjects only: leave the bodies in the database.

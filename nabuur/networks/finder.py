@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from nabuur.lib.text import fold
 from nabuur.zones.addresses import MAX_LENGTH, ParsedAddress, clean, parse_address
 from nabuur.zones.models import Municipality, Street
+from nabuur.zones.site import only_host_zone
 
 from .models import Network, NetworkStatus, Segment, Side
 
@@ -53,7 +54,9 @@ class FinderResult:
 
 
 def _open_networks():
-    return Network.objects.filter(status__in=OPEN_STATUSES).select_related(
+    # On a zone's own host name the finder leads only to that zone's BINs.
+    networks = only_host_zone(Network.objects, "municipality__zone")
+    return networks.filter(status__in=OPEN_STATUSES).select_related(
         "municipality__zone", "bin_type"
     )
 
@@ -117,7 +120,9 @@ def _covering(street: Street, number: int):
         number_from__lte=number,
         side__in=[Side.BOTH, parity],
     )
-    return list(_open_networks().filter(segments__in=segments).distinct().order_by("name"))
+    # A subquery rather than a join and DISTINCT: DISTINCT would compare every selected column,
+    # the zone's logo (a BinaryField) among them.
+    return list(_open_networks().filter(pk__in=segments.values("network")).order_by("name"))
 
 
 def _area_result(parsed, municipalities):
@@ -165,7 +170,8 @@ def find_networks(query: str) -> FinderResult:
         )
     street = candidates[0]
     if parsed.number is None:
-        networks = _open_networks().filter(segments__street=street).distinct().order_by("name")
+        on_street = Segment.objects.filter(street=street).values("network")
+        networks = _open_networks().filter(pk__in=on_street).order_by("name")
         return FinderResult(
             FinderStatus.NUMBER_NEEDED,
             parsed,

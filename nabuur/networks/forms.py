@@ -2,12 +2,14 @@
 measures against coordinators. The role forms (appoint, end, hand over) are staff's."""
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from nabuur.lib.forms import Accessible, AccessibleForm, IsoDateInput
+from nabuur.lib.languages import union_languages
 from nabuur.zones.models import Municipality
 
-from . import segments_csv
+from . import cap, segments_csv
 from .models import BinType, CoordinatorMeasure, MeasureKind, Network, Segment
 from .services import CLOSED_STATUSES
 
@@ -190,3 +192,124 @@ class MeasureForm(Accessible, forms.ModelForm):
     def _post_clean(self):
         # The service builds the row (it also changes the role); only validate the fields here.
         pass
+
+
+class CapForm(AccessibleForm):
+    """The BE-Alert hand-off (networks.cap): the BINs, a text per language, the CAP options.
+
+    A headline and a description field for every language of the BINs offered; those the
+    chosen BINs' municipalities require must be filled in.
+    """
+
+    bins = forms.ModelMultipleChoiceField(
+        label=_("BINs whose area the alert covers"),
+        queryset=Network.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one BIN.")},
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"),
+        choices=[
+            ("Immediate", _("Immediate: act now")),
+            ("Expected", _("Expected: act within the hour")),
+            ("Future", _("Future: act in the near future")),
+            ("Past", _("Past: no action needed any more")),
+            ("Unknown", _("Unknown")),
+        ],
+        initial=cap.Urgency.DEFAULT,
+        widget=forms.RadioSelect,
+        help_text=_("Default: Immediate."),
+    )
+    severity = forms.ChoiceField(
+        label=_("Severity"),
+        choices=[
+            ("Extreme", _("Extreme: a threat to life")),
+            ("Severe", _("Severe: a significant threat to life or property")),
+            ("Moderate", _("Moderate: a possible threat to life or property")),
+            ("Minor", _("Minor: little or no threat to life or property")),
+            ("Unknown", _("Unknown")),
+        ],
+        initial=cap.Severity.DEFAULT,
+        widget=forms.RadioSelect,
+        help_text=_("Default: Moderate."),
+    )
+    certainty = forms.ChoiceField(
+        label=_("Certainty"),
+        choices=[
+            ("Observed", _("Observed: it is happening or has happened")),
+            ("Likely", _("Likely: more likely than not")),
+            ("Possible", _("Possible: possible but not likely")),
+            ("Unlikely", _("Unlikely: not expected to happen")),
+            ("Unknown", _("Unknown")),
+        ],
+        initial=cap.Certainty.DEFAULT,
+        widget=forms.RadioSelect,
+        help_text=_("Default: Likely."),
+    )
+    exercise = forms.BooleanField(
+        label=_("This is an exercise"),
+        required=False,
+        help_text=_("The file then says Exercise instead of Actual, and BE-Alert treats it so."),
+    )
+
+    def __init__(self, *args, networks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bins"].queryset = networks
+        self.languages = union_languages(
+            networks.values_list("municipality__language_regime", flat=True)
+        )
+        for lang in self.languages:
+            name = translation.get_language_info(lang)["name_translated"]
+            self.fields[f"headline_{lang}"] = forms.CharField(
+                label=_("Headline in %(language)s") % {"language": name},
+                required=False,
+                max_length=160,
+                help_text=_("One short sentence, as a phone shows it first."),
+            )
+            self.fields[f"description_{lang}"] = forms.CharField(
+                label=_("Description in %(language)s") % {"language": name},
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 4}),
+                help_text=_("What is happening and what residents should do."),
+            )
+        # The options after the texts, in the order a person fills them in.
+        self.order_fields(
+            ["bins", *(f"{kind}_{lang}" for lang in self.languages for kind in TEXT_FIELDS)]
+        )
+
+    def clean(self):
+        data = super().clean()
+        networks = list(data.get("bins") or [])
+        required = cap.required_languages(networks) if networks else ()
+        for lang in self.languages:
+            given = {kind: data.get(f"{kind}_{lang}", "").strip() for kind in TEXT_FIELDS}
+            if lang not in required and not any(given.values()):
+                continue
+            for kind, value in given.items():
+                if not value and f"{kind}_{lang}" not in self.errors:
+                    message = MISSING_TEXT[kind] if lang in required else BOTH_OR_NEITHER
+                    self.add_error(f"{kind}_{lang}", message)
+        if networks and not self.errors:
+            try:
+                cap.check(networks, self.texts())
+            except cap.CapError as error:
+                raise forms.ValidationError(str(error)) from error
+        return data
+
+    def texts(self):
+        """{language: cap.Text} of the languages with a text."""
+        data = self.cleaned_data
+        return {
+            lang: cap.Text(data[f"headline_{lang}"], data[f"description_{lang}"])
+            for lang in self.languages
+            if data.get(f"headline_{lang}", "").strip()
+        }
+
+
+TEXT_FIELDS = ("headline", "description")
+MISSING_TEXT = {
+    "headline": _("Give the headline in this language: the area's language law requires it."),
+    "description": _("Give the description in this language: the area's language law requires it."),
+}
+BOTH_OR_NEITHER = _("Give both a headline and a description in this language, or neither.")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<slug:slug>/segments/<int:pk>/delete/", views.segment_delete, name="segment_delete"),
     path("<slug:slug>/merge/", views.network_merge, name="merge"),
     path("<slug:slug>/stop/", views.network_stop, name="stop"),
+    path("<slug:slug>/alert/", views.network_cap, name="cap"),
     path("<slug:slug>/roles/", views.network_roles, name="roles"),
     path("<slug:slug>/roles/<int:pk>/end/", views.role_end, name="role_end"),
     path("<slug:slug>/roles/<int:pk>/replace/", views.role_replace, name="role_replace"),

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,9 +20,10 @@ from nabuur.staff.services import INVITE_CAPABILITY, already_holds
 from nabuur.staff.views import screening_page
 from nabuur.zones.models import Municipality
 
-from . import segments_csv, services
+from . import cap, segments_csv, services
 from .forms import (
     NO_COORDINATOR,
+    CapForm,
     MeasureForm,
     MergeForm,
     NetworkFilterForm,
@@ -94,6 +95,7 @@ def network_detail(request, slug):
             "segments": segments,
             "may_manage": can(request.user, C.MANAGE_NETWORKS, network),
             "may_appoint": can(request.user, C.INVITE_COORDINATORS, network),
+            "may_export_alert": can(request.user, cap.EXPORT_CAPABILITY, network),
             "has_coordinator": services.has_coordinator(network),
         },
     )
@@ -114,6 +116,37 @@ def network_edit(request, slug):
         # The form wrote the refused values on the BIN; the page's title and links use the saved.
         network.refresh_from_db()
     return render(request, "networks/network_form.html", {"form": form, "network": network})
+
+
+@login_required
+def network_cap(request, slug):
+    """The BE-Alert hand-off: choose BINs, write the texts, download the CAP 1.2 file."""
+    network = get_network_for(request.user, cap.EXPORT_CAPABILITY, slug)
+    # The BINs of this zone the person may alert for, which have an area to hand over.
+    choosable = (
+        networks_where(request.user, cap.EXPORT_CAPABILITY)
+        .filter(municipality__zone_id=network.municipality.zone_id)
+        .exclude(area="")
+        .exclude(status__in=services.CLOSED_STATUSES)
+        .select_related("municipality__zone")
+        .order_by("municipality__name_nl", "name")
+    )
+    form = CapForm(request.POST or None, networks=choosable, initial={"bins": [network.pk]})
+    if form.is_valid():
+        data = form.cleaned_data
+        alert = cap.export_alert(
+            request.user,
+            list(data["bins"]),
+            form.texts(),
+            exercise=data["exercise"],
+            urgency=data["urgency"],
+            severity=data["severity"],
+            certainty=data["certainty"],
+        )
+        response = HttpResponse(alert.xml, content_type="application/xml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{alert.filename}"'
+        return response
+    return render(request, "networks/network_cap.html", {"form": form, "network": network})
 
 
 # --- Segments ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from nabuur.lib.languages import LanguageRegime
 from nabuur.networks.models import Network, NetworkStatus, Segment
 from nabuur.zones.models import Document, DocumentKind, Zone
-from nabuur.zones.site import site_zone, use_zone
+from nabuur.zones.site import only_host_zone, site_zone, use_zone
 
 from .languages import serve_in, zone_languages, zone_page
 
@@ -50,7 +50,8 @@ def optional_url(name, **query):
 def home(request):
     zone = site_zone(request)
     networks = (
-        Network.objects.filter(status=NetworkStatus.ACTIVE, municipality__zone__isnull=False)
+        only_host_zone(Network.objects, "municipality__zone")
+        .filter(status=NetworkStatus.ACTIVE, municipality__zone__isnull=False)
         .select_related("municipality", "bin_type")
         .order_by("municipality__name_nl", "name")
     )
@@ -79,7 +80,7 @@ def street_list(segments):
 
 def network(request, slug):
     network = get_object_or_404(
-        Network.objects.select_related(
+        only_host_zone(Network.objects, "municipality__zone").select_related(
             "municipality__zone", "bin_type", "merged_into__municipality"
         ),
         slug=slug,
@@ -115,7 +116,7 @@ def current_document(zone, kind):
 
 def zone_document(request, kind):
     """The only zone's current document, or a list of zones when the site serves several."""
-    zones = list(Zone.objects.order_by("name")[:2])
+    zones = list(only_host_zone(Zone.objects, "pk").order_by("name")[:2])
     if len(zones) == 1:
         return render_document(request, zones[0], kind)
     response = serve_in(request, zone_languages(site_zone(request)))
@@ -157,12 +158,12 @@ def privacy(request):
 
 
 def zone_house_rules(request, zone_slug):
-    zone = get_object_or_404(Zone, slug=zone_slug)
+    zone = get_object_or_404(only_host_zone(Zone.objects, "pk"), slug=zone_slug)
     return render_document(request, zone, DocumentKind.HOUSE_RULES)
 
 
 def zone_privacy(request, zone_slug):
-    zone = get_object_or_404(Zone, slug=zone_slug)
+    zone = get_object_or_404(only_host_zone(Zone.objects, "pk"), slug=zone_slug)
     return render_document(request, zone, DocumentKind.PRIVACY_NOTICE)
 
 

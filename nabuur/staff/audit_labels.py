@@ -115,6 +115,7 @@ ABOUT_YOU = {
     "members.rejoin_refused": None,
     "members.unsubscribe": _("%(actor)s ended your membership at your request on %(date)s."),
     "members.left": _("You left a BIN on %(date)s."),
+    "members.message_classes": _("You chose which messages you receive from a BIN on %(date)s."),
     "members.view_list": _("%(actor)s looked at the member list, with your details, on %(date)s."),
     "members.view_member": _("%(actor)s looked at your details on %(date)s."),
     # Messages
@@ -145,6 +146,7 @@ ABOUT_YOU = {
     "messaging.test_send": _("%(actor)s sent you a test e-mail of a message on %(date)s."),
     "messaging.unsubscribe_by_email": _("You left your BIN by sending an e-mail on %(date)s."),
     # BINs and their roles
+    "networks.cap_exported": None,
     "networks.coordinator_measure": _(
         "%(actor)s recorded a measure concerning your role on %(date)s."
     ),
@@ -163,6 +165,9 @@ ABOUT_YOU = {
     "networks.update": None,
     # Erasure after the retention period names the person only inside its details.
     "privacy.erase_after_retention": None,
+    "privacy.erase_person": None,
+    "privacy.export_zone": None,
+    "privacy.offboard_zone": None,
     # Staff roles
     "staff.adult_confirmed": _(
         "Your confirmation that you are 18 or older was recorded on %(date)s."
@@ -239,6 +244,7 @@ ACTIONS = {
     "members.rejoin_refused": _("Refused a new request to join after a measure"),
     "members.unsubscribe": _("Ended a membership at the member's request"),
     "members.left": _("Left a BIN (the member)"),
+    "members.message_classes": _("Chose which message classes to receive (the member)"),
     "members.view_list": _("Looked at a member list"),
     "members.view_member": _("Looked at a member's details"),
     # Messages
@@ -270,6 +276,7 @@ ACTIONS = {
     "messaging.test_send": _("Sent a test e-mail of a message"),
     "messaging.unsubscribe_by_email": _("Left a BIN by e-mail"),
     # BINs and their roles
+    "networks.cap_exported": _("Downloaded an alert file (CAP) for BE-Alert"),
     "networks.coordinator_measure": _("Recorded a measure concerning a coordinator"),
     "networks.create": _("Created a BIN"),
     "networks.merge": _("Merged two BINs"),
@@ -282,6 +289,9 @@ ACTIONS = {
     "networks.update": _("Changed a BIN"),
     # Privacy
     "privacy.erase_after_retention": _("Erased personal data at the end of the retention period"),
+    "privacy.erase_person": _("Erased a person's data held by the zone"),
+    "privacy.export_zone": _("Exported the zone's data"),
+    "privacy.offboard_zone": _("Erased the zone's data and ended the zone"),
     # Staff roles
     "staff.adult_confirmed": _("Confirmed being 18 or older"),
     "staff.invite": _("Appointed someone to a role"),

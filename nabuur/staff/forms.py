@@ -212,7 +212,7 @@ class ZoneSettingsForm(Accessible, forms.ModelForm):
             ),
             "deadline_evaluation_days": _(
                 "The yearly evaluation should be signed within this many days after its period "
-                "ends; reminders follow (7 to 90)."
+                "ends, or after it was opened if that was later; reminders follow (7 to 90)."
             ),
         }
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 
 from nabuur.lib import clock
+from nabuur.operations import health
 
 from . import waiting
 from .permissions import Capability, can, networks_where
@@ -86,6 +87,15 @@ def zone_panel(request, scopes):
     if not any(context.values()):
         return None
     return Panel(_("Zone administration"), "staff/panels/zone.html", context)
+
+
+@register
+def health_panel(request, scopes):
+    """Is the install working: the worker, the outbox and what failed, for the zone's
+    administrators, who are the first to hear "I got no e-mail"."""
+    if not can(request.user, Capability.MANAGE_ZONE):
+        return None
+    return Panel(_("Is Nabuur working?"), "staff/panels/health.html", {"health": health.overview()})
 
 
 @dataclass

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from nabuur.lib import clock
 from nabuur.networks.models import Network
 from nabuur.zones.models import ControllerKind, Municipality, Zone
+from nabuur.zones.site import only_host_zone
 
 from .models import COORDINATOR_ROLES, OFFICER_ROLES, Role, RoleAssignment, held_on
 
@@ -39,6 +40,7 @@ class Capability(models.TextChoices):
     VIEW_EVALUATION = "view_evaluation", _("view the evaluation")
     VIEW_FIGURES = "view_figures", _("figures and overview")
     VIEW_AUDIT_LOG = "view_audit_log", _("audit log")
+    EXPORT_ALERTS = "export_alerts", _("build an alert file (CAP) of BIN areas for BE-Alert")
 
 
 class Kind(models.TextChoices):
@@ -92,6 +94,7 @@ MATRIX = {
     Capability.APPROVE_MESSAGES: {K.OFFICER: R.OWN_BINS},
     Capability.FORWARD_POLICE_MESSAGES: {K.COORDINATOR: R.OWN_BINS},
     Capability.INVITE_COORDINATORS: {K.OFFICER: R.OWN_BINS, K.ZONE_ADMIN: R.ZONE},
+    Capability.EXPORT_ALERTS: {K.OFFICER: R.OWN_BINS, K.ZONE_ADMIN: R.ZONE},
     Capability.INVITE_STAFF: {K.ZONE_ADMIN: R.ZONE},
     Capability.COORDINATOR_MEASURES: {K.ZONE_ADMIN: R.ZONE},
     Capability.VIEW_NETWORKS: {
@@ -228,8 +231,11 @@ class Scopes:
 
 def open_assignments(user):
     """The roles a person holds today, oldest first, with the municipality (and its zone) or
-    the zone that a role covers."""
+    the zone that a role covers; during a request to a zone's host name, those in that zone."""
     roles = RoleAssignment.objects.filter(held_on(clock.today()), user=user)
+    # On a zone's own host name a person acts only in the roles they hold in that zone: every
+    # scope, capability and capacity follows, so nothing of another zone shows.
+    roles = only_host_zone(roles, "zone", "municipality__zone", "network__municipality__zone")
     # Every staff page asks this. Most staff hold roles over single BINs, which need nothing
     # more: joining the municipality and zone tables in would cost them more than the one
     # extra query that the other roles get below. Sorting a person's few roles in Python is

@@ -5,6 +5,8 @@ publishing renders the document in every language from the zone's current settin
 a new version only when some text differs from the current version's.
 """
 
+from urllib.parse import urlsplit
+
 import nh3
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -35,12 +37,21 @@ def clean_html(html: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def tile_host(url_template: str) -> str:
+    """The host a map tile URL template sends visitors to, as a reader knows it:
+    'https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png' → 'tile.openstreetmap.org'."""
+    return urlsplit(url_template).netloc.removeprefix("{s}.") if url_template else ""
+
+
 def render_bodies(zone: Zone, kind: str) -> dict[str, str]:
     """The document's sanitized HTML in each language, keyed `body_<lang>`."""
     bodies = {}
     for language in DOCUMENT_LANGUAGES:
         with translation.override(language):
-            html = render_to_string(DOCUMENT_TEMPLATES[kind], {"zone": zone})
+            html = render_to_string(
+                DOCUMENT_TEMPLATES[kind],
+                {"zone": zone, "map_tile_host": tile_host(zone.map_tile_url)},
+            )
         bodies[f"body_{language}"] = clean_html(html)
     return bodies
 

@@ -28,6 +28,21 @@ class Zone(models.Model):
 
     slug = models.SlugField(unique=True)
     name = models.CharField(_("name"), max_length=200)
+    # One install may serve several zones, each on its own host name (#18): the request's host
+    # decides which zone a page is about. Empty on an install that serves a single zone.
+    host = models.CharField(
+        _("host name"),
+        max_length=253,
+        blank=True,
+        default="",
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$",
+                _("Enter a host name in lower case, such as bin.pz-example.be, without https://."),
+            )
+        ],
+        help_text=_("The name this zone's site answers on, such as bin.pz-example.be."),
+    )
     number = models.CharField(_("zone number"), max_length=8, blank=True)
     email = models.EmailField(_("e-mail address"))
     phone = models.CharField(
@@ -116,6 +131,14 @@ class Zone(models.Model):
         verbose_name = _("police zone")
         verbose_name_plural = _("police zones")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["host"],
+                condition=~models.Q(host=""),
+                name="zone_host_unique",
+                violation_error_message=_("Another zone already has this host name."),
+            )
+        ]
 
     def __str__(self):
         return self.name

@@ -496,3 +496,27 @@ def change_zone_settings(actor, zone, values, *, role) -> ZoneSettingsChange:
             },
         )
     return change
+
+
+def set_zone_host(zone, host):
+    """Give `zone` the host name its site answers on ("" for none), as the install's operator
+    does when one install serves several zones (#18); checked as the model checks it.
+
+    Raises ValidationError for a malformed name or one another zone already has.
+    """
+    host = host.strip().lower().rstrip(".")
+    if host == zone.host:
+        return
+    zone.host = host
+    zone.full_clean(validate_unique=True, validate_constraints=True)
+    with transaction.atomic():
+        zone.save(update_fields=["host"])
+        # The operator acts outside any zone role: a system entry, read by the zone's admins.
+        record(
+            None,
+            "zones.settings_changed",
+            role="system",
+            zone=zone,
+            target=zone,
+            details={"settings": ["host"], "published": []},
+        )

@@ -116,6 +116,8 @@ STAFF_ENTRIES = {
     },
     "members_staff:add": {**MANAGE_MEMBERS, "kwargs": _bin},
     "members_staff:unsubscribe": {**MANAGE_MEMBERS, "kwargs": _member_of_a},
+    # The zone is the data controller: only its administrators erase a person's data.
+    "members_staff:erase": {"capability": "manage_zone", "object": "bin_a", "kwargs": _member_of_a},
     "members_staff:approve": {
         **MANAGE_MEMBERS,
         "kwargs": _member_of_a,

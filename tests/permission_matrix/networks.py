@@ -45,6 +45,8 @@ ENTRIES = {
     },
     "networks:merge": {"capability": C.MANAGE_NETWORKS, "object": "bin_a", "kwargs": _bin_a},
     "networks:stop": {"capability": C.MANAGE_NETWORKS, "object": "bin_a", "kwargs": _bin_a},
+    # The BE-Alert hand-off (networks.cap.EXPORT_CAPABILITY): officers and zone administrators.
+    "networks:cap": {"capability": C.EXPORT_ALERTS, "object": "bin_a", "kwargs": _bin_a},
     "networks:roles": {
         "capability": C.INVITE_COORDINATORS,
         "object": "bin_a",

@@ -57,6 +57,7 @@ from .self_service import (
     erase_after_retention,
     leave_membership,
     pause_membership,
+    set_message_classes,
     set_quiet_hours,
     update_details,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "request_address_check",
     "request_membership",
     "send_login_link",
+    "set_message_classes",
     "set_quiet_hours",
     "measure_letter_pdf",
     "unsubscribe_on_request",

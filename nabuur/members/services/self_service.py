@@ -1,4 +1,5 @@
-"""What a member does themselves: details, address, pauses, quiet hours, leaving, erasure.
+"""What a member does themselves: details, address, pauses, quiet hours, message classes,
+leaving, erasure.
 
 Also the jobs that follow from it: pauses that end, people whose data has been kept long enough.
 """
@@ -10,12 +11,20 @@ from django.db import transaction
 from nabuur.accounts.models import User
 from nabuur.lib import clock
 from nabuur.lib.mail import recipient_language
+from nabuur.privacy import erasures
 from nabuur.privacy.registry import erase_person
 from nabuur.staff.auditing import record
 
 from .. import emails
-from ..models import CURRENT_STATUSES, EndReason, Membership, MembershipStatus
+from ..models import (
+    CURRENT_STATUSES,
+    MESSAGE_CLASS_FIELDS,
+    EndReason,
+    Membership,
+    MembershipStatus,
+)
 from .common import coordinators_of
+from .erasure import erase_in_zone
 
 
 def update_details(user, *, first_name, last_name, phone, language):
@@ -73,6 +82,39 @@ def set_quiet_hours(membership, quiet_from, quiet_to):
 LEFT_ON_PAGE, LEFT_BY_LINK, LEFT_BY_EMAIL = "page", "link", "email"
 
 
+def set_message_classes(membership, choices, *, via):
+    """Keep which optional message classes the member receives from this BIN: `choices` is
+    {field of MESSAGE_CLASS_FIELDS: bool}; `via` says where they chose: "page" (their
+    membership's page, LEFT_ON_PAGE) or "link" (the page of an e-mail's link, LEFT_BY_LINK).
+    A change is audited as the member's own act; choosing what already holds changes nothing.
+    True if it changed."""
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("user", "network")
+            .get(pk=membership.pk)
+        )
+        changed = {
+            name: bool(value)
+            for name, value in choices.items()
+            if name in MESSAGE_CLASS_FIELDS and getattr(membership, name) != bool(value)
+        }
+        if not changed or membership.status not in CURRENT_STATUSES:
+            return False
+        for name, value in changed.items():
+            setattr(membership, name, value)
+        membership.save(update_fields=list(changed))
+        record(
+            membership.user,
+            "members.message_classes",
+            role="member",
+            target=membership,
+            subjects=(membership.user,),
+            details={"via": via, **changed},
+        )
+    return True
+
+
 def leave_membership(membership, *, reason=EndReason.LEFT, notify=True, via=None):
     """End a current membership; tell the member and the BIN's coordinators. True if it changed.
 
@@ -111,17 +153,32 @@ def leave_membership(membership, *, reason=EndReason.LEFT, notify=True, via=None
     return True
 
 
-def erase_account(user):
-    """The person asked to be forgotten: leave every BIN, erase, say goodbye by e-mail."""
+def erase_account(user, zone=None, *, actor=None):
+    """The person asked to be forgotten by `zone` (every zone when None): leave its BINs, erase
+    what it holds, say goodbye by e-mail. Their account goes only when no other zone holds
+    them; the goodbye then says so. Returns True if the account went.
+
+    `actor` is the zone administrator who erases at the person's request (by letter, at the
+    desk); None when the person does it themselves."""
     email, first_name, language = user.email, user.first_name, recipient_language(user)
+    memberships = user.memberships.filter(status__in=CURRENT_STATUSES)
+    if zone is not None:
+        memberships = memberships.filter(network__municipality__zone=zone)
     with transaction.atomic():
-        for membership in user.memberships.filter(status__in=CURRENT_STATUSES):
+        for membership in memberships:
             leave_membership(membership, reason=EndReason.ERASED, notify=False)
             for coordinator in coordinators_of(membership.network):
                 emails.send_member_left(coordinator, membership)
-        erase_person(user)
+        if actor is None:
+            whole = erase_in_zone(user, zone, actor=user, role="member", via="self")
+        else:
+            whole = erase_in_zone(user, zone, actor=actor, via="zone_admin")
     if email:
-        emails.send_erased(email, first_name, language)
+        if whole:
+            emails.send_erased(email, first_name, language)
+        else:
+            emails.send_erased_in_zone(email, first_name, language, zone.name)
+    return whole
 
 
 def erase_after_retention(now=None):
@@ -149,7 +206,11 @@ def erase_after_retention(now=None):
         ):
             continue
         with transaction.atomic():
+            email = user.email
             erase_person(user)
             record(None, "privacy.erase_after_retention", details={"person": user.pk})
+            # The job would find the person again in a restored database, but only once the
+            # retention period is over there too: the register makes it at once.
+            erasures.append(erasures.person_line(clock.now(), user.pk, email, None))
         erased += 1
     return erased
