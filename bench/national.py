@@ -12,9 +12,12 @@ phases first and then this one. Two databases of their own, both dropped at the 
    it from nothing: the demo zone's build in the pages phase, the copy and the additions.
    Under gunicorn, as in the pages phase: the member list of the 10,000-member BIN and the demo
    zone's overview, whose p95 over the pages phase's give `national_member_list_ratio` and
-   `national_overview_ratio`.
+   `national_overview_ratio`. With NABUUR_BENCH_KEEP_NATIONAL=1 it stays, to EXPLAIN the
+   pages' queries in it (run the bench against a PostgreSQL server of your own then:
+   scripts/with-postgres removes its cluster at the end).
 2. `nabuur_national_queue`: `python -m bench.queue 300000`, one queue_message() to 300,000
-   members, over the queue phase's 100,000 (`queue_100k_pg_s`): `national_queue_ratio`.
+   members, over the mean of `python -m bench.queue 100000` run right before and right after
+   it (`queue_100k_beside_pg_s`), each in a new database: `national_queue_ratio`.
 """
 
 import json
@@ -34,6 +37,8 @@ QUEUE_DATABASE = "nabuur_national_queue"
 NATIONAL_ZONES = 180
 NATIONAL_BINS = 1500
 NATIONAL_MEMBERS = 300_000
+# What national_queue_ratio divides by: the queue phase's size.
+QUEUE_BASE = 100_000
 # Belgium has 565 municipalities in some 180 zones: three a zone.
 MUNICIPALITIES_PER_ZONE = 3
 STREETS_PER_MUNICIPALITY = 40
@@ -114,11 +119,21 @@ def copy_database(database_url, source, target):
 def run(database_url, figures):
     """The national figures, given the queue and pages phases' `figures` of the same run."""
     results = {}
+    # Two timings taken minutes apart on a shared machine compare its load as much as the
+    # code (one run measured 3.4 s for the queue phase's 100,000 and 22.6 s for 300,000 at
+    # three times the load): the 300,000 are bracketed by two queues of 100,000, built the
+    # same way right before and after, and divided by their mean.
+    before, _peak = queue_seconds(database_url, QUEUE_BASE)
     seconds, peak = queue_seconds(database_url, NATIONAL_MEMBERS)
+    after, _peak = queue_seconds(database_url, QUEUE_BASE)
     results["queue_300k_pg_s"] = round(seconds, 3)
-    results["national_queue_ratio"] = round(seconds / figures["queue_100k_pg_s"], 2)
+    results["queue_100k_beside_pg_s"] = [round(before, 3), round(after, 3)]
+    results["national_queue_ratio"] = round(seconds / ((before + after) / 2), 2)
     results["queue_300k_peak_rss_mb"] = round(peak, 1)
-    log(f"queue 300,000 on PostgreSQL: {seconds:.2f} s (peak RSS {peak:.0f} MB)")
+    log(
+        f"queue 300,000 on PostgreSQL: {seconds:.2f} s (peak RSS {peak:.0f} MB); "
+        f"100,000 before and after: {before:.2f} s, {after:.2f} s"
+    )
 
     started = time.perf_counter()
     copy_database(database_url, pages.DATABASE, DATABASE)
@@ -133,8 +148,9 @@ def run(database_url, figures):
             text=True,
         )
     finally:
-        with admin_connection(database_url) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+        if not os.environ.get("NABUUR_BENCH_KEEP_NATIONAL"):
+            with admin_connection(database_url) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
     national = json.loads(child.stdout.strip().splitlines()[-1])
     build = (figures["demo_build_s"] or 0) + copied + national.pop("national_additions_s")
     results["national_build_s"] = round(build, 1)

@@ -3,11 +3,64 @@
 Two BINs in one Dutch-speaking municipality of one zone: A (Kerkstraat area) and B.
 """
 
+from pathlib import Path
+
 import pytest
 
 from nabuur.staff.models import Role
 
 from . import factories
+
+TESTS_DIR = Path(__file__).resolve().parent
+
+# `make test` runs every test without a browser on PostgreSQL, the production database, and
+# these on SQLite as well (with the browser tests), as they are about SQLite or take another
+# path there: SQLite's backup, the release database, one writer at a time; freezing recipients
+# and recording deliveries (messaging/bulk.py, delivery.Recorder), the audit chain's lock,
+# "who viewed my data" (json_each); the demo, which `make run` starts on SQLite; and the fuzz
+# test, as each database refuses other input. `make test-sqlite` runs everything on SQLite.
+SQLITE_MODULES = {
+    "test_audit",
+    "test_backup_restore",
+    "test_delivery",
+    "test_demo",
+    "test_demo_history",
+    "test_demo_zones",
+    "test_erasure_replay",
+    "test_fuzz_forms",
+    "test_import_limits",
+    "test_outbox",
+    "test_quiet_hours",
+    "test_recipients",
+    "test_self_service",
+    "test_smoke",
+    "test_upgrade",
+    "test_worker",
+    "test_worker_kill",
+}
+# The longest tests (a minute or more each), started first: pytest-xdist hands tests out in
+# collection order, and one of them started last would keep the run going after the other
+# process has finished.
+SLOW_MODULES = (
+    "tests/test_production_stack.py",
+    "tests/test_two_workers.py",
+    "tests/browser/test_every_page.py",
+    "tests/test_erasure_replay.py",
+    "tests/test_backup_restore.py",
+    "tests/test_import_limits.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.parent == TESTS_DIR and item.path.stem in SQLITE_MODULES:
+            item.add_marker(pytest.mark.sqlite)
+
+    def slow_first(item):
+        module = item.nodeid.split("::", 1)[0]
+        return SLOW_MODULES.index(module) if module in SLOW_MODULES else len(SLOW_MODULES)
+
+    items.sort(key=slow_first)
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,8 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from nabuur.evaluation import figures, reports, services
-from nabuur.evaluation.models import CharterVersion
-from nabuur.members.models import Measure, MeasureKind, MeasureState, MembershipStatus
+from nabuur.evaluation.models import CharterVersion, Evaluation
+from nabuur.members.models import Measure, MeasureKind, MeasureState, Membership, MembershipStatus
 from nabuur.messaging.models import (
     CommunicationPlan,
     Feedback,
@@ -96,6 +96,45 @@ def persona_year(bin_a, bin_b):
     )
     CommunicationPlan.objects.create(network=bin_a, version=1, created_at=at(2025, 5, 1))
     CommunicationPlan.objects.create(network=bin_b, version=1, created_at=at(2025, 5, 1))
+    # Left waiting past twice the deadline (nabuur.staff.waiting stamps `handed_over_at`): one
+    # item of each kind in A's year, a police message before it, and one of B's.
+    Membership.objects.filter(pk=m3.pk).update(handed_over_at=at(2025, 2, 20, 9))
+    factories.MessageFactory(
+        targets=[bin_a],
+        author_side="police",
+        state="awaiting_forward",
+        queued_at=None,
+        handed_over_at=at(2025, 11, 5, 9),
+    )
+    factories.MessageFactory(
+        targets=[bin_a],
+        author_side="police",
+        state="declined",
+        queued_at=None,
+        handed_over_at=at(2024, 12, 30, 9),
+    )
+    factories.MessageFactory(
+        targets=[bin_b],
+        author_side="police",
+        state="awaiting_forward",
+        queued_at=None,
+        handed_over_at=at(2025, 6, 1, 9),
+    )
+    Measure.objects.create(
+        membership=m1,
+        kind=MeasureKind.TEMPORARY_SUSPENSION,
+        reason="Deelde een foto van een verdachte.",
+        until=datetime.date(2025, 9, 10),
+        state=MeasureState.WITHDRAWN,
+        handed_over_at=at(2025, 8, 10, 9),
+    )
+    Evaluation.objects.create(
+        network=bin_a,
+        year=2024,
+        period_start=datetime.date(2024, 1, 1),
+        period_end=datetime.date(2024, 12, 31),
+        handed_over_at=at(2025, 2, 14, 9),
+    )
     return {"m1": m1, "m3": m3, "msg1": msg1}
 
 
@@ -134,6 +173,11 @@ EXPECTED = {
     "opted_out_information": 0,
     "opted_out_newsletter": 0,
     "opted_out_invitation": 0,
+    # Left waiting past twice the deadline in the year.
+    "handed_over_messages": 1,
+    "handed_over_signups": 1,
+    "handed_over_measures": 1,
+    "handed_over_evaluations": 1,
 }
 
 
@@ -323,3 +367,64 @@ def test_the_overview_shows_the_frozen_figures_of_a_signed_evaluation(
     assert after["centrum"] == before["centrum"] == expected_row(evaluation.figures)
     assert after["centrum"]["joins"] == EXPECTED["joins"]
     assert (before["elsdonk"]["joins"], after["elsdonk"]["joins"]) == (1, 2)
+
+
+# --- Left waiting: the BINs whose coordinators did not act for a long time (issue 16) --------
+
+
+def test_the_overview_counts_the_items_left_waiting_live_and_frozen(
+    year, bin_a, bin_b, officer_a, coordinator_a
+):
+    live = {
+        row["network"].slug: row["left_waiting"]
+        for row in reports.overview_rows([bin_a, bin_b], 2025)
+    }
+    assert live == {"centrum": 4, "elsdonk": 1}
+    evaluation = services.sign_evaluation(year["evaluation"], officer_a)
+    services.sign_evaluation(evaluation, coordinator_a)
+    # A hand-over recorded after signing leaves the signed year alone.
+    factories.MessageFactory(
+        targets=[bin_a, bin_b],
+        author_side="police",
+        state="awaiting_forward",
+        queued_at=None,
+        handed_over_at=at(2025, 12, 1, 9),
+    )
+    after = {
+        row["network"].slug: row["left_waiting"]
+        for row in reports.overview_rows([bin_a, bin_b], 2025)
+    }
+    assert after == {"centrum": 4, "elsdonk": 2}
+    rows = list(csv.reader(io.StringIO(reports.overview_csv([bin_a, bin_b], 2025))))
+    column = rows[0].index("left_waiting")
+    assert [(row[0], row[column]) for row in rows[1:]] == [
+        ("BIN Centrum", "4"),
+        ("BIN Elsdonk", "2"),
+    ]
+
+
+def test_evaluations_signed_before_the_left_waiting_figures_get_them_counted(
+    year, officer_a, coordinator_a
+):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("nabuur.evaluation.migrations.0004_left_waiting_figures")
+    evaluation = services.sign_evaluation(year["evaluation"], officer_a)
+    evaluation = services.sign_evaluation(evaluation, coordinator_a)
+    frozen = dict(evaluation.figures)
+    for key in figures.HANDED_OVER_KEYS:
+        del evaluation.figures[key]
+    evaluation.save(update_fields=["figures"])
+
+    migration.add_left_waiting_figures(apps, None)
+
+    evaluation.refresh_from_db()
+    assert evaluation.figures == frozen
+    assert {key: evaluation.figures[key]["value"] for key in figures.HANDED_OVER_KEYS} == {
+        "handed_over_messages": 1,
+        "handed_over_signups": 1,
+        "handed_over_measures": 1,
+        "handed_over_evaluations": 1,
+    }

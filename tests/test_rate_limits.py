@@ -224,6 +224,8 @@ def test_two_workers_check_at_most_the_allowed_passwords_per_address(
     empty_cache, tmp_path, settings
 ):
     """Today's repro: with the lockout per process, 2 workers checked 9–10 guesses, not 5."""
+    # The server verifies with Argon2 only (its counting hasher): hash as production does.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     user = factories.UserFactory(email="bewaakt@example.org")
     database = WorkerDatabase(tmp_path)
     attempts = settings.NABUUR_LOGIN_ATTEMPTS

@@ -223,8 +223,18 @@ def test_retention_job_erases_members_who_left_long_ago(resident, member_a, zone
     assert User.objects.get(pk=resident.pk).email is None
     assert User.objects.get(pk=member_a.pk).email is not None
     entry = AuditEntry.objects.get(action="privacy.erase_after_retention")
-    assert (entry.actor_id, entry.subjects, entry.details) == (None, [], {"person": resident.pk})
-    assert Membership.objects.get(user=resident).end_reason == "erased"
+    assert (entry.actor_id, entry.subjects, entry.details, entry.zone_id) == (
+        None,
+        [],
+        {"person": resident.pk},
+        zone.pk,
+    )
+    # The membership row stays for the BIN's figures, erased and no longer the person's.
+    assert not Membership.objects.filter(user=resident).exists()
+    [kept] = Membership.objects.filter(network=member_a.memberships.get().network).exclude(
+        user=member_a
+    )
+    assert (kept.end_reason, kept.house_number, kept.user.email) == ("erased", 0, None)
 
 
 def test_an_address_change_is_checked_against_the_bin(

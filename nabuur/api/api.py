@@ -30,7 +30,7 @@ from nabuur.networks.finder import FinderStatus, find_networks
 from nabuur.networks.models import Network, NetworkStatus
 from nabuur.staff.models import OFFICER_ROLES, partners_of
 from nabuur.zones.addresses import clean
-from nabuur.zones.site import base_url, site_zone
+from nabuur.zones.site import base_url, host_zone, only_host_zone, site_zone
 
 from . import services
 from .auth import RateLimit, TokenAuth, require_scope
@@ -52,6 +52,10 @@ Public endpoints need no token, answer cross-origin GET requests (CORS) and are 
 per client address; token endpoints take `Authorization: Bearer <token>` and are rate-limited
 per token. Every answer other than 200 is a JSON object with a stable `code` and a `message`
 in the language of the `Accept-Language` header (nl, fr, de or en).
+
+An installation may serve several police zones, each on its own host name: every answer is
+about the zone of the host name asked (its BINs, its streets, its contact details), and a
+token answers there only when it covers that zone.
 
 Nabuur is no reporting channel: urgent matters go to the police on 112 (or the 112 BE app),
 other police matters to 101.
@@ -350,8 +354,10 @@ class BinCollection(Schema):
 
 
 def _active_bins():
+    # On a zone's own host name, that zone's BINs only (#18).
+    networks = only_host_zone(Network.objects, "municipality__zone")
     # Each BIN's zone: its links lead to the zone's own site.
-    return Network.objects.filter(
+    return networks.filter(
         status=NetworkStatus.ACTIVE, municipality__zone__isnull=False
     ).select_related("municipality__zone", "bin_type")
 
@@ -456,6 +462,18 @@ def zone(request):
 # --- Token endpoints: the dispatch lookup ------------------------------------------------------
 
 
+def _token_zone_ids(token):
+    """The zones `token` answers for on this host name: on a zone's own host, that zone only
+    (#18), and a 403 when the token does not cover it; elsewhere every zone it covers."""
+    zone_ids = {token_zone.zone_id for token_zone in token.token_zones.all()}
+    zone = host_zone()
+    if zone is not None:
+        zone_ids &= {zone.pk}
+    if not zone_ids:
+        raise ApiError(403, "zone_not_covered")
+    return zone_ids
+
+
 class DispatchBinOut(Schema):
     id: int
     slug: str
@@ -495,9 +513,10 @@ def dispatch_lookup(request, query: Query[AddressQuery]):
     and the zone's numbers. No member data. The street must lie in a zone the token covers."""
     token = request.auth
     require_scope(token, Scope.DISPATCH)
+    zone_ids = _token_zone_ids(token)
     result = _find(query)
     zone = result.street.municipality.zone if result.street is not None else None
-    if zone is not None and zone.pk not in {tz.zone_id for tz in token.token_zones.all()}:
+    if zone is not None and zone.pk not in zone_ids:
         raise ApiError(403, "zone_not_covered")
     today = clock.today()
     bins = [
@@ -562,8 +581,7 @@ def _year(year):
 
 
 def _token_networks(token):
-    zone_ids = [tz.zone_id for tz in token.token_zones.all()]
-    return Network.objects.filter(municipality__zone__in=zone_ids).select_related(
+    return Network.objects.filter(municipality__zone__in=_token_zone_ids(token)).select_related(
         "municipality", "bin_type"
     )
 

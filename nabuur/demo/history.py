@@ -41,6 +41,7 @@ from nabuur.members.services.measures import confirm_measure, propose_measure
 from nabuur.messaging import compose
 from nabuur.messaging.bounces import Bounce, record_bounce
 from nabuur.messaging.delivery import deliver_due
+from nabuur.messaging.escalation import escalate_messages
 from nabuur.messaging.feedback import save_feedback
 from nabuur.messaging.models import Delivery, Message, MessageKind
 from nabuur.messaging.replies import take_reply
@@ -107,6 +108,9 @@ class Story:
     # (resident key, text)
     replies: list = field(default_factory=list)
     bounce: str = ""
+    # The coordinator was away: the worker reminds them after the deadline, tells the BIN's
+    # other coordinators and officer after twice it, and the coordinator decides days later.
+    late: bool = False
 
 
 LAST_YEAR = [
@@ -251,6 +255,7 @@ THIS_YEAR = [
             },
             "forward",
             decided_by=MARC,
+            late=True,
         ),
     ),
     (
@@ -510,6 +515,12 @@ class History:
         if story.outcome == "wait":
             return
         decided = at + datetime.timedelta(hours=5)
+        if story.late:
+            # The escalation job's two runs that matter: the reminder, then the hand-over.
+            for hours in (49, 97):
+                with clock.frozen_at(self.clamp(at + datetime.timedelta(hours=hours))):
+                    escalate_messages(clock.now())
+            decided = at + datetime.timedelta(days=5)
         if story.outcome in {"forward", "decline"}:
             coordinator = self.people[story.decided_by]
             with clock.frozen_at(self.clamp(decided)):

@@ -16,7 +16,7 @@ import statistics
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db.models import CharField, Count, F, Min, Q, Value
+from django.db.models import CharField, Count, Exists, F, Min, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -169,6 +169,20 @@ def _changes(model):
     return rows
 
 
+def _handed_over(model, network):
+    """The items of `model` that waited past twice their deadline in the period, so that the
+    BIN's other coordinators and its officers were told (nabuur.staff.waiting): the sign of a
+    BIN whose coordinators did not act for a long time."""
+
+    def rows(evaluation, period):
+        start, end = period
+        return model.objects.filter(
+            **{network: evaluation.network, "handed_over_at__gte": start, "handed_over_at__lt": end}
+        )
+
+    return rows
+
+
 def _answers(evaluation, period):
     # The overview computes figures for BINs whose evaluation was not opened (unsaved).
     if evaluation.pk is None:
@@ -182,6 +196,7 @@ MESSAGES = _("Messages")
 FORWARDING = _("Police messages for the coordinators")
 DELIVERY = _("E-mails")
 FEEDBACK = _("Feedback from members")
+LEFT_WAITING = _("Left waiting past twice the deadline")
 AGREEMENTS = _("Charter and communication plan")
 SURVEY = _("Member survey")
 
@@ -280,6 +295,34 @@ FIGURES = [
     ),
     Figure("feedback_comments", _("comments"), FEEDBACK, "messaging.Feedback", _comments),
     Figure(
+        "handed_over_messages",
+        _("police messages to forward"),
+        LEFT_WAITING,
+        "messaging.Message",
+        _handed_over(Message, "targets"),
+    ),
+    Figure(
+        "handed_over_signups",
+        _("sign-ups to approve"),
+        LEFT_WAITING,
+        "members.Membership",
+        _handed_over(Membership, "network"),
+    ),
+    Figure(
+        "handed_over_measures",
+        _("measures to confirm"),
+        LEFT_WAITING,
+        "members.Measure",
+        _handed_over(Measure, "membership__network"),
+    ),
+    Figure(
+        "handed_over_evaluations",
+        _("evaluations to sign"),
+        LEFT_WAITING,
+        "evaluation.Evaluation",
+        _handed_over(Evaluation, "network"),
+    ),
+    Figure(
         "charter_versions",
         _("new charter versions"),
         AGREEMENTS,
@@ -296,6 +339,7 @@ FIGURES = [
     Figure("survey_answers", _("survey answers"), SURVEY, "evaluation.SurveyAnswer", _answers),
 ]
 BY_KEY = {figure.key: figure for figure in FIGURES}
+HANDED_OVER_KEYS = [figure.key for figure in FIGURES if figure.group == LEFT_WAITING]
 
 
 def compute(evaluation):
@@ -389,6 +433,7 @@ OVERVIEW_KEYS = [
     "deliveries_bounced",
     "feedback_useful",
     "feedback_not_useful",
+    *HANDED_OVER_KEYS,
 ]
 
 
@@ -417,9 +462,17 @@ def _in_period(network, field, **extra):
     return condition
 
 
+def _members_of_row_bin():
+    """For a row of messages' BINs joined to the message's deliveries: the delivery's person
+    is a member of the row's BIN (any time; the figures count e-mails to the BIN's members)."""
+    return Membership.objects.filter(
+        user_id=OuterRef("message__deliveries__user_id"), network_id=OuterRef("network_id")
+    )
+
+
 def overview_counts(periods):
     """{network id: {key: {"value": n}}} for the OVERVIEW_KEYS, live, of the BINs in `periods`
-    ({(start, end) as in bounds(): [network ids]}). Three queries whatever the number of BINs."""
+    ({(start, end) as in bounds(): [network ids]}). Six queries whatever the number of BINs."""
     ids = [pk for network_ids in periods.values() for pk in network_ids]
     if not ids:
         return {}
@@ -438,6 +491,9 @@ def overview_counts(periods):
                     periods, _in_period("network", "left_at", approved_at__isnull=False)
                 ),
             ),
+            handed_over_signups=Count(
+                "pk", filter=_any_period(periods, _in_period("network", "handed_over_at"))
+            ),
         )
     )
     # One row per message and BIN it went to, released in that BIN's period.
@@ -446,36 +502,58 @@ def overview_counts(periods):
         message__state__in=RELEASED_STATES,
     )
     messages = released.values("network").annotate(messages=Count("message", distinct=True))
-    # Only the e-mails to the BIN's own members, as in _deliveries(); the filter and the counts
-    # share their joins, so each count sees only those e-mails.
+    # Only the e-mails to the BIN's own members, as in _deliveries(). A semi-join (EXISTS): a
+    # join through accounts_user and memberships, narrowed by network__in, let PostgreSQL guess
+    # the memberships per BIN from the install's average and spill a huge hash to disk in a
+    # national install. Each (message, BIN) row and each delivery appear once, and a delivery
+    # has at most one feedback, so the counts need no DISTINCT.
     delivery = "message__deliveries"
-    member_of = f"{delivery}__user__memberships__network"
     deliveries = (
-        # network__in is implied by F("network"), but PostgreSQL cannot see that: spelled out,
-        # it reads only these BINs' memberships instead of every zone's.
-        released.filter(**{member_of: F("network"), f"{member_of}__in": ids})
+        released.filter(Exists(_members_of_row_bin()))
         .values("network")
         .annotate(
-            deliveries=Count(delivery, distinct=True),
-            deliveries_sent=Count(
-                delivery, distinct=True, filter=Q(**{f"{delivery}__state": DeliveryState.SENT})
-            ),
+            deliveries=Count(delivery),
+            deliveries_sent=Count(delivery, filter=Q(**{f"{delivery}__state": DeliveryState.SENT})),
             deliveries_bounced=Count(
-                delivery, distinct=True, filter=Q(**{f"{delivery}__state": DeliveryState.BOUNCED})
+                delivery, filter=Q(**{f"{delivery}__state": DeliveryState.BOUNCED})
             ),
             feedback_useful=Count(
-                f"{delivery}__feedback",
-                distinct=True,
-                filter=Q(**{f"{delivery}__feedback__useful": True}),
+                f"{delivery}__feedback", filter=Q(**{f"{delivery}__feedback__useful": True})
             ),
             feedback_not_useful=Count(
-                f"{delivery}__feedback",
-                distinct=True,
-                filter=Q(**{f"{delivery}__feedback__useful": False}),
+                f"{delivery}__feedback", filter=Q(**{f"{delivery}__feedback__useful": False})
             ),
         )
     )
-    for rows in (members, messages, deliveries):
+    handed_over_messages = (
+        Message.targets.through.objects.filter(
+            _any_period(periods, _in_period("network", "message__handed_over_at"))
+        )
+        .values("network")
+        .annotate(handed_over_messages=Count("message", distinct=True))
+    )
+    handed_over_measures = (
+        Measure.objects.filter(
+            _any_period(periods, _in_period("membership__network", "handed_over_at"))
+        )
+        .order_by()
+        .values(network=F("membership__network"))
+        .annotate(handed_over_measures=Count("pk"))
+    )
+    handed_over_evaluations = (
+        Evaluation.objects.filter(_any_period(periods, _in_period("network", "handed_over_at")))
+        .order_by()
+        .values("network")
+        .annotate(handed_over_evaluations=Count("pk"))
+    )
+    for rows in (
+        members,
+        messages,
+        deliveries,
+        handed_over_messages,
+        handed_over_measures,
+        handed_over_evaluations,
+    ):
         for row in rows:
             network_id = row.pop("network")
             counts[network_id].update(row)
@@ -548,14 +626,12 @@ def _year_counts(periods_by_year):
     # Only the e-mails to the BIN's own members, as in _deliveries().
     feedback = "message__deliveries__feedback"
     votes = (
-        released.filter(message__deliveries__user__memberships__network=F("network"))
+        released.filter(Exists(_members_of_row_bin()), **{f"{feedback}__isnull": False})
         .values("network")
         .annotate(
             **{
                 f"feedback_{answer}_{year}": Count(
-                    feedback,
-                    distinct=True,
-                    filter=condition & Q(**{f"{feedback}__useful": useful}),
+                    feedback, filter=condition & Q(**{f"{feedback}__useful": useful})
                 )
                 for year, condition in in_year.items()
                 for answer, useful in (("useful", True), ("not_useful", False))

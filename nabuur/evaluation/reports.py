@@ -258,6 +258,10 @@ def overview_rows(networks, year):
                 "state": (evaluation.get_state_display() if evaluation.pk else _("not opened")),
                 "signed": evaluation.state == EvaluationState.SIGNED and evaluation.pk,
                 "coverage": coverage,
+                # Evaluations signed before these figures existed have none: nothing counted.
+                "left_waiting": sum(
+                    values.get(key, {"value": 0})["value"] for key in figures.HANDED_OVER_KEYS
+                ),
             }
         )
     return rows
@@ -277,7 +281,15 @@ def overview_csv(networks, year):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["bin", "municipality", *OVERVIEW_COLUMNS, "growth", "delivery_rate", "evaluation"]
+        [
+            "bin",
+            "municipality",
+            *OVERVIEW_COLUMNS,
+            "growth",
+            "delivery_rate",
+            "left_waiting",
+            "evaluation",
+        ]
     )
     for row in overview_rows(networks, year):
         network = row["network"]
@@ -288,6 +300,7 @@ def overview_csv(networks, year):
                 *row["values"],
                 row["growth"],
                 "" if row["delivery_rate"] is None else row["delivery_rate"],
+                row["left_waiting"],
                 row["state"],
             ]
         )

@@ -301,6 +301,19 @@ ROW_COLUMNS = {
     "messaging.CommunicationPlan": ["version", "created_at"],
     "evaluation.SurveyAnswer": ["feeling_of_safety", "usefulness", "remark"],
 }
+# The items left waiting past twice their deadline: what waited, and when others were told.
+HANDED_OVER_COLUMNS = {
+    "messaging.Message": ["kind", "state", "handed_over_at"],
+    "members.Membership": ["status", "requested_at", "handed_over_at"],
+    "members.Measure": ["kind", "state", "handed_over_at"],
+    "evaluation.Evaluation": ["year", "state", "handed_over_at"],
+}
+
+
+def _heading(model, name):
+    if name == "handed_over_at":
+        return _("handed over to the others")
+    return model._meta.get_field(name.removesuffix("_id")).verbose_name
 
 
 def _cell(row, name):
@@ -315,9 +328,12 @@ def figure_rows(request, slug, year, key):
     if figure is None:
         raise Http404
     rows = list(figures.linked_rows(evaluation, key))
-    columns = ROW_COLUMNS[figure.model]
+    if key in figures.HANDED_OVER_KEYS:
+        columns = HANDED_OVER_COLUMNS[figure.model]
+    else:
+        columns = ROW_COLUMNS[figure.model]
     model = apps.get_model(figure.model)
-    headings = [model._meta.get_field(name.removesuffix("_id")).verbose_name for name in columns]
+    headings = [_heading(model, name) for name in columns]
     return render(
         request,
         "evaluation/figure_rows.html",

@@ -64,30 +64,31 @@ def _documents(document_ids):
 
 
 @task
-def send_login_link(email, attempt=1):
-    """E-mail a login link if a resident has this address (services.send_login_link)."""
-    _run(send_login_link, attempt, _login_link, email)
+def send_login_link(email, zone_id=None, attempt=1):
+    """E-mail a login link if a resident has this address (services.send_login_link); on the
+    site of the zone `zone_id`, where it was asked for."""
+    _run(send_login_link, attempt, _login_link, email, zone_id)
 
 
-def _login_link(email):
-    # A resident of several zones logs in on the site of the zone they joined last.
-    membership = (
+def _login_link(email, zone_id=None):
+    # A resident of several zones logs in on the site they asked on, where they are a member;
+    # elsewhere (or asked without a zone) on the site of the zone they joined last.
+    memberships = (
         Membership.objects.filter(user__email__iexact=email)
         .select_related("network__municipality__zone")
         .order_by("-requested_at")
-        .first()
     )
+    membership = zone_id and memberships.filter(network__municipality__zone=zone_id).first()
+    membership = membership or memberships.first()
     with links_from(base_url(membership.network.municipality.zone if membership else None)):
         services.send_login_link(email)
 
 
+# The e-mails below link to the site of their BIN's zone by themselves (emails.py).
+
+
 def _join(network_id, street_id, document_ids, membership):
     network = Network.objects.select_related("municipality__zone").get(pk=network_id)
-    with links_from(base_url(network.municipality.zone)):
-        _join_network(network, street_id, document_ids, membership)
-
-
-def _join_network(network, street_id, document_ids, membership):
     try:
         services.request_membership(
             network=network,
@@ -111,10 +112,7 @@ def join(network_id, street_id, document_ids, membership, attempt=1):
 
 def _request_address_check(zone_id, document_ids, address_request):
     zone = Zone.objects.get(pk=zone_id)
-    with links_from(base_url(zone)):
-        services.request_address_check(
-            zone=zone, documents=_documents(document_ids), **address_request
-        )
+    services.request_address_check(zone=zone, documents=_documents(document_ids), **address_request)
 
 
 @task
@@ -139,15 +137,9 @@ def _membership(membership_id):
     )
 
 
-def _links_of(membership):
-    # The worker handles every zone: links lead to the membership's zone's own address.
-    return links_from(base_url(membership.network.municipality.zone))
-
-
 def _welcome(membership_id):
     if membership := _membership(membership_id):
-        with _links_of(membership):
-            emails.send_welcome(membership)
+        emails.send_welcome(membership)
 
 
 @task
@@ -158,8 +150,7 @@ def send_welcome(membership_id, attempt=1):
 
 def _awaiting_approval(membership_id):
     if membership := _membership(membership_id):
-        with _links_of(membership):
-            emails.send_awaiting_approval(membership)
+        emails.send_awaiting_approval(membership)
 
 
 @task
@@ -172,8 +163,7 @@ def _new_member_to_approve(coordinator_id, membership_id):
     membership = _membership(membership_id)
     coordinator = User.objects.filter(pk=coordinator_id, is_active=True).first()
     if membership and coordinator:
-        with _links_of(membership):
-            emails.send_new_member_to_approve(coordinator, membership)
+        emails.send_new_member_to_approve(coordinator, membership)
 
 
 @task

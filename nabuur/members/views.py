@@ -24,8 +24,7 @@ from nabuur.lib.text import fold
 from nabuur.networks.models import Network
 from nabuur.operations.models import RateCounter
 from nabuur.staff.audit_labels import about_you
-from nabuur.zones.models import Zone
-from nabuur.zones.site import host_zone
+from nabuur.zones.site import host_zone, only_host_zone, site_zone
 
 from . import ratelimit, services, tasks
 from .access import get_membership_for_member, own_memberships
@@ -57,8 +56,10 @@ def _join_context(request):
     network = None
     slug = request.GET.get("bin") or request.POST.get("bin")
     if slug:
+        # A BIN of another zone's site is not offered here (one install, several zones).
         network = (
-            Network.objects.select_related("municipality__zone", "bin_type")
+            only_host_zone(Network.objects, "municipality__zone")
+            .select_related("municipality__zone", "bin_type")
             .filter(slug=slug)
             .first()
         )
@@ -66,7 +67,8 @@ def _join_context(request):
         zone = network.municipality.zone
         languages = regime_languages(network.municipality.language_regime)
     else:
-        zone = Zone.objects.order_by("pk").first()
+        # The zone of the site the visitor is on: its languages and documents.
+        zone = site_zone(request)
         languages = zone.public_languages if zone else ("nl",)
     return network, zone, languages
 
@@ -213,7 +215,9 @@ def login_request(request):
         # Past the per-address limit we silently send nothing: the answer stays the same. The
         # worker finds out whether the address is a member's (members.tasks).
         if email_ok:
-            tasks.send_login_link.enqueue(email)
+            # The link leads to the site the person asked on, when they are a member there.
+            zone = host_zone()
+            tasks.send_login_link.enqueue(email, zone.pk if zone else None)
         return redirect("members:login_sent")
     return render(request, "members/login.html", {"form": form})
 

@@ -32,9 +32,10 @@ from email.utils import parseaddr
 from django.conf import settings
 
 from nabuur.lib import clock
-from nabuur.lib.mail import recipient_language, send_email
+from nabuur.lib.mail import links_from, recipient_language, send_email
 from nabuur.members.models import Membership
 from nabuur.staff.models import COORDINATOR_ROLES, partners_of
+from nabuur.zones.site import base_url
 
 from .delivery import recount_deliveries
 from .emails import BOUNCES
@@ -232,15 +233,18 @@ def send_undeliverable(user, delivery, reason, bounced):
             if coordinator.email in sent:
                 continue
             sent.add(coordinator.email)
+            zone = network.municipality.zone
             context = {
                 "coordinator": coordinator,
                 "member": user,
                 "network": network,
-                "zone": network.municipality.zone,
+                "zone": zone,
                 "address": delivery.email,
                 "reason": reason,
                 "bounced": bounced,
             }
             language = recipient_language(coordinator, staff=True)
-            send_email("bounces/undeliverable", coordinator.email, language, context)
+            # `process_bounces` reads the reports of every zone: any link leads to this one's.
+            with links_from(base_url(zone)):
+                send_email("bounces/undeliverable", coordinator.email, language, context)
     return len(sent)

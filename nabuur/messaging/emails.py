@@ -183,10 +183,12 @@ def send_urgent_feedback(officer, feedback, network, membership=None):
         (variants[code] for code in delivery.language_list if code in variants),
         next(iter(variants.values()), None),
     )
+    zone = network.municipality.zone
     member_url = ""
     if membership is not None:
-        member_url = absolute_url(language, "members_staff:member", network.slug, membership.pk)
-    zone = network.municipality.zone
+        member_url = absolute_url(
+            language, "members_staff:member", network.slug, membership.pk, base=base_url(zone)
+        )
     context = {
         "officer": officer,
         "network": network,

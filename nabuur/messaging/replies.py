@@ -30,11 +30,12 @@ from django.db.models import Q
 from django.utils.html import strip_tags
 
 from nabuur.lib import clock
-from nabuur.lib.mail import absolute_url, recipient_language, send_email
+from nabuur.lib.mail import absolute_url, links_from, recipient_language, send_email
 from nabuur.staff.auditing import record
 from nabuur.staff.models import COORDINATOR_ROLES, OFFICER_ROLES, partners_of
 from nabuur.staff.permissions import Capability, can
 from nabuur.zones.models import Zone
+from nabuur.zones.site import base_url
 
 from .feedback import looks_urgent, member_networks, officers_of
 from .models import Reply
@@ -178,13 +179,16 @@ def send_reply_received(reply):
     """The automatic answer to `reply`: to the address its message went to, in that e-mail's
     language, marked `Auto-Submitted: auto-replied` (RFC 3834)."""
     delivery = reply.delivery
-    context = {"zone": reply.network.municipality.zone, "network": reply.network}
+    zone = reply.network.municipality.zone
+    context = {"zone": zone, "network": reply.network}
     # Exchange and Outlook answer nothing to an e-mail that asks them not to.
     headers = {"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"}
     if reply.message_id_header:
         headers["In-Reply-To"] = headers["References"] = f"<{reply.message_id_header}>"
     language = delivery.language_list[0]
-    send_email("messaging/reply_received", delivery.email, language, context, headers=headers)
+    # `process_bounces` takes in the replies of every zone: the member's zone's site.
+    with links_from(base_url(zone)):
+        send_email("messaging/reply_received", delivery.email, language, context, headers=headers)
 
 
 def send_reply_urgent(officer, reply):
@@ -197,15 +201,17 @@ def send_reply_urgent(officer, reply):
         next(iter(variants.values()), None),
     )
     language = recipient_language(officer, staff=True)
-    context = {
-        "officer": officer,
-        "network": reply.network,
-        "zone": reply.network.municipality.zone,
-        "text": reply.text[:URGENT_TEXT_MAX_LENGTH],
-        "subject_line": variant.subject if variant else "",
-        "replies_url": absolute_url(language, "messaging_staff:replies", message.pk),
-    }
-    send_email("messaging/reply_urgent", officer.email, language, context)
+    zone = reply.network.municipality.zone
+    with links_from(base_url(zone)):
+        context = {
+            "officer": officer,
+            "network": reply.network,
+            "zone": zone,
+            "text": reply.text[:URGENT_TEXT_MAX_LENGTH],
+            "subject_line": variant.subject if variant else "",
+            "replies_url": absolute_url(language, "messaging_staff:replies", message.pk),
+        }
+        send_email("messaging/reply_urgent", officer.email, language, context)
 
 
 def _answer(reply):

@@ -53,12 +53,28 @@ class FinderResult:
         return zones.pop() if len(zones) == 1 else None
 
 
-def _open_networks():
-    # On a zone's own host name the finder leads only to that zone's BINs.
-    networks = only_host_zone(Network.objects, "municipality__zone")
-    return networks.filter(status__in=OPEN_STATUSES).select_related(
-        "municipality__zone", "bin_type"
+def _open_networks(networks, known_municipalities):
+    """The open ones of `networks`, by name, each with its municipality and zone.
+
+    The municipalities come from `known_municipalities` (already read, with their zones) where
+    they can: joining and reading them again in every query is most of what a lookup costs
+    Django to build. A BIN of another municipality costs one more query for those.
+    """
+    networks = list(
+        networks.filter(status__in=OPEN_STATUSES).select_related("bin_type").order_by("name")
     )
+    municipalities = {municipality.pk: municipality for municipality in known_municipalities}
+    missing = {network.municipality_id for network in networks} - municipalities.keys()
+    if missing:
+        municipalities |= _with_zone(Municipality.objects.filter(pk__in=missing)).in_bulk()
+    for network in networks:
+        network.municipality = municipalities[network.municipality_id]
+    return networks
+
+
+def _with_zone(municipalities):
+    # Not the zone's logo: its bytes would travel with every row of every search.
+    return municipalities.select_related("zone").defer("zone__logo")
 
 
 def _municipalities_named(folded_name):
@@ -77,26 +93,31 @@ def _area_municipalities(parsed: ParsedAddress):
     if parsed.locality:
         ids = set(_municipalities_named(parsed.locality))
     if parsed.postcode:
-        by_postcode = set(
-            Municipality.objects.filter(postcodes__code=parsed.postcode).values_list(
-                "id", flat=True
-            )
-        )
+        served = Municipality.objects.filter(postcodes__code=parsed.postcode)
+        if not ids:
+            # The postcode alone (the API's lookups, most searches): one query.
+            return list(_with_zone(served))
+        by_postcode = set(served.values_list("id", flat=True))
         # A place name that does not match the postcode (a former municipality's name, a
         # typo) must not hide the street: trust the postcode then.
         ids = (ids & by_postcode) or by_postcode
     if not ids:
         return []
-    return list(Municipality.objects.filter(id__in=ids).select_related("zone"))
+    return list(_with_zone(Municipality.objects.filter(id__in=ids)))
 
 
 def _street_candidates(text: str, municipalities):
     """Streets whose name contains `text`, best matches only: whole names before name starts
     before any part."""
-    streets = Street.objects.filter(search_names__contains=text)
+    # On a zone's own host name, only that zone's streets: another zone's are unknown there.
+    streets = only_host_zone(Street.objects, "municipality__zone")
+    streets = streets.filter(search_names__contains=text)
     if municipalities:
+        # Each street then takes its municipality (and zone) from those already read.
         streets = streets.filter(municipality__in=municipalities)
-    streets = (
+    else:
+        streets = streets.select_related("municipality__zone").defer("municipality__zone__logo")
+    streets = list(
         streets.annotate(
             rank=Case(
                 When(search_names__contains=f"|{text}|", then=Value(0)),
@@ -104,15 +125,16 @@ def _street_candidates(text: str, municipalities):
                 default=Value(2),
                 output_field=IntegerField(),
             )
-        )
-        .select_related("municipality__zone")
-        .order_by("rank", "name_nl", "name_fr", "municipality__name_nl")[: MAX_CANDIDATES + 1]
+        ).order_by("rank", "name_nl", "name_fr", "municipality__name_nl")[: MAX_CANDIDATES + 1]
     )
-    streets = list(streets)
+    if municipalities:
+        by_id = {municipality.pk: municipality for municipality in municipalities}
+        for street in streets:
+            street.municipality = by_id[street.municipality_id]
     return [street for street in streets if street.rank == streets[0].rank] if streets else []
 
 
-def _covering(street: Street, number: int):
+def _covering(street: Street, number: int, municipalities):
     parity = Side.EVEN if number % 2 == 0 else Side.ODD
     segments = Segment.objects.filter(
         Q(number_to__isnull=True) | Q(number_to__gte=number),
@@ -120,16 +142,28 @@ def _covering(street: Street, number: int):
         number_from__lte=number,
         side__in=[Side.BOTH, parity],
     )
-    # A subquery rather than a join and DISTINCT: DISTINCT would compare every selected column,
-    # the zone's logo (a BinaryField) among them.
-    return list(_open_networks().filter(pk__in=segments.values("network")).order_by("name"))
+    return _on_street(street, segments, municipalities)
+
+
+def _on_street(street, segments, municipalities):
+    """The open BINs of `segments` (of `street`)."""
+    # A BIN's segments lie on its own municipality's streets (the segment form and the CSV
+    # import take no other), so the BINs of a street found in the host's zone are that zone's.
+    # The street's zone narrows them: a plain filter, where the host's zone would cost a
+    # subquery to build again.
+    networks = Network.objects.filter(
+        municipality__zone=street.municipality.zone_id,
+        # A subquery rather than a join and DISTINCT: one BIN may have several segments there.
+        pk__in=segments.values("network"),
+    )
+    return _open_networks(networks, [street.municipality, *municipalities])
 
 
 def _area_result(parsed, municipalities):
-    networks = _open_networks().filter(municipality__in=municipalities).order_by("name")
-    return FinderResult(
-        FinderStatus.AREA, parsed, networks=list(networks), municipalities=municipalities
-    )
+    # On a zone's own host name the finder leads only to that zone's BINs.
+    networks = only_host_zone(Network.objects, "municipality__zone")
+    networks = _open_networks(networks.filter(municipality__in=municipalities), municipalities)
+    return FinderResult(FinderStatus.AREA, parsed, networks=networks, municipalities=municipalities)
 
 
 def find_networks(query: str) -> FinderResult:
@@ -154,9 +188,7 @@ def find_networks(query: str) -> FinderResult:
         # A place name alone ('Edegem') parses as a street; the municipality wins.
         named = _municipalities_named(parsed.street)
         if named:
-            return _area_result(
-                parsed, list(Municipality.objects.filter(id__in=named).select_related("zone"))
-            )
+            return _area_result(parsed, list(_with_zone(Municipality.objects.filter(id__in=named))))
 
     candidates = _street_candidates(parsed.street, municipalities)
     if not candidates:
@@ -170,16 +202,15 @@ def find_networks(query: str) -> FinderResult:
         )
     street = candidates[0]
     if parsed.number is None:
-        on_street = Segment.objects.filter(street=street).values("network")
-        networks = _open_networks().filter(pk__in=on_street).order_by("name")
+        networks = _on_street(street, Segment.objects.filter(street=street), municipalities)
         return FinderResult(
             FinderStatus.NUMBER_NEEDED,
             parsed,
-            networks=list(networks),
+            networks=networks,
             street=street,
             municipalities=municipalities,
         )
-    networks = _covering(street, parsed.number)
+    networks = _covering(street, parsed.number, municipalities)
     status = FinderStatus.FOUND if networks else FinderStatus.NO_BIN_HERE
     return FinderResult(
         status, parsed, networks=networks, street=street, municipalities=municipalities

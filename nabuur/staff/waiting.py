@@ -27,7 +27,8 @@ from django.utils.translation import gettext_lazy as _
 
 from nabuur.audit.models import AuditEntry
 from nabuur.lib import clock
-from nabuur.lib.mail import absolute_url, recipient_language, send_email
+from nabuur.lib.mail import absolute_url, links_from, recipient_language, send_email
+from nabuur.zones.site import base_url
 
 from .auditing import record
 from .models import COORDINATOR_ROLES, OFFICER_ROLES, Role, partners_of
@@ -225,17 +226,20 @@ def _send_waiting(name, person, kind, network, since, period, url_name, url_args
     language = recipient_language(person, staff=True)
     with translation.override(language):
         what = str(kind.what) % {"network": network.name}
-    context = {
-        "person": person,
-        "network": network,
-        "zone": network.municipality.zone,
-        "what": what,
-        "since": since,
-        "deadline": since + period,
-        "url": absolute_url(language, url_name, *url_args),
-        **extra,
-    }
-    send_email(name, person.email, language, context)
+    zone = network.municipality.zone
+    # The worker escalates for every zone: the link leads to the site of the item's zone.
+    with links_from(base_url(zone)):
+        context = {
+            "person": person,
+            "network": network,
+            "zone": zone,
+            "what": what,
+            "since": since,
+            "deadline": since + period,
+            "url": absolute_url(language, url_name, *url_args),
+            **extra,
+        }
+        send_email(name, person.email, language, context)
 
 
 # --- The item's page ------------------------------------------------------------------------

@@ -57,15 +57,20 @@ def test_officer_and_coordinator_fill_in_and_sign_an_evaluation_by_keyboard(
     check_page(page, assert_valid_html, heading)
     assert "Het plan werd gevolgd." in page.locator("main").inner_text()
 
+    # The figures' links lie between the top and the signatures: one link skips them.
+    tab_to(page, lambda element: element.text == nl("Go to the signatures"))
+    page.keyboard.press("Enter")
     press_and_wait(page, lambda element: element.text == nl("Sign the evaluation"))
     check_page(page, assert_valid_html, heading)
 
     log_in_browser(page.context, live_server, bin_year["coordinator"], second_factor=True)
     page.goto(live_server.url + "/nl/staff/evaluation/bin/centrum/2025/")
     check_page(page, assert_valid_html, heading)
+    tab_to(page, lambda element: element.text == nl("Go to the signatures"))
+    page.keyboard.press("Enter")
     press_and_wait(page, lambda element: element.text == nl("Sign the evaluation"))
     check_page(page, assert_valid_html, heading)
-    evaluation = Evaluation.objects.get()
+    evaluation = Evaluation.objects.get(year=2025)
     assert evaluation.state == "signed"
     assert evaluation.compliance == "Het plan werd gevolgd."
     assert evaluation.figures["joins"]["value"] == 2

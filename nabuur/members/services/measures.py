@@ -21,9 +21,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from nabuur.lib import clock, pdf
-from nabuur.lib.mail import absolute_url, recipient_language, send_email
+from nabuur.lib.mail import absolute_url, links_from, recipient_language, send_email
 from nabuur.staff.models import COORDINATOR_ROLES, OFFICER_ROLES, partners_of
 from nabuur.staff.permissions import Capability, Kind, can, capacity
+from nabuur.zones.site import base_url
 
 from .. import emails
 from ..models import (
@@ -139,15 +140,17 @@ def send_measure_proposed(partner, measure, proposer):
     membership = measure.membership
     network = membership.network
     language = recipient_language(partner, staff=True)
-    context = {
-        "partner": partner,
-        "proposer": proposer,
-        "measure": measure,
-        "network": network,
-        "zone": network.municipality.zone,
-        "url": absolute_url(language, "members_staff:member", network.slug, membership.pk),
-    }
-    send_email("members/measure_proposed", partner.email, language, context)
+    zone = network.municipality.zone
+    with links_from(base_url(zone)):
+        context = {
+            "partner": partner,
+            "proposer": proposer,
+            "measure": measure,
+            "network": network,
+            "zone": zone,
+            "url": absolute_url(language, "members_staff:member", network.slug, membership.pk),
+        }
+        send_email("members/measure_proposed", partner.email, language, context)
 
 
 def confirm_measure(actor, measure):

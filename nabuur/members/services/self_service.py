@@ -14,6 +14,8 @@ from nabuur.lib.mail import recipient_language
 from nabuur.privacy import erasures
 from nabuur.privacy.registry import erase_person
 from nabuur.staff.auditing import record
+from nabuur.staff.models import RoleAssignment
+from nabuur.zones.models import Zone
 
 from .. import emails
 from ..models import (
@@ -24,7 +26,7 @@ from ..models import (
     MembershipStatus,
 )
 from .common import coordinators_of
-from .erasure import erase_in_zone
+from .erasure import ZONE, erase_in_zone, roles_in
 
 
 def update_details(user, *, first_name, last_name, phone, language):
@@ -182,35 +184,47 @@ def erase_account(user, zone=None, *, actor=None):
 
 
 def erase_after_retention(now=None):
-    """Erase people whose every membership ended longer ago than its zone keeps such data.
+    """Erase, zone by zone, the people whose every membership in a zone ended longer ago than
+    that zone keeps such data.
 
-    People with a role are kept (their staff account is managed by the zone). The audit log
-    records each erasure by the person's id only. Returns how many people were erased.
+    Each zone is the controller of its own members' data, with its own retention: a person who
+    left zone B long ago but is still a member in zone A loses their zone B data only; the
+    account goes with the last zone that held them (`registry.erase_person`). A zone keeps the
+    people who hold a role in it (their staff account is managed by the zone). The audit log
+    records each erasure by the person's id only. Returns the number of erasures (one per
+    person and zone).
     """
     now = now or clock.now()
-    candidate_ids = (
+    ended = (
         Membership.objects.filter(status=MembershipStatus.LEFT)
         .exclude(end_reason=EndReason.ERASED)
-        .values_list("user_id", flat=True)
+        .values_list("user_id", ZONE)
         .distinct()
     )
+    zones = {}
     erased = 0
-    for user in User.objects.filter(pk__in=candidate_ids, roles__isnull=True).distinct():
-        memberships = list(user.memberships.select_related("network__municipality__zone"))
+    for user_id, zone_id in sorted(set(ended)):
+        zone = zones.get(zone_id) or zones.setdefault(zone_id, Zone.objects.get(pk=zone_id))
+        memberships = list(Membership.objects.filter(user_id=user_id, **{ZONE: zone}))
         if any(m.status in CURRENT_STATUSES for m in memberships):
             continue
-        if any(
-            m.left_at > now - timedelta(days=m.network.municipality.zone.retention_left_days)
-            for m in memberships
-            if m.left_at
-        ):
+        keep_until = now - timedelta(days=zone.retention_left_days)
+        if any(m.left_at > keep_until for m in memberships if m.left_at):
+            continue
+        if RoleAssignment.objects.filter(roles_in(zone), user_id=user_id).exists():
             continue
         with transaction.atomic():
+            user = User.objects.get(pk=user_id)
             email = user.email
-            erase_person(user)
-            record(None, "privacy.erase_after_retention", details={"person": user.pk})
+            erase_person(user, zone)
+            record(
+                None,
+                "privacy.erase_after_retention",
+                zone=zone.pk,
+                details={"person": user_id},
+            )
             # The job would find the person again in a restored database, but only once the
             # retention period is over there too: the register makes it at once.
-            erasures.append(erasures.person_line(clock.now(), user.pk, email, None))
+            erasures.append(erasures.person_line(clock.now(), user_id, email, zone))
         erased += 1
     return erased
