@@ -8,8 +8,8 @@ Most of them leave from the worker (the charter's refresh, the yearly opening) o
 commit, for every zone at once: each links to the site of its BIN's zone.
 """
 
-from nabuur.lib.mail import absolute_url, links_from, recipient_language, send_email
-from nabuur.zones.site import base_url
+from nabuur.lib.mail import absolute_url, recipient_language, send_email
+from nabuur.zones.site import links_to
 
 
 def send_charter_changed(person, charter):
@@ -17,7 +17,7 @@ def send_charter_changed(person, charter):
     language = recipient_language(person, staff=True)
     network = charter.network
     zone = network.municipality.zone
-    with links_from(base_url(zone)):
+    with links_to(zone):
         context = {
             "person": person,
             "network": network,
@@ -43,7 +43,7 @@ def _evaluation_context(evaluation, person, language):
 def send_evaluation_opened(person, evaluation):
     """The officer or a coordinator: the year's evaluation is open for them to fill in."""
     language = recipient_language(person, staff=True)
-    with links_from(base_url(evaluation.network.municipality.zone)):
+    with links_to(evaluation.network.municipality.zone):
         context = _evaluation_context(evaluation, person, language)
         send_email("evaluation/evaluation_opened", person.email, language, context)
 
@@ -53,7 +53,7 @@ def send_survey_invitation(membership, evaluation, token):
     network = membership.network
     zone = network.municipality.zone
     language = recipient_language(membership.user, network)
-    with links_from(base_url(zone)):
+    with links_to(zone):
         context = {
             "user": membership.user,
             "network": network,

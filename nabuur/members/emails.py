@@ -11,12 +11,8 @@ link and the confirmation of changed details know no zone; their caller chooses 
 
 from django.conf import settings
 
-from nabuur.lib.mail import absolute_url, links_from, recipient_language, send_email
-from nabuur.zones.site import base_url
-
-
-def _links_of(zone):
-    return links_from(base_url(zone))
+from nabuur.lib.mail import absolute_url, recipient_language, send_email
+from nabuur.zones.site import links_to
 
 
 def _about(membership, /, **context):
@@ -37,7 +33,7 @@ def _zone(membership):
 def send_confirm_request(membership, token):
     """Double opt-in: the link that confirms the e-mail address."""
     language = recipient_language(membership.user, membership.network)
-    with _links_of(_zone(membership)):
+    with links_to(_zone(membership)):
         context = _about(
             membership,
             url=absolute_url(language, "members:confirm", token),
@@ -49,7 +45,7 @@ def send_confirm_request(membership, token):
 def send_join_again(membership, token=None):
     """Someone asked to join with an address that is already a member (or waiting)."""
     language = recipient_language(membership.user, membership.network)
-    with _links_of(_zone(membership)):
+    with links_to(_zone(membership)):
         context = _about(
             membership,
             url=absolute_url(language, "members:confirm", token) if token else "",
@@ -61,7 +57,7 @@ def send_join_again(membership, token=None):
 
 def send_awaiting_approval(membership):
     language = recipient_language(membership.user, membership.network)
-    with _links_of(_zone(membership)):
+    with links_to(_zone(membership)):
         send_email("members/awaiting_approval", membership.user.email, language, _about(membership))
 
 
@@ -69,14 +65,14 @@ def send_new_member_to_approve(coordinator, membership):
     language = recipient_language(coordinator, staff=True)
     network = membership.network
     context = {"coordinator": coordinator, "network": network, "zone": _zone(membership)}
-    with _links_of(_zone(membership)):
+    with links_to(_zone(membership)):
         context["url"] = absolute_url(language, "members_staff:member", network.slug, membership.pk)
         send_email("members/new_member_to_approve", coordinator.email, language, context)
 
 
 def send_welcome(membership):
     language = recipient_language(membership.user, membership.network)
-    with _links_of(_zone(membership)):
+    with links_to(_zone(membership)):
         context = _about(membership, login_url=absolute_url(language, "members:login"))
         send_email("members/welcome", membership.user.email, language, context)
 
@@ -84,14 +80,14 @@ def send_welcome(membership):
 def send_declined(membership, reason):
     language = recipient_language(membership.user, membership.network)
     context = _about(membership, reason=reason)
-    with _links_of(_zone(membership)):
+    with links_to(_zone(membership)):
         send_email("members/declined", membership.user.email, language, context)
 
 
 def send_address_request_received(address_request):
     language = recipient_language(address_request)
     context = {"request": address_request, "zone": address_request.zone}
-    with _links_of(address_request.zone):
+    with links_to(address_request.zone):
         send_email("members/address_request_received", address_request.email, language, context)
 
 
@@ -99,7 +95,7 @@ def send_address_request_closed(address_request, reason):
     """No BIN covers the person's address: the police tell them, with whom to talk."""
     language = recipient_language(address_request)
     context = {"request": address_request, "zone": address_request.zone, "reason": reason}
-    with _links_of(address_request.zone):
+    with links_to(address_request.zone):
         send_email("members/address_request_closed", address_request.email, language, context)
 
 
@@ -107,7 +103,7 @@ def send_address_request_expired(address_request, days):
     """Nobody placed the sign-up within the zone's retention: its details are deleted now."""
     language = recipient_language(address_request)
     context = {"request": address_request, "zone": address_request.zone, "days": days}
-    with _links_of(address_request.zone):
+    with links_to(address_request.zone):
         send_email("members/address_request_expired", address_request.email, language, context)
 
 
@@ -131,13 +127,13 @@ def send_membership_changed(membership):
     """Pause, quiet hours or address of one membership changed."""
     language = recipient_language(membership.user, membership.network)
     context = _about(membership, membership=membership)
-    with _links_of(_zone(membership)):
+    with links_to(_zone(membership)):
         send_email("members/membership_changed", membership.user.email, language, context)
 
 
 def send_left(membership):
     language = recipient_language(membership.user, membership.network)
-    with _links_of(_zone(membership)):
+    with links_to(_zone(membership)):
         send_email("members/left", membership.user.email, language, _about(membership))
 
 
@@ -151,7 +147,7 @@ def send_member_left(coordinator, membership):
         "member_name": membership.user.full_name,
         "address": membership.address_line,
     }
-    with _links_of(_zone(membership)):
+    with links_to(_zone(membership)):
         send_email("members/member_left", coordinator.email, language, context)
 
 
@@ -170,7 +166,7 @@ def send_measure(measure):
     """A measure taken against the member: the reprimand letter, or the suspension and its end."""
     membership = measure.membership
     language = recipient_language(membership.user, membership.network)
-    with _links_of(_zone(membership)):
+    with links_to(_zone(membership)):
         login_url = absolute_url(language, "members:login")
         context = _about(membership, measure=measure, login_url=login_url)
         send_email("members/measure", membership.user.email, language, context)

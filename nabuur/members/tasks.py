@@ -20,10 +20,9 @@ from django.tasks import task
 from django.utils import timezone
 
 from nabuur.accounts.models import User
-from nabuur.lib.mail import links_from
 from nabuur.networks.models import Network
 from nabuur.zones.models import Document, Street, Zone
-from nabuur.zones.site import base_url
+from nabuur.zones.site import links_to
 
 from . import emails, services
 from .models import Membership
@@ -80,7 +79,7 @@ def _login_link(email, zone_id=None):
     )
     membership = zone_id and memberships.filter(network__municipality__zone=zone_id).first()
     membership = membership or memberships.first()
-    with links_from(base_url(membership.network.municipality.zone if membership else None)):
+    with links_to(membership.network.municipality.zone if membership else None):
         services.send_login_link(email)
 
 

@@ -32,10 +32,10 @@ from email.utils import parseaddr
 from django.conf import settings
 
 from nabuur.lib import clock
-from nabuur.lib.mail import links_from, recipient_language, send_email
+from nabuur.lib.mail import recipient_language, send_email
 from nabuur.members.models import Membership
 from nabuur.staff.models import COORDINATOR_ROLES, partners_of
-from nabuur.zones.site import base_url
+from nabuur.zones.site import links_to
 
 from .delivery import recount_deliveries
 from .emails import BOUNCES
@@ -245,6 +245,6 @@ def send_undeliverable(user, delivery, reason, bounced):
             }
             language = recipient_language(coordinator, staff=True)
             # `process_bounces` reads the reports of every zone: any link leads to this one's.
-            with links_from(base_url(zone)):
+            with links_to(zone):
                 send_email("bounces/undeliverable", coordinator.email, language, context)
     return len(sent)

@@ -1,7 +1,7 @@
 """The e-mail staff receive when a message changes state (approval asked, forwarded, …)."""
 
-from nabuur.lib.mail import absolute_url, links_from, recipient_language, send_email
-from nabuur.zones.site import base_url
+from nabuur.lib.mail import absolute_url, recipient_language, send_email
+from nabuur.zones.site import links_to
 
 from .models import variant_in
 
@@ -16,7 +16,7 @@ def notify_state(message, state, person, note):
     # and the link leads to its site (a scheduled message is queued by the worker, a script's
     # by `nabuur send_message`).
     zone = target.municipality.zone if target else None
-    with links_from(base_url(zone)):
+    with links_to(zone):
         context = {
             "message": message,
             "state": state,

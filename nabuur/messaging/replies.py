@@ -30,12 +30,12 @@ from django.db.models import Q
 from django.utils.html import strip_tags
 
 from nabuur.lib import clock
-from nabuur.lib.mail import absolute_url, links_from, recipient_language, send_email
+from nabuur.lib.mail import absolute_url, recipient_language, send_email
 from nabuur.staff.auditing import record
 from nabuur.staff.models import COORDINATOR_ROLES, OFFICER_ROLES, partners_of
 from nabuur.staff.permissions import Capability, can
 from nabuur.zones.models import Zone
-from nabuur.zones.site import base_url
+from nabuur.zones.site import links_to
 
 from .feedback import looks_urgent, member_networks, officers_of
 from .models import Reply
@@ -187,7 +187,7 @@ def send_reply_received(reply):
         headers["In-Reply-To"] = headers["References"] = f"<{reply.message_id_header}>"
     language = delivery.language_list[0]
     # `process_bounces` takes in the replies of every zone: the member's zone's site.
-    with links_from(base_url(zone)):
+    with links_to(zone):
         send_email("messaging/reply_received", delivery.email, language, context, headers=headers)
 
 
@@ -202,7 +202,7 @@ def send_reply_urgent(officer, reply):
     )
     language = recipient_language(officer, staff=True)
     zone = reply.network.municipality.zone
-    with links_from(base_url(zone)):
+    with links_to(zone):
         context = {
             "officer": officer,
             "network": reply.network,

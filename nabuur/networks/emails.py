@@ -5,15 +5,15 @@ the member's language, with links to the site of the BIN's zone (a command may s
 BINs of any zone).
 """
 
-from nabuur.lib.mail import absolute_url, links_from, recipient_language, send_email
-from nabuur.zones.site import base_url
+from nabuur.lib.mail import absolute_url, recipient_language, send_email
+from nabuur.zones.site import links_to
 
 
 def send_network_stopped(membership, network, reason=""):
     """The member's BIN stopped; their membership ended with it."""
     language = recipient_language(membership.user, network)
     zone = network.municipality.zone
-    with links_from(base_url(zone)):
+    with links_to(zone):
         context = {
             "user": membership.user,
             "network": network,
@@ -30,5 +30,5 @@ def send_network_merged(membership, source):
     zone = network.municipality.zone
     language = recipient_language(membership.user, network)
     context = {"user": membership.user, "source": source, "network": network, "zone": zone}
-    with links_from(base_url(zone)):
+    with links_to(zone):
         send_email("networks/merged", membership.user.email, language, context)

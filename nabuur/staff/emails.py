@@ -1,7 +1,7 @@
 """E-mails to staff about their own role. Template triplets under templates/emails/staff/."""
 
-from nabuur.lib.mail import absolute_url, links_from, recipient_language, send_email
-from nabuur.zones.site import base_url
+from nabuur.lib.mail import absolute_url, recipient_language, send_email
+from nabuur.zones.site import links_to
 
 
 def zone_of_role(assignment):
@@ -19,7 +19,7 @@ def send_screening_positive(assignment):
     language = recipient_language(user, staff=True)
     zone = zone_of_role(assignment)
     # The dashboard of the zone the role lies in, whichever site the screening was noted on.
-    with links_from(base_url(zone)):
+    with links_to(zone):
         context = {
             "user": user,
             "assignment": assignment,

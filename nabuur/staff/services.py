@@ -16,9 +16,8 @@ from nabuur.accounts.services import create_invitation, send_invitation
 from nabuur.accounts.sessions import end_sessions
 from nabuur.lib import clock
 from nabuur.lib.languages import STAFF_LANGUAGES
-from nabuur.lib.mail import links_from
 from nabuur.zones.models import Zone
-from nabuur.zones.site import base_url
+from nabuur.zones.site import links_to
 
 from . import emails
 from .auditing import record
@@ -129,9 +128,9 @@ def invite(
         invitation = link = None
         # The invitation leads to the site of the zone the role lies in (one install may serve
         # several zones), also when a command or another zone's page gives the role.
-        site = base_url(emails.zone_of_role(assignment))
+        role_zone = emails.zone_of_role(assignment)
         if not user.has_usable_password():
-            with links_from(site):
+            with links_to(role_zone):
                 invitation, link = create_invitation(
                     user, invited_by=inviter, role_assignment=assignment
                 )
@@ -148,13 +147,13 @@ def invite(
         if inviter is None or inviter.pk != user.pk:
             end_sessions(user)
         if send and invitation is not None:
-            transaction.on_commit(lambda: _send_invitation_from(site, invitation, link))
+            transaction.on_commit(lambda: _send_invitation_from(role_zone, invitation, link))
     forget_scopes(user)
     return assignment, link
 
 
-def _send_invitation_from(site, invitation, link):
-    with links_from(site):
+def _send_invitation_from(zone, invitation, link):
+    with links_to(zone):
         send_invitation(invitation, link)
 
 

@@ -27,8 +27,8 @@ from django.utils.translation import gettext_lazy as _
 
 from nabuur.audit.models import AuditEntry
 from nabuur.lib import clock
-from nabuur.lib.mail import absolute_url, links_from, recipient_language, send_email
-from nabuur.zones.site import base_url
+from nabuur.lib.mail import absolute_url, recipient_language, send_email
+from nabuur.zones.site import links_to
 
 from .auditing import record
 from .models import COORDINATOR_ROLES, OFFICER_ROLES, Role, partners_of
@@ -228,7 +228,7 @@ def _send_waiting(name, person, kind, network, since, period, url_name, url_args
         what = str(kind.what) % {"network": network.name}
     zone = network.municipality.zone
     # The worker escalates for every zone: the link leads to the site of the item's zone.
-    with links_from(base_url(zone)):
+    with links_to(zone):
         context = {
             "person": person,
             "network": network,

@@ -151,6 +151,12 @@ def base_url(zone=None):
     return base_url_for_host(zone.host if zone is not None else "")
 
 
+def links_to(zone):
+    """Within the block, links in e-mails lead to `zone`'s site: for e-mails sent outside a
+    request (the worker, the jobs, the commands), which serve every zone at once."""
+    return links_from(base_url(zone))
+
+
 def host_zone_or_none():
     # For links in an e-mail sent on a host no zone answers to: the install's own address.
     zone = host_zone()

@@ -21,10 +21,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from nabuur.lib import clock, pdf
-from nabuur.lib.mail import absolute_url, links_from, recipient_language, send_email
+from nabuur.lib.mail import absolute_url, recipient_language, send_email
 from nabuur.staff.models import COORDINATOR_ROLES, OFFICER_ROLES, partners_of
 from nabuur.staff.permissions import Capability, Kind, can, capacity
-from nabuur.zones.site import base_url
+from nabuur.zones.site import links_to
 
 from .. import emails
 from ..models import (
@@ -141,7 +141,7 @@ def send_measure_proposed(partner, measure, proposer):
     network = membership.network
     language = recipient_language(partner, staff=True)
     zone = network.municipality.zone
-    with links_from(base_url(zone)):
+    with links_to(zone):
         context = {
             "partner": partner,
             "proposer": proposer,
