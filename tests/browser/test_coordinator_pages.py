@@ -32,7 +32,7 @@ from nabuur.zones.documents import publish_house_rules, publish_privacy_notice
 from tests import factories
 from tests.i18n import nl
 
-from .helpers import assert_accessible, press_tab_to_and_enter, tab_to
+from .helpers import assert_accessible, press_and_wait, press_tab_to_and_enter, tab_to
 from .test_resident_path import fill_by_keyboard, log_in_browser
 
 
@@ -187,7 +187,9 @@ def test_a_coordinator_works_the_member_list_in_dutch(
 
     # Approve the waiting request, with the keyboard: the filtered list comes back as it was.
     approve = nl("Approve %(name)s", name="Marie Claes-D'Hondt")
-    press_tab_to_and_enter(page, lambda element: element.name == approve)
+    # The page posts and comes back to the same address: wait for the navigation itself, or
+    # the checks below could run on the page that is being replaced.
+    press_and_wait(page, lambda element: element.name == approve)
     page.wait_for_url(filtered)
     checks.check(list_title)
     assert (

@@ -53,7 +53,9 @@ def test_a_resident_renews_their_request_for_french(
     assert page.locator("input[name=language][value=nl]").is_checked()
 
     page.locator("input[name=language][value=fr]").check()
-    page.locator("form[action$='/me/details/'] button[type=submit]").click()
+    # The form comes back to the same address: wait for the navigation, not for the URL.
+    with page.expect_navigation():
+        page.locator("form[action$='/me/details/'] button[type=submit]").click()
     page.wait_for_url(live_server.url + "/nl/me/")
     checked.check(page.locator("h1").inner_text())
 
