@@ -730,10 +730,10 @@ def test_the_log_takes_the_same_queries_for_one_and_three_messages(
     staff(client, coordinator_a)
     client.get("/nl/staff/messages/")
     # Session, user, roles, the site's zone, the BINs (with their municipality's zone, for the
-    # plans' editors), the page (count, rows, subjects, BIN names), what waits (with subjects
-    # and BIN names). The session remembers the second factor. Drafts have no deliveries to
-    # count.
-    with django_assert_num_queries(12):
+    # plans' editors), the page (its rows and their number in one query), what waits, and the
+    # subjects and BIN names of both lists at once. The session remembers the second factor.
+    # Drafts have no deliveries to count.
+    with django_assert_num_queries(9):
         response = client.get("/nl/staff/messages/")
     assert len(response.context["rows"]) == count
     assert response.context["rows"][0].subject == "Inbraken in de wijk"

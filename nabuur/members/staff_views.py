@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Count, Q, Window
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +27,7 @@ from django.views.decorators.http import require_POST
 from nabuur.accounts.decorators import require_recent_login
 from nabuur.lib.dates import short_date
 from nabuur.lib.languages import regime_languages
+from nabuur.lib.paging import page_number
 from nabuur.lib.text import fold
 from nabuur.networks.finder import find_networks
 from nabuur.staff import waiting
@@ -132,6 +134,26 @@ def _next_query(back, network):
     return "?next=" + quote(back, safe="/")
 
 
+# The two queries every page of every member list asks first, in SQL of our own: Django takes
+# three times longer to build them than the database takes to answer (docs/performance.md).
+# The streets of the BIN's members, in Street's own order (its Meta.ordering)…
+_MEMBER_STREETS = (
+    f"SELECT id, name_nl, name_fr, name_de FROM {Street._meta.db_table} "  # noqa: S608
+    f"WHERE id IN (SELECT street_id FROM {Membership._meta.db_table} WHERE network_id = %s) "
+    f"ORDER BY {', '.join(Street._meta.ordering)}"
+)
+# …and the memberships per status, from the (network, status) index alone.
+_STATUS_COUNTS = (
+    f"SELECT status, COUNT(*) FROM {Membership._meta.db_table} "  # noqa: S608
+    "WHERE network_id = %s GROUP BY status"
+)
+
+
+def member_streets(network):
+    """The streets where members of `network` live (names only), in Street's order."""
+    return list(Street.objects.raw(_MEMBER_STREETS, [network.pk]))
+
+
 def filtered_members(network, data):
     """(form, queryset) for the list's search, filters and sort; the query stays one query.
 
@@ -139,8 +161,7 @@ def filtered_members(network, data):
     finds 'Maës') or a street of the BIN by any of its names; the streets are the ones the form
     lists, so matching them costs no query.
     """
-    street_ids = Membership.objects.filter(network=network).values("street_id")
-    streets = list(Street.objects.filter(pk__in=street_ids).only("name_nl", "name_fr", "name_de"))
+    streets = member_streets(network)
     form = MemberSearchForm(data, streets=streets)
     form.is_valid()
     options = getattr(form, "cleaned_data", {})
@@ -161,6 +182,15 @@ def filtered_members(network, data):
     return form, members.order_by(*MemberSearchForm.SORTS[sort])
 
 
+# The colour of each status's badge (lib/_badge.html); the label always says it in words.
+STATUS_BADGES = {
+    MembershipStatus.ACTIVE: "success",
+    MembershipStatus.PENDING: "warning",
+    MembershipStatus.SUSPENDED: "danger",
+    MembershipStatus.LEFT: "inactive",
+}
+
+
 def list_rows(values, street_names, list_url):
     """What the member list shows of each membership (dicts of ROW_FIELDS, in order).
 
@@ -174,13 +204,15 @@ def list_rows(values, street_names, list_url):
     rows = []
     for value in values:
         first, last = value["user__first_name"], value["user__last_name"]
+        full_name = f"{first} {last}".strip()
+        pending = value["status"] == MembershipStatus.PENDING
         rows.append(
             {
                 "pk": value["pk"],
                 "url": f"{list_url}{value['pk']}/",
                 "user_id": value["user_id"],
                 "name": f"{last}, {first}",
-                "full_name": f"{first} {last}".strip(),
+                "full_name": full_name,
                 "email": value["user__email"] or by_post,
                 "address": address_line(
                     street_names[value["street_id"]],
@@ -190,6 +222,10 @@ def list_rows(values, street_names, list_url):
                 ),
                 "status": value["status"],
                 "status_label": labels[value["status"]],
+                "badge": STATUS_BADGES.get(value["status"], "neutral"),
+                # A waiting request's buttons name whom they act on, for screen readers.
+                "approve_label": _("Approve %(name)s") % {"name": full_name} if pending else "",
+                "decline_label": _("Decline %(name)s") % {"name": full_name} if pending else "",
                 "confirmed": value["confirmed_at"] is not None,
                 "joined": short_date(localdate(value["requested_at"])),
             }
@@ -199,27 +235,12 @@ def list_rows(values, street_names, list_url):
 
 def status_counts(network):
     """{status: memberships of `network`}; COUNT(*) reads the (network, status) index only."""
-    return dict(
-        Membership.objects.filter(network=network)
-        .values_list("status")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_STATUS_COUNTS, [network.pk])
+        return dict(cursor.fetchall())
 
 
-# Far beyond the last page of any BIN's list: a larger number would overflow the database's
-# OFFSET (PostgreSQL refuses it), and a page past the end shows the last page anyway.
-MAX_PAGE_NUMBER = 1_000_000
-
-
-def _page_number(value):
-    try:
-        return min(max(int(value), 1), MAX_PAGE_NUMBER)
-    except (TypeError, ValueError):
-        return 1
-
-
-def member_page(members, page_number, total=None):
+def member_page(members, number_asked, total=None):
     """One page of `members` as dicts of ROW_FIELDS (a Paginator's Page), whatever the size.
 
     The page's ids come from an index in the list's order ("members_current_by_name",
@@ -231,7 +252,7 @@ def member_page(members, page_number, total=None):
     last page, as Paginator.get_page does.
     """
     paginator = Paginator(members, PAGE_SIZE)
-    number = _page_number(page_number)
+    number = page_number(number_asked)
     ids = None
     if total is None:
         offset = (number - 1) * PAGE_SIZE

@@ -9,16 +9,17 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nabuur.accounts.decorators import require_recent_login
+from nabuur.lib.paging import counted_page
 from nabuur.networks.models import Network
 from nabuur.staff import waiting
 from nabuur.staff.access import get_network_for
@@ -94,10 +95,13 @@ LOG_FIELDS = ("kind", "state", "author_side", "created_at", "delivery_totals")
 
 def _label_log_rows(messages, language):
     """Set on each message its subject in `language` (else in its first language), the names
-    of its BINs and the labels of its class, state and side."""
-    ids = [message.pk for message in messages]
+    of its BINs, the labels of its class, state and side, and the address of its page."""
+    ids = {message.pk for message in messages}
     if not ids:
         return
+    # A message's page lies under the log's URL (messaging/staff_urls.py): one reverse() serves
+    # every row.
+    log_url = reverse("messaging_staff:list")
     subjects, names = {}, {}
     variants = MessageVariant.objects.filter(message__in=ids).order_by("pk")
     for message_id, variant_language, subject in variants.values_list(
@@ -121,6 +125,7 @@ def _label_log_rows(messages, language):
         message.kind_label = kinds[message.kind]
         message.state_label = states[message.state]
         message.side_label = sides.get(message.author_side, "")
+        message.url = f"{log_url}{message.pk}/"
 
 
 @login_required
@@ -144,11 +149,9 @@ def message_list(request):
     if state in MessageState.values:
         log = log.filter(state=state)
     log = log.only(*LOG_FIELDS).order_by("-created_at", "-id")
-    page = Paginator(log, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = counted_page(log, request.GET.get("page"), PAGE_SIZE)
     rows = list(page.object_list)
     counts = delivery_totals(rows)
-    language = request.LANGUAGE_CODE
-    _label_log_rows(rows, language)
     for message in rows:
         by_outcome = counts[message.pk]
         message.sent_count = by_outcome.get(Outcome.SENT, 0)
@@ -168,7 +171,8 @@ def message_list(request):
         | Q(author=request.user, state__in=compose.EDITABLE_STATES, targets__in=visible)
     )
     waiting = list(waiting.distinct().only(*LOG_FIELDS).order_by("created_at"))
-    _label_log_rows(waiting, language)
+    # Both lists at once: two queries for the page, not two for each list.
+    _label_log_rows([*rows, *waiting], request.LANGUAGE_CODE)
     query = "&".join(
         f"{key}={value}"
         for key, value in (("bin", chosen.slug if chosen else ""), ("state", state))
