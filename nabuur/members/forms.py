@@ -271,6 +271,19 @@ class MemberSearchForm(forms.Form):
         self.fields["status"].choices = [("", _("current members"))] + MembershipStatus.choices
         self.fields["street"].choices = [("", _("all streets")), *self.street_names.items()]
 
+    def selects(self):
+        """(bound field, [(value, label, selected)]) of each select, in the form's order: the
+        list's template writes the options out itself (members/staff/_search_select.html)."""
+        selects = []
+        for name in ("status", "street", "sort"):
+            field = self[name]
+            current = "" if field.value() is None else str(field.value())
+            options = [
+                (value, label, str(value) == current) for value, label in field.field.choices
+            ]
+            selects.append((field, options))
+        return selects
+
 
 class MemberByHandForm(JoinForm):
     """The join form as a coordinator fills it in from a paper form or a phone call."""

@@ -304,6 +304,8 @@ def member_list(request, slug):
         "rows": rows,
         "counts": [(label, counts.get(value, 0)) for value, label in MembershipStatus.choices],
         "may_manage": can(request.user, Capability.MANAGE_MEMBERS, network),
+        # A request with a confirmed address can be approved from the list.
+        "approvable": any(row["approve_label"] and row["confirmed"] for row in rows),
         "query": query.urlencode(),
         "next_query": _next_query(here, network),
     }
