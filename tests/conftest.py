@@ -6,6 +6,8 @@ Two BINs in one Dutch-speaking municipality of one zone: A (Kerkstraat area) and
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 
 from nabuur.staff.models import Role
 
@@ -61,6 +63,15 @@ def pytest_collection_modifyitems(config, items):
         return SLOW_MODULES.index(module) if module in SLOW_MODULES else len(SLOW_MODULES)
 
     items.sort(key=slow_first)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language: Django's LocaleMiddleware leaves the
+    language of a test's last request active in the thread, where the next test would find it."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -245,8 +245,8 @@ def _address_text(query: AddressQuery) -> str:
     return f"{street}, {postcode}"
 
 
-def _find(query: AddressQuery):
-    result = find_networks(_address_text(query))
+def _find(query: AddressQuery, brief=False):
+    result = find_networks(_address_text(query), brief=brief)
     number = _NUMBER.fullmatch(query.number.strip()) if query.number.strip() else None
     understood = (
         result.status.value in LookupStatus.__args__
@@ -299,7 +299,7 @@ def _bin(network):
 )
 def lookup(request, query: Query[AddressQuery]):
     """The same answer as the finder on the public site, for one address."""
-    result = _find(query)
+    result = _find(query, brief=True)
     return {
         "status": result.status.value,
         "bins": [{**_bin(n), "join_urls": _join_urls(n)} for n in result.networks],

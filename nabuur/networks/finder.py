@@ -16,6 +16,19 @@ from .models import Network, NetworkStatus, Segment, Side
 # More candidates than this and we ask for a postcode rather than listing them all.
 MAX_CANDIDATES = 12
 OPEN_STATUSES = (NetworkStatus.ACTIVE, NetworkStatus.PREPARATION)
+# What a brief search (the API's lookup) reads of a BIN, a street, a municipality and its zone:
+# what a BIN's name, state and links need, and which zone it is; no contact, area or BIN type.
+BRIEF_NETWORK_FIELDS = ("name", "slug", "status", "municipality_id")
+BRIEF_STREET_FIELDS = ("official_id", "postcode", "name_nl", "name_fr", "name_de", "municipality")
+BRIEF_MUNICIPALITY_FIELDS = (
+    "nis_code",
+    "name_nl",
+    "name_fr",
+    "name_de",
+    "language_regime",
+    "zone__slug",
+    "zone__host",
+)
 
 
 class FinderStatus(models.TextChoices):
@@ -53,26 +66,32 @@ class FinderResult:
         return zones.pop() if len(zones) == 1 else None
 
 
-def _open_networks(networks, known_municipalities):
+def _open_networks(networks, known_municipalities, brief=False):
     """The open ones of `networks`, by name, each with its municipality and zone.
 
     The municipalities come from `known_municipalities` (already read, with their zones) where
     they can: joining and reading them again in every query is most of what a lookup costs
     Django to build. A BIN of another municipality costs one more query for those.
     """
-    networks = list(
-        networks.filter(status__in=OPEN_STATUSES).select_related("bin_type").order_by("name")
-    )
+    networks = networks.filter(status__in=OPEN_STATUSES).order_by("name")
+    if brief:
+        networks = networks.only(*BRIEF_NETWORK_FIELDS)
+    else:
+        networks = networks.select_related("bin_type")
+    networks = list(networks)
     municipalities = {municipality.pk: municipality for municipality in known_municipalities}
     missing = {network.municipality_id for network in networks} - municipalities.keys()
     if missing:
-        municipalities |= _with_zone(Municipality.objects.filter(pk__in=missing)).in_bulk()
+        others = Municipality.objects.filter(pk__in=missing)
+        municipalities |= _with_zone(others, brief).in_bulk()
     for network in networks:
         network.municipality = municipalities[network.municipality_id]
     return networks
 
 
-def _with_zone(municipalities):
+def _with_zone(municipalities, brief=False):
+    if brief:
+        return municipalities.select_related("zone").only(*BRIEF_MUNICIPALITY_FIELDS)
     # Not the zone's logo: its bytes would travel with every row of every search.
     return municipalities.select_related("zone").defer("zone__logo")
 
@@ -106,15 +125,26 @@ def _area_municipalities(parsed: ParsedAddress):
     return list(_with_zone(Municipality.objects.filter(id__in=ids)))
 
 
-def _street_candidates(text: str, municipalities):
+def _street_candidates(text: str, municipalities, postcode="", brief=False):
     """Streets whose name contains `text`, best matches only: whole names before name starts
-    before any part."""
+    before any part.
+
+    In `municipalities` when given; with `postcode` instead (a brief search), in the
+    municipalities it serves, each street read with its municipality and zone."""
     # On a zone's own host name, only that zone's streets: another zone's are unknown there.
     streets = only_host_zone(Street.objects, "municipality__zone")
     streets = streets.filter(search_names__contains=text)
+    if postcode:
+        # The postcode's municipalities are found within this query, not read before it.
+        streets = streets.filter(municipality__postcodes__code=postcode)
     if municipalities:
         # Each street then takes its municipality (and zone) from those already read.
         streets = streets.filter(municipality__in=municipalities)
+    elif brief:
+        streets = streets.select_related("municipality__zone").only(
+            *BRIEF_STREET_FIELDS,
+            *(f"municipality__{name}" for name in BRIEF_MUNICIPALITY_FIELDS),
+        )
     else:
         streets = streets.select_related("municipality__zone").defer("municipality__zone__logo")
     streets = list(
@@ -134,7 +164,7 @@ def _street_candidates(text: str, municipalities):
     return [street for street in streets if street.rank == streets[0].rank] if streets else []
 
 
-def _covering(street: Street, number: int, municipalities):
+def _covering(street: Street, number: int, municipalities, brief=False):
     parity = Side.EVEN if number % 2 == 0 else Side.ODD
     segments = Segment.objects.filter(
         Q(number_to__isnull=True) | Q(number_to__gte=number),
@@ -142,10 +172,10 @@ def _covering(street: Street, number: int, municipalities):
         number_from__lte=number,
         side__in=[Side.BOTH, parity],
     )
-    return _on_street(street, segments, municipalities)
+    return _on_street(street, segments, municipalities, brief)
 
 
-def _on_street(street, segments, municipalities):
+def _on_street(street, segments, municipalities, brief=False):
     """The open BINs of `segments` (of `street`)."""
     # A BIN's segments lie on its own municipality's streets (the segment form and the CSV
     # import take no other), so the BINs of a street found in the host's zone are that zone's.
@@ -156,7 +186,7 @@ def _on_street(street, segments, municipalities):
         # A subquery rather than a join and DISTINCT: one BIN may have several segments there.
         pk__in=segments.values("network"),
     )
-    return _open_networks(networks, [street.municipality, *municipalities])
+    return _open_networks(networks, [street.municipality, *municipalities], brief)
 
 
 def _area_result(parsed, municipalities):
@@ -166,7 +196,7 @@ def _area_result(parsed, municipalities):
     return FinderResult(FinderStatus.AREA, parsed, networks=networks, municipalities=municipalities)
 
 
-def find_networks(query: str) -> FinderResult:
+def find_networks(query: str, *, brief: bool = False) -> FinderResult:
     """What a visitor's search means and which open BINs it leads to.
 
     `query` is free text: an address ('Kerkstraat 12A bus 3, 2650 Edegem', '12 rue de
@@ -174,12 +204,27 @@ def find_networks(query: str) -> FinderResult:
     case, accents and punctuation do not matter). A letter or box never changes which segment
     covers a number. Returns a FinderResult whose `status` says what happened; never raises
     for any text. Works with a few indexed or bounded queries, never reading all streets.
+
+    `brief` (the API's lookup, the busiest request): the same answer, read with only what a
+    BIN's name and links need. An address's BINs come without their type, area or contact,
+    their zones without contact details (each of those would cost a query to read now); and
+    with a postcode, `municipalities` stays empty: the street's query finds the postcode's
+    municipalities itself, one query fewer.
     """
     if not isinstance(query, str) or len(query) > MAX_LENGTH or not clean(query):
         return FinderResult(FinderStatus.INVALID)
     parsed = parse_address(query)
     if parsed.is_empty or (parsed.street and not any(ch.isalpha() for ch in parsed.street)):
         return FinderResult(FinderStatus.INVALID, parsed)
+
+    if brief and parsed.street and parsed.postcode and not parsed.locality:
+        candidates = _street_candidates(parsed.street, [], parsed.postcode, brief)
+        if not candidates:
+            served = Municipality.objects.filter(postcodes__code=parsed.postcode)
+            if not served.exists():
+                # A postcode that serves no municipality narrows nothing, as below.
+                candidates = _street_candidates(parsed.street, [], brief=brief)
+        return _street_result(parsed, candidates, [], brief)
 
     municipalities = _area_municipalities(parsed)
     if not parsed.street:
@@ -189,8 +234,12 @@ def find_networks(query: str) -> FinderResult:
         named = _municipalities_named(parsed.street)
         if named:
             return _area_result(parsed, list(_with_zone(Municipality.objects.filter(id__in=named))))
+    candidates = _street_candidates(parsed.street, municipalities, brief=brief)
+    return _street_result(parsed, candidates, municipalities, brief)
 
-    candidates = _street_candidates(parsed.street, municipalities)
+
+def _street_result(parsed, candidates, municipalities, brief):
+    """The result for the street `candidates` of an address: which one, and its open BINs."""
     if not candidates:
         return FinderResult(FinderStatus.UNKNOWN_STREET, parsed, municipalities=municipalities)
     if len(candidates) > 1:
@@ -202,7 +251,8 @@ def find_networks(query: str) -> FinderResult:
         )
     street = candidates[0]
     if parsed.number is None:
-        networks = _on_street(street, Segment.objects.filter(street=street), municipalities)
+        segments = Segment.objects.filter(street=street)
+        networks = _on_street(street, segments, municipalities, brief)
         return FinderResult(
             FinderStatus.NUMBER_NEEDED,
             parsed,
@@ -210,7 +260,7 @@ def find_networks(query: str) -> FinderResult:
             street=street,
             municipalities=municipalities,
         )
-    networks = _covering(street, parsed.number, municipalities)
+    networks = _covering(street, parsed.number, municipalities, brief)
     status = FinderStatus.FOUND if networks else FinderStatus.NO_BIN_HERE
     return FinderResult(
         status, parsed, networks=networks, street=street, municipalities=municipalities
