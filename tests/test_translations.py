@@ -86,7 +86,9 @@ def extracted_keys(source_dir, language, domain, work_dir):
     """The (context, msgid) pairs makemessages finds in source_dir now, as `make messages` runs it.
 
     Runs in a mirror of source_dir made of symlinks, writing into a throw-away locale folder, so
-    the real catalogue is never touched.
+    the real catalogue is never touched. The mirror's folders are folders of its own: makemessages
+    writes a temporary file beside each template it reads, and two of these tests running at
+    once in one folder would delete each other's.
     """
     if shutil.which("xgettext") is None:
         if os.environ.get("CI") == "true":
@@ -95,9 +97,17 @@ def extracted_keys(source_dir, language, domain, work_dir):
     mirror = work_dir / "mirror"
     mirror.mkdir()
     skipped = {".git", ".venv", ".tools", "node_modules", "locale", "var"}
-    for child in source_dir.iterdir():
-        if child.name not in skipped and not child.name.startswith("."):
-            (mirror / child.name).symlink_to(child)
+    for folder, folders, files in os.walk(source_dir):
+        folders[:] = [
+            name
+            for name in folders
+            if name not in skipped and not name.startswith(".") and name != "__pycache__"
+        ]
+        here = mirror / Path(folder).relative_to(source_dir)
+        here.mkdir(exist_ok=True)
+        for name in files:
+            if not name.startswith("."):
+                (here / name).symlink_to(Path(folder) / name)
     locale = mirror / "locale"
     locale.mkdir()
     cwd = Path.cwd()
