@@ -27,6 +27,7 @@ from .factories import (
     SegmentFactory,
     ZoneFactory,
 )
+from .i18n import nl
 from .sessions import reauthenticated
 
 pytestmark = pytest.mark.django_db
@@ -455,3 +456,63 @@ def test_every_documented_token_answer_happens_and_matches_its_schema(
         if path in {DISPATCH, stats, one}
     }
     assert documented == seen
+
+
+# --- Taking a zone off a shared token ---------------------------------------------------------
+
+
+def shared(dispatch_token, zone):
+    other = ZoneFactory(slug="pz-other", name="Politiezone Andere")
+    admin = RoleFactory(role=Role.ZONE_ADMIN, zone=other).user
+    token, secret = dispatch_token
+    services.add_zone(admin, token, other)
+    return token, secret, other, admin
+
+
+def test_a_zone_takes_itself_off_a_shared_token_and_the_other_keeps_it(
+    client, zone, zone_admin, kerkstraat, dispatch_token
+):
+    token, secret, other, admin = shared(dispatch_token, zone)
+    page = staff(client, admin).get("/nl/staff/api-tokens/pz-other/").text
+    assert f"/nl/staff/api-tokens/pz-other/{token.pk}/withdraw/" in page
+
+    response = client.post(f"/nl/staff/api-tokens/pz-other/{token.pk}/withdraw/")
+
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert (list(token.zones.all()), token.revoked_at) == ([zone], None)
+    # Both zones' logs say so; the token still answers for the zone that kept it.
+    entries = AuditEntry.objects.filter(action="api.token_zone_withdrawn")
+    assert sorted((e.actor_id, e.zone_id, e.details["zone"]) for e in entries) == sorted(
+        [(admin.pk, zone.pk, other.pk), (admin.pk, other.pk, other.pk)]
+    )
+    answer = client.get(DISPATCH, {"postcode": "2650", "street": "Kerkstraat"}, **bearer(secret))
+    assert answer.status_code == 200
+    assert token.prefix not in client.get("/nl/staff/api-tokens/pz-other/").text
+    assert verify_chain() is None
+
+
+def test_the_only_zone_of_a_token_is_told_to_revoke_it(client, zone, zone_admin, dispatch_token):
+    token, _ = dispatch_token
+    client = staff(client, zone_admin)
+    assert f"{PAGE}{token.pk}/withdraw/" not in client.get(PAGE).text
+
+    response = client.post(f"{PAGE}{token.pk}/withdraw/", follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        nl("The token reads only your zone: revoke it to stop it.")
+    ]
+    token.refresh_from_db()
+    assert (list(token.zones.all()), token.revoked_at) == ([zone], None)
+    assert not AuditEntry.objects.filter(action="api.token_zone_withdrawn").exists()
+
+
+def test_a_zone_the_token_does_not_read_cannot_take_itself_off(client, zone, dispatch_token):
+    token, _, other, _ = shared(dispatch_token, zone)
+    third = ZoneFactory(slug="pz-third")
+    admin = RoleFactory(role=Role.ZONE_ADMIN, zone=third).user
+
+    response = staff(client, admin).post(f"/nl/staff/api-tokens/pz-third/{token.pk}/withdraw/")
+
+    assert response.status_code == 404
+    assert set(token.zones.all()) == {zone, other}

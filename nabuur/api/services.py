@@ -1,4 +1,5 @@
-"""Create, extend and revoke API tokens, and record their use. Every verb writes the audit log."""
+"""Create, share, withdraw from and revoke API tokens, and record their use. Every verb writes the
+audit log."""
 
 import secrets
 
@@ -56,6 +57,29 @@ def add_zone(actor, token, zone):
                 details={"token": token.prefix},
             )
     return created
+
+
+def withdraw_zone(actor, token, zone):
+    """`zone`'s administrator no longer agrees that `token` reads `zone`; the other zones keep
+    it. False when `zone` is the only zone the token reads: then only revoking stops it. Each
+    zone the token read is told in its own log."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
+        zone_ids = list(token.token_zones.values_list("zone_id", flat=True))
+        if zone.pk not in zone_ids or len(zone_ids) == 1:
+            return False
+        token.token_zones.filter(zone=zone).delete()
+        for zone_id in zone_ids:
+            record(
+                actor,
+                "api.token_zone_withdrawn",
+                place=zone,
+                capability=Capability.MANAGE_ZONE,
+                target=token,
+                zone=zone_id,
+                details={"token": token.prefix, "zone": zone.pk},
+            )
+    return True
 
 
 def revoke_token(actor, token, zone):

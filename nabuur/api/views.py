@@ -126,3 +126,21 @@ def revoke(request, slug, pk):
         services.revoke_token(request.user, token, zone)
         messages.success(request, _("The token has been revoked and no longer works."))
     return redirect("api_tokens:list", slug=zone.slug)
+
+
+@login_required
+@require_POST
+def withdraw(request, slug, pk):
+    """Take this zone off a token that other zones share; they keep it."""
+    zone = get_zone_for(request.user, Capability.MANAGE_ZONE, slug)
+    token = get_object_or_404(_tokens_of(zone), pk=pk)
+    confirm_recent_login_to_change(request)
+    if token.revoked_at is None:
+        if services.withdraw_zone(request.user, token, zone):
+            messages.success(
+                request,
+                _("The token no longer reads your zone. The other zones it reads keep it."),
+            )
+        else:
+            messages.info(request, _("The token reads only your zone: revoke it to stop it."))
+    return redirect("api_tokens:list", slug=zone.slug)

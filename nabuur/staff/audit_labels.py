@@ -53,6 +53,7 @@ ABOUT_YOU = {
     "api.token_revoked": None,
     "api.token_used": None,
     "api.token_zone_added": None,
+    "api.token_zone_withdrawn": None,
     # The audit log itself: a search for a person concerns that person.
     "audit.head_exported": None,
     "audit.viewed": _("%(actor)s searched the audit log for entries about you on %(date)s."),
@@ -195,6 +196,7 @@ ACTIONS = {
     "api.token_revoked": _("Revoked an API key"),
     "api.token_used": _("Used an API key"),
     "api.token_zone_added": _("Gave an API key access to another zone"),
+    "api.token_zone_withdrawn": _("Took a zone off an API key"),
     # The audit log
     "audit.head_exported": _("Downloaded the head of the audit log"),
     "audit.viewed": _("Read the audit log"),

@@ -3,6 +3,10 @@ checker on a phone and a desktop, and fit the phone's width; the token's secret 
 
 import pytest
 
+from nabuur.api import services
+from nabuur.api.models import ApiToken
+from nabuur.staff.models import Role
+from tests.factories import RoleFactory, ZoneFactory
 from tests.i18n import nl
 
 from .helpers import PHONE_VIEWPORT, assert_accessible, assert_no_horizontal_scroll
@@ -40,3 +44,22 @@ def test_api_pages_pass_axe_and_nu(
     assert page.locator("code.secret").inner_text().startswith("nbr_")
     check(page, navigation.value.text(), assert_valid_html)
     assert page.locator("h1").inner_text() == nl("API tokens of %(zone)s", zone="Politiezone Test")
+
+    # Another zone shares the token: this zone may now take itself off, with the keyboard's
+    # button named after the token, and the token leaves this zone's list.
+    other = ZoneFactory(slug="pz-other", name="Politiezone Andere")
+    token = ApiToken.objects.get()
+    services.add_zone(RoleFactory(role=Role.ZONE_ADMIN, zone=other).user, token, other)
+    response = page.goto(live_server.url + "/nl/staff/api-tokens/pz-test/")
+    check(page, response.text(), assert_valid_html)
+    take_off = page.get_by_role(
+        "button", name=nl("Take your zone off %(name)s", name="101 Antwerpen")
+    )
+    with page.expect_navigation() as navigation:
+        take_off.click()
+    check(page, navigation.value.text(), assert_valid_html)
+    assert page.locator("main [role=status]").inner_text().strip() == nl(
+        "The token no longer reads your zone. The other zones it reads keep it."
+    )
+    assert page.get_by_text("101 Antwerpen").count() == 0
+    assert [zone.slug for zone in token.zones.all()] == ["pz-other"]

@@ -16,6 +16,13 @@ ENTRIES = {
         "object": "zone",
         "kwargs": lambda ctx: {"slug": ctx.zone.slug},
     },
+    "api_tokens:withdraw": {
+        "capability": Capability.MANAGE_ZONE,
+        "object": "zone",
+        "kwargs": _token,
+        "method": "post",
+        "ok": (302,),
+    },
     "api_tokens:revoke": {
         "capability": Capability.MANAGE_ZONE,
         "object": "zone",
