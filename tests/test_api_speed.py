@@ -145,3 +145,19 @@ def test_a_postcode_that_serves_no_municipality_costs_two_more_queries(client, s
     assert response.json()["status"] == "found"
     assert [bin_["slug"] for bin_ in response.json()["bins"]] == ["kerk"]
     assert len(queries) == 5
+
+
+def test_the_brief_reads_take_their_columns_in_the_order_of_the_fields():
+    # Model.from_db() fills the fields a query read in the order of the model's fields.
+    from nabuur.networks import finder
+    from nabuur.networks.models import Network
+    from nabuur.zones.models import Municipality, Street, Zone
+
+    for model, columns in [
+        (Street, finder._STREET_COLUMNS),
+        (Municipality, finder._MUNICIPALITY_COLUMNS),
+        (Zone, finder._ZONE_COLUMNS),
+        (Network, finder._NETWORK_COLUMNS),
+    ]:
+        order = [field.attname for field in model._meta.concrete_fields]
+        assert columns == sorted(columns, key=order.index), model.__name__

@@ -2,14 +2,14 @@
 
 from dataclasses import dataclass, field
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from nabuur.lib.text import fold
 from nabuur.zones.addresses import MAX_LENGTH, ParsedAddress, clean, parse_address
-from nabuur.zones.models import Municipality, Street
-from nabuur.zones.site import only_host_zone
+from nabuur.zones.models import Municipality, Street, Zone
+from nabuur.zones.site import host_zone_sql, only_host_zone
 
 from .models import Network, NetworkStatus, Segment, Side
 
@@ -18,8 +18,6 @@ MAX_CANDIDATES = 12
 OPEN_STATUSES = (NetworkStatus.ACTIVE, NetworkStatus.PREPARATION)
 # What a brief search (the API's lookup) reads of a BIN, a street, a municipality and its zone:
 # what a BIN's name, state and links need, and which zone it is; no contact, area or BIN type.
-BRIEF_NETWORK_FIELDS = ("name", "slug", "status", "municipality_id")
-BRIEF_STREET_FIELDS = ("official_id", "postcode", "name_nl", "name_fr", "name_de", "municipality")
 BRIEF_MUNICIPALITY_FIELDS = (
     "nis_code",
     "name_nl",
@@ -73,12 +71,9 @@ def _open_networks(networks, known_municipalities, brief=False):
     they can: joining and reading them again in every query is most of what a lookup costs
     Django to build. A BIN of another municipality costs one more query for those.
     """
-    networks = networks.filter(status__in=OPEN_STATUSES).order_by("name")
-    if brief:
-        networks = networks.only(*BRIEF_NETWORK_FIELDS)
-    else:
-        networks = networks.select_related("bin_type")
-    networks = list(networks)
+    if not isinstance(networks, list):  # a brief search's BINs come read already
+        networks = networks.filter(status__in=OPEN_STATUSES).order_by("name")
+        networks = list(networks.select_related("bin_type"))
     municipalities = {municipality.pk: municipality for municipality in known_municipalities}
     missing = {network.municipality_id for network in networks} - municipalities.keys()
     if missing:
@@ -131,20 +126,14 @@ def _street_candidates(text: str, municipalities, postcode="", brief=False):
 
     In `municipalities` when given; with `postcode` instead (a brief search), in the
     municipalities it serves, each street read with its municipality and zone."""
+    if brief and not municipalities:
+        return _brief_street_candidates(text, postcode)
     # On a zone's own host name, only that zone's streets: another zone's are unknown there.
     streets = only_host_zone(Street.objects, "municipality__zone")
     streets = streets.filter(search_names__contains=text)
-    if postcode:
-        # The postcode's municipalities are found within this query, not read before it.
-        streets = streets.filter(municipality__postcodes__code=postcode)
     if municipalities:
         # Each street then takes its municipality (and zone) from those already read.
         streets = streets.filter(municipality__in=municipalities)
-    elif brief:
-        streets = streets.select_related("municipality__zone").only(
-            *BRIEF_STREET_FIELDS,
-            *(f"municipality__{name}" for name in BRIEF_MUNICIPALITY_FIELDS),
-        )
     else:
         streets = streets.select_related("municipality__zone").defer("municipality__zone__logo")
     streets = list(
@@ -164,7 +153,96 @@ def _street_candidates(text: str, municipalities, postcode="", brief=False):
     return [street for street in streets if street.rank == streets[0].rank] if streets else []
 
 
+# The brief search's street query (the API's lookup, the busiest request) in SQL of our own:
+# Django took ten times longer to build and compile it than the database takes to run it. The
+# same rule as `_street_candidates` builds through the ORM; tests/test_api_speed.py holds the
+# two to the same answers.
+_BRIEF_STREETS = """
+    SELECT s.id, s.official_id, s.postcode, s.name_nl, s.name_fr, s.name_de,
+        m.id, m.nis_code, m.name_nl, m.name_fr, m.name_de, m.language_regime,
+        z.id, z.slug, z.host,
+        CASE WHEN s.search_names LIKE %s ESCAPE '\\' THEN 0
+            WHEN s.search_names LIKE %s ESCAPE '\\' THEN 1 ELSE 2 END AS street_rank
+    FROM zones_street s
+    JOIN zones_municipality m ON m.id = s.municipality_id
+    LEFT JOIN zones_zone z ON z.id = m.zone_id
+    WHERE s.search_names LIKE %s ESCAPE '\\' {where}
+    ORDER BY street_rank, s.name_nl, s.name_fr, m.name_nl
+    LIMIT %s
+"""
+# Each model's columns in the order of its fields: Model.from_db() takes them so, and marks
+# the fields not read as deferred.
+_STREET_COLUMNS = ["id", "official_id", "postcode", "name_nl", "name_fr", "name_de"]
+_MUNICIPALITY_COLUMNS = ["id", "nis_code", "name_nl", "name_fr", "name_de", "language_regime"]
+_ZONE_COLUMNS = ["id", "slug", "host"]
+
+
+def _brief_street_candidates(text, postcode=""):
+    """`_street_candidates` without municipalities, in one statement of our own."""
+    like = connection.ops.prep_for_like_query(text)
+    conditions, params = [], [f"%|{like}|%", f"%|{like}%", f"%{like}%"]
+    if postcode:
+        # The postcode's municipalities are found within this query, not read before it.
+        conditions.append(
+            "EXISTS (SELECT 1 FROM zones_postcode p WHERE p.municipality_id = m.id AND p.code = %s)"
+        )
+        params.append(postcode)
+    # On a zone's own host name, only that zone's streets: another zone's are unknown there.
+    host, host_params = host_zone_sql("m.zone_id")
+    if host:
+        conditions.append(host)
+        params += host_params
+    sql = _BRIEF_STREETS.format(where="".join(f" AND {c}" for c in conditions))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, MAX_CANDIDATES + 1])
+        rows = cursor.fetchall()
+    db = connection.alias
+    streets = []
+    for row in rows:
+        street = Street.from_db(db, _STREET_COLUMNS, row[0:6])
+        municipality = Municipality.from_db(db, _MUNICIPALITY_COLUMNS, row[6:12])
+        municipality.zone = Zone.from_db(db, _ZONE_COLUMNS, row[12:15]) if row[12] else None
+        street.municipality = municipality
+        street.rank = row[15]
+        streets.append(street)
+    return [street for street in streets if street.rank == streets[0].rank] if streets else []
+
+
+# The brief search's BINs on a street (at a number), in SQL of our own like its streets: the
+# open BINs of the street's zone with a segment there, by name, with the columns the lookup's
+# answer needs.
+_BRIEF_NETWORKS = """
+    SELECT n.id, n.municipality_id, n.name, n.slug, n.status
+    FROM networks_network n
+    JOIN zones_municipality m ON m.id = n.municipality_id
+    WHERE m.zone_id = %s AND n.status IN (%s, %s)
+        AND n.id IN (SELECT g.network_id FROM networks_segment g WHERE g.street_id = %s {at})
+    ORDER BY n.name
+"""
+_AT_NUMBER = (
+    "AND g.number_from <= %s AND (g.number_to IS NULL OR g.number_to >= %s) AND g.side IN (%s, %s)"
+)
+_NETWORK_COLUMNS = ["id", "municipality_id", "name", "slug", "status"]
+
+
+def _brief_networks(street, number=None):
+    """The open BINs with a segment on `street` (covering `number` when given), read brief."""
+    params = [street.municipality.zone_id, *OPEN_STATUSES, street.pk]
+    at = ""
+    if number is not None:
+        at = _AT_NUMBER
+        parity = Side.EVEN if number % 2 == 0 else Side.ODD
+        params += [number, number, Side.BOTH, parity]
+    with connection.cursor() as cursor:
+        cursor.execute(_BRIEF_NETWORKS.format(at=at), params)
+        rows = cursor.fetchall()
+    return [Network.from_db(connection.alias, _NETWORK_COLUMNS, row) for row in rows]
+
+
 def _covering(street: Street, number: int, municipalities, brief=False):
+    if brief:
+        known = [street.municipality, *municipalities]
+        return _open_networks(_brief_networks(street, number), known, brief=True)
     parity = Side.EVEN if number % 2 == 0 else Side.ODD
     segments = Segment.objects.filter(
         Q(number_to__isnull=True) | Q(number_to__gte=number),
@@ -172,10 +250,10 @@ def _covering(street: Street, number: int, municipalities, brief=False):
         number_from__lte=number,
         side__in=[Side.BOTH, parity],
     )
-    return _on_street(street, segments, municipalities, brief)
+    return _on_street(street, segments, municipalities)
 
 
-def _on_street(street, segments, municipalities, brief=False):
+def _on_street(street, segments, municipalities):
     """The open BINs of `segments` (of `street`)."""
     # A BIN's segments lie on its own municipality's streets (the segment form and the CSV
     # import take no other), so the BINs of a street found in the host's zone are that zone's.
@@ -186,7 +264,7 @@ def _on_street(street, segments, municipalities, brief=False):
         # A subquery rather than a join and DISTINCT: one BIN may have several segments there.
         pk__in=segments.values("network"),
     )
-    return _open_networks(networks, [street.municipality, *municipalities], brief)
+    return _open_networks(networks, [street.municipality, *municipalities])
 
 
 def _area_result(parsed, municipalities):
@@ -209,7 +287,8 @@ def find_networks(query: str, *, brief: bool = False) -> FinderResult:
     BIN's name and links need. An address's BINs come without their type, area or contact,
     their zones without contact details (each of those would cost a query to read now); and
     with a postcode, `municipalities` stays empty: the street's query finds the postcode's
-    municipalities itself, one query fewer.
+    municipalities itself, one query fewer; the street and its BINs are read in SQL of our own
+    (`_brief_street_candidates`, `_brief_networks`).
     """
     if not isinstance(query, str) or len(query) > MAX_LENGTH or not clean(query):
         return FinderResult(FinderStatus.INVALID)
@@ -251,8 +330,11 @@ def _street_result(parsed, candidates, municipalities, brief):
         )
     street = candidates[0]
     if parsed.number is None:
-        segments = Segment.objects.filter(street=street)
-        networks = _on_street(street, segments, municipalities, brief)
+        if brief:
+            known = [street.municipality, *municipalities]
+            networks = _open_networks(_brief_networks(street), known, brief=True)
+        else:
+            networks = _on_street(street, Segment.objects.filter(street=street), municipalities)
         return FinderResult(
             FinderStatus.NUMBER_NEEDED,
             parsed,

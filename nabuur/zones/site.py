@@ -142,6 +142,22 @@ def only_host_zone(queryset, *zone_paths):
     return queryset.filter(_any_path(zone_paths, served) | ~Q(several_sites))
 
 
+def host_zone_sql(column):
+    """`only_host_zone` for SQL of our own: (condition, params) keeping the rows whose `column`
+    (a zone id) is the request's zone; ("", []) when nothing is narrowed."""
+    request = _current_request.get()
+    if request is None:
+        return "", []
+    if hasattr(request, "_nabuur_host_zone"):
+        zone = host_zone()
+        return ("", []) if zone is None else (f"{column} = %s", [zone.pk])
+    try:
+        hostname = split_domain_port(request.get_host())[0]
+    except DisallowedHost:
+        return "1 = 0", []
+    return f"({column} = ({_SERVED_ZONE_SQL}) OR NOT {_SEVERAL_SITES_SQL})", [hostname]
+
+
 def _any_path(zone_paths, zone):
     condition = Q()
     for path in zone_paths:
