@@ -64,16 +64,19 @@ class FinderResult:
         return zones.pop() if len(zones) == 1 else None
 
 
-def _open_networks(networks, known_municipalities, brief=False):
-    """The open ones of `networks`, by name, each with its municipality and zone.
+def _open_networks(networks, known_municipalities):
+    """The open ones of `networks`, by name, each with its municipality and zone."""
+    networks = networks.filter(status__in=OPEN_STATUSES).order_by("name")
+    return _with_municipalities(list(networks.select_related("bin_type")), known_municipalities)
+
+
+def _with_municipalities(networks, known_municipalities, brief=False):
+    """`networks`, each given its municipality and zone.
 
     The municipalities come from `known_municipalities` (already read, with their zones) where
     they can: joining and reading them again in every query is most of what a lookup costs
     Django to build. A BIN of another municipality costs one more query for those.
     """
-    if not isinstance(networks, list):  # a brief search's BINs come read already
-        networks = networks.filter(status__in=OPEN_STATUSES).order_by("name")
-        networks = list(networks.select_related("bin_type"))
     municipalities = {municipality.pk: municipality for municipality in known_municipalities}
     missing = {network.municipality_id for network in networks} - municipalities.keys()
     if missing:
@@ -242,7 +245,7 @@ def _brief_networks(street, number=None):
 def _covering(street: Street, number: int, municipalities, brief=False):
     if brief:
         known = [street.municipality, *municipalities]
-        return _open_networks(_brief_networks(street, number), known, brief=True)
+        return _with_municipalities(_brief_networks(street, number), known, brief=True)
     parity = Side.EVEN if number % 2 == 0 else Side.ODD
     segments = Segment.objects.filter(
         Q(number_to__isnull=True) | Q(number_to__gte=number),
@@ -332,7 +335,7 @@ def _street_result(parsed, candidates, municipalities, brief):
     if parsed.number is None:
         if brief:
             known = [street.municipality, *municipalities]
-            networks = _open_networks(_brief_networks(street), known, brief=True)
+            networks = _with_municipalities(_brief_networks(street), known, brief=True)
         else:
             networks = _on_street(street, Segment.objects.filter(street=street), municipalities)
         return FinderResult(
