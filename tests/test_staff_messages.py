@@ -16,6 +16,7 @@ from nabuur.lib import clock
 from nabuur.lib.languages import LanguageRegime
 from nabuur.members.models import MembershipStatus
 from nabuur.messaging import compose
+from nabuur.messaging import staff_views as messaging_staff_views
 from nabuur.messaging.delivery import deliver_due, finish_messages
 from nabuur.messaging.models import (
     CommunicationPlan,
@@ -29,7 +30,9 @@ from nabuur.messaging.models import (
 from nabuur.messaging.plans import save_plan
 from nabuur.messaging.recipients import Reach
 from nabuur.messaging.services import queue_message
+from nabuur.networks.models import Network
 from nabuur.staff.models import Role
+from nabuur.staff.permissions import MATRIX, Capability
 
 from . import factories
 from .i18n import nl
@@ -872,3 +875,59 @@ def test_a_message_to_several_of_the_persons_bins_is_one_row_of_the_log(
     assert response.context["page"].paginator.count == 1
     only_b = client.get(f"/nl/staff/messages/?bin={bin_b.slug}")
     assert [row.pk for row in only_b.context["rows"]] == [message.pk]
+
+
+@pytest.mark.django_db
+def test_the_log_names_a_messages_bins_in_the_order_of_every_bin_list(client, zone, zone_admin):
+    # Network's order: the municipality first, then the BIN's name.
+    later = factories.MunicipalityFactory(zone=zone, name_nl="Zwijndrecht")
+    earlier = factories.MunicipalityFactory(zone=zone, name_nl="Aartselaar")
+    networks = [
+        factories.NetworkFactory(municipality=later, name="BIN Aa"),
+        factories.NetworkFactory(municipality=earlier, name="BIN Zz"),
+        factories.NetworkFactory(municipality=earlier, name="BIN Mm"),
+    ]
+    compose.create_draft(zone_admin, kind=MessageKind.PREVENTION, networks=networks, variants=TEXT)
+    response = staff(client, zone_admin).get("/nl/staff/messages/")
+    [row] = response.context["rows"]
+    assert row.target_names == ["BIN Mm", "BIN Zz", "BIN Aa"]
+    assert row.target_names == [
+        network.name for network in Network.objects.filter(pk__in=[n.pk for n in networks])
+    ]
+
+
+@pytest.mark.django_db
+def test_the_log_pages_and_filters_by_state(client, monkeypatch, coordinator_a, bin_a):
+    monkeypatch.setattr(messaging_staff_views, "PAGE_SIZE", 2)
+    drafts = [
+        compose.create_draft(
+            coordinator_a, kind=MessageKind.PREVENTION, networks=[bin_a], variants=TEXT
+        )
+        for _ in range(5)
+    ]
+    compose.cancel_message(drafts[0], coordinator_a)
+    staff(client, coordinator_a)
+
+    def shown(query):
+        response = client.get(f"/nl/staff/messages/?{query}")
+        page = response.context["page"]
+        return page.number, page.paginator.count, [row.pk for row in response.context["rows"]]
+
+    newest_first = [draft.pk for draft in reversed(drafts)]
+    assert shown("") == (1, 5, newest_first[:2])
+    assert shown("page=3") == (3, 5, newest_first[4:])
+    # Past the end: the last page, as the page links of any list do.
+    assert shown("page=9") == (3, 5, newest_first[4:])
+    assert shown("page=abc") == (1, 5, newest_first[:2])
+    assert shown("state=draft&page=2") == (2, 4, newest_first[2:4])
+    assert shown("state=cancelled") == (1, 1, [drafts[0].pk])
+    # A state that does not exist filters nothing; a state without messages shows none.
+    assert shown("state=nonsense") == (1, 5, newest_first[:2])
+    assert shown("state=sent&page=4") == (1, 0, [])
+
+
+def test_whoever_may_approve_or_forward_a_bins_messages_sees_its_log():
+    # The log decides from the BINs it lists who may approve or forward there.
+    for capability in (Capability.APPROVE_MESSAGES, Capability.FORWARD_POLICE_MESSAGES):
+        for kind, reach in MATRIX[capability].items():
+            assert MATRIX[Capability.VIEW_FIGURES][kind] == reach, (capability, kind)

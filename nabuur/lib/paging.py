@@ -28,20 +28,27 @@ def counted_page(queryset, number, per_page):
 
     Only a page past the end costs more: a count, and the last page.
     """
-    paginator = Paginator(queryset, per_page)
+
+    def read(offset, limit):
+        counted = queryset.annotate(list_length=Window(Count("*")))
+        return list(counted[offset : offset + limit])
+
+    return counted_page_of(read, queryset.count, number, per_page)
+
+
+def counted_page_of(read, count, number, per_page):
+    """counted_page() for a list read by a query of one's own: `read(offset, limit)` returns
+    those rows, each with the length of the whole list as `list_length`; `count()` that length,
+    asked only for a page past the end."""
     number = page_number(number)
-    rows = _rows(queryset, number, per_page)
+    rows = read((number - 1) * per_page, per_page)
+    # The rows alone make the page; the paginator only does the arithmetic of its links.
+    paginator = Paginator(rows, per_page)
     if rows:
         paginator.count = rows[0].list_length
     else:
-        paginator.count = queryset.count() if number > 1 else 0
+        paginator.count = count() if number > 1 else 0
         if number > paginator.num_pages:
             number = paginator.num_pages
-            rows = _rows(queryset, number, per_page)
+            rows = read((number - 1) * per_page, per_page)
     return Page(rows, number, paginator)
-
-
-def _rows(queryset, number, per_page):
-    offset = (number - 1) * per_page
-    counted = queryset.annotate(list_length=Window(Count("*")))
-    return list(counted[offset : offset + per_page])
