@@ -7,6 +7,7 @@ the person's scope, 403 inside it without the capability), then calls a service.
 
 import smtplib
 from datetime import timedelta
+from html import escape
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -233,6 +235,46 @@ def list_rows(values, street_names, list_url):
     return rows
 
 
+def rows_html(rows, *, next_query, may_manage):
+    """The member list's table rows (<tr>) as HTML, every value escaped.
+
+    Written here and not in the template: fifty rows of template variables cost the page
+    about 2 ms of Python, more than all of its queries; these f-strings cost it 0.1 ms
+    (docs/performance.md). The markup is what the template would write, and the browser tests
+    check it like every page (the HTML validator, axe, the keyboard).
+    """
+    next_query = escape(next_query)
+    approve, decline = escape(_("Approve")), escape(_("Decline"))
+    unconfirmed = escape(_("e-mail not confirmed yet"))
+    html = []
+    for row in rows:
+        url = escape(row["url"])
+        html.append(
+            f'<tr><th scope="row"><a href="{url}{next_query}">{escape(row["name"])}</a></th>'
+            f"<td>{escape(row['email'])}</td><td>{escape(row['address'])}</td>"
+            f'<td><span class="utrecht-status-badge utrecht-status-badge--{row["badge"]}">'
+            f"{escape(row['status_label'])}</span></td><td>{escape(row['joined'])}</td>"
+        )
+        if may_manage:
+            html.append("<td>")
+            if row["approve_label"]:
+                # All approve buttons submit the page's one form (id member-actions), each to
+                # its own address: fifty forms would each carry a CSRF field.
+                html.append(
+                    f'<button type="submit" form="member-actions" formaction="{url}approve/'
+                    f'{next_query}" aria-label="{escape(row["approve_label"])}">{approve}</button> '
+                    if row["confirmed"]
+                    else f"{unconfirmed} "
+                )
+                html.append(
+                    f'<a href="{url}decline/{next_query}" '
+                    f'aria-label="{escape(row["decline_label"])}">{decline}</a>'
+                )
+            html.append("</td>")
+        html.append("</tr>\n")
+    return mark_safe("".join(html))  # noqa: S308 — every value above is escaped
+
+
 def status_counts(network):
     """{status: memberships of `network`}; COUNT(*) reads the (network, status) index only."""
     with connection.cursor() as cursor:
@@ -310,8 +352,10 @@ def member_list(request, slug):
         # A request with a confirmed address can be approved from the list.
         "approvable": any(row["approve_label"] and row["confirmed"] for row in rows),
         "query": query.urlencode(),
-        "next_query": _next_query(here, network),
     }
+    context["rows_html"] = rows_html(
+        rows, next_query=_next_query(here, network), may_manage=context["may_manage"]
+    )
     return render(request, "members/staff/member_list.html", context)
 
 
