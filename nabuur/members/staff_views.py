@@ -6,7 +6,7 @@ the person's scope, 403 inside it without the capability), then calls a service.
 """
 
 import smtplib
-from datetime import timedelta
+from datetime import UTC, timedelta
 from html import escape
 from urllib.parse import quote
 
@@ -21,12 +21,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.utils.timezone import localdate
+from django.utils.timezone import is_naive, localdate, make_aware
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from nabuur.accounts.decorators import require_recent_login
+from nabuur.accounts.models import User
 from nabuur.lib.dates import short_date
 from nabuur.lib.languages import regime_languages
 from nabuur.lib.paging import page_number
@@ -308,12 +309,55 @@ def member_page(members, number_asked, total=None):
     if ids is None:
         offset = (number - 1) * PAGE_SIZE
         ids = members.values("pk")[offset : offset + PAGE_SIZE]
-    # The person's columns join only the page's rows, never the counting or the ids. The ids
-    # already passed the search and the filters: the rows need only their order again, and
-    # without the filters a second time the database plans the query in half the time.
-    rows = Membership.objects.filter(pk__in=ids).order_by(*members.query.order_by)
-    rows = rows.values(*ROW_FIELDS)
-    return Page(list(rows), number, paginator)
+    return Page(_page_rows(ids, members.query.order_by), number, paginator)
+
+
+def _column(field_name):
+    """The SQL of a ROW_FIELDS or MemberSearchForm.SORTS name ("-" for descending)."""
+    name = field_name.lstrip("-")
+    if name == "pk":
+        sql = "membership.id"
+    elif name.startswith("user__"):
+        sql = f"person.{User._meta.get_field(name.removeprefix('user__')).column}"
+    else:
+        sql = f"membership.{Membership._meta.get_field(name).column}"
+    return f"{sql} DESC" if field_name.startswith("-") else sql
+
+
+# A page's rows with their person's name and address (ROW_FIELDS), in SQL of our own: Django
+# took twice as long to build this query as the database to answer it.
+_PAGE_ROWS = (
+    f"SELECT {', '.join(map(_column, ROW_FIELDS))} "  # noqa: S608 — names of our own columns
+    f"FROM {Membership._meta.db_table} membership "
+    f"JOIN {User._meta.db_table} person ON person.id = membership.user_id "
+    "WHERE membership.id IN ({ids}) ORDER BY {order}"
+)
+
+
+def _page_rows(ids, order_by):
+    """Dicts of ROW_FIELDS for the memberships `ids` (a list, or a query of their ids), in the
+    list's order. The person's columns join only the page's rows, never the counting or the
+    ids; and the ids already passed the search and the filters, so the rows need only their
+    order again (without the filters a second time the database plans the query in half the
+    time)."""
+    if isinstance(ids, list):
+        if not ids:
+            return []
+        ids_sql, params = ", ".join(["%s"] * len(ids)), ids
+    else:
+        ids_sql, params = ids.query.sql_with_params()
+    sql = _PAGE_ROWS.format(ids=ids_sql, order=", ".join(map(_column, order_by)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [dict(zip(ROW_FIELDS, values, strict=True)) for values in cursor.fetchall()]
+    if connection.vendor == "sqlite":
+        # SQLite keeps a time without its zone (UTC, as Django wrote it); Django's own queries
+        # add it back, this one must too.
+        for row in rows:
+            for key in ("requested_at", "confirmed_at"):
+                if row[key] is not None and is_naive(row[key]):
+                    row[key] = make_aware(row[key], UTC)
+    return rows
 
 
 @staff_page
