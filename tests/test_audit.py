@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from nabuur.audit import services as audit_services
 from nabuur.audit.models import GENESIS_HASH, AppendOnlyError, AuditEntry, AuditHead
 from nabuur.audit.services import ChainBreak, current_head, record, verify_chain
 from nabuur.lib import clock
@@ -190,6 +191,80 @@ def test_concurrent_appends_keep_the_chain_linear(django_user_model):
     assert list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True)) == list(
         range(1, 101)
     )
+    assert verify_chain() is None
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appends_outside_a_transaction_keep_the_chain_linear(django_user_model):
+    # A page that only shows data records in autocommit: no lock, the head moved by compare
+    # and swap; the writers that lose a race read the head again.
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://…)")
+    actor = django_user_model.objects.create_user("reader@example.org", first_name="R")
+    record(actor, "test.first")
+    errors = []
+    start = threading.Barrier(4)
+
+    def write():
+        try:
+            start.wait()
+            for index in range(25):
+                record(actor, "test.concurrent", details={"i": index})
+        except Exception as error:  # noqa: BLE001 — reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True)) == list(
+        range(1, 102)
+    )
+    assert verify_chain() is None
+
+
+@pytest.mark.postgres_only
+def test_an_append_after_the_head_moved_writes_nothing_and_the_writer_retries(
+    zone_admin, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://…)")
+    first = record(zone_admin, "test.first")
+    stale = AuditEntry(
+        seq=2,
+        created_at=clock.now(),
+        action="test.stale",
+        subjects=[],
+        details={},
+        hash_version=2,
+        prev_hash=first.hash,
+        hash="f" * 64,
+    )
+    record(zone_admin, "test.second")
+    with connection.cursor() as cursor:
+        assert audit_services._append_if_head_unmoved(cursor, stale, 1) is False
+    assert list(AuditEntry.objects.values_list("action", flat=True).order_by("seq")) == [
+        "test.first",
+        "test.second",
+    ]
+    # A writer that loses every race queues on the head's lock in the end.
+    lost = []
+
+    def always_lose(cursor, entry, head_seq):
+        lost.append(entry.seq)
+        return False
+
+    monkeypatch.setattr(audit_services, "_append_if_head_unmoved", always_lose)
+    third = record(zone_admin, "test.third")
+    assert lost == [3] * audit_services._UNLOCKED_ATTEMPTS
+    assert (third.seq, third.prev_hash) == (3, AuditEntry.objects.get(seq=2).hash)
+    assert current_head()["seq"] == 3
     assert verify_chain() is None
 
 

@@ -52,6 +52,24 @@ _APPEND_AND_MOVE_HEAD = (
 )
 
 
+# On PostgreSQL an entry is appended without a lock or a transaction of its own: the head moves
+# only if it still points at the entry read before (compare and swap), and the entry is written
+# only if the head moved, in one statement. Two round trips instead of four (BEGIN, the head
+# read and locked, the entry, COMMIT) on every page that shows personal data. A writer that
+# lost the race reads the head again; the unique seq would refuse a fork in any case.
+_APPEND_IF_HEAD_UNMOVED = (
+    f"WITH moved AS (UPDATE {_HEAD} SET seq = %s, hash = %s, updated_at = %s "  # noqa: S608
+    "WHERE id = 1 AND seq = %s RETURNING id) "
+    "INSERT INTO {table} ({columns}) SELECT {values} FROM moved RETURNING id"
+).format(
+    table=AuditEntry._meta.db_table,
+    columns=", ".join(f'"{field.column}"' for field in _ENTRY_FIELDS),
+    values=", ".join(["%s"] * len(_ENTRY_FIELDS)),
+)
+# After this many lost races in a row, a writer queues on the head's lock instead.
+_UNLOCKED_ATTEMPTS = 5
+
+
 def _locked_head(cursor):
     """(seq, hash) of the last entry; the head row stays locked until the transaction ends."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
@@ -81,14 +99,16 @@ def record(actor, action, *, role="", target=None, subjects=(), details=None, zo
     An entry without a zone is read only by the installation's own administrators.
 
     The entry joins the caller's transaction: if the action rolls back, so does its entry.
-    Writers queue on the head row (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE
-    transactions already take the write lock), which keeps the chain linear.
+    The chain stays linear: on PostgreSQL the head moves only from the entry this one follows
+    (_APPEND_IF_HEAD_UNMOVED), and a writer that finds it moved tries again, after a few lost
+    races queuing on the head row (SELECT … FOR UPDATE); SQLite's IMMEDIATE transactions take
+    the write lock for the whole transaction.
     """
     if not action:
         raise ValueError("An audit entry needs an action code.")
     object_type, object_id = _object_ref(target)
-    with transaction.atomic(), connection.cursor() as cursor:
-        head_seq, head_hash = _locked_head(cursor)
+
+    def entry_after(head_seq, head_hash):
         entry = AuditEntry(
             seq=head_seq + 1,
             created_at=clock.now().astimezone(datetime.UTC),
@@ -104,8 +124,38 @@ def record(actor, action, *, role="", target=None, subjects=(), details=None, zo
             prev_hash=head_hash,
         )
         entry.hash = entry.compute_hash()
+        return entry
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for _attempt in range(_UNLOCKED_ATTEMPTS):
+                cursor.execute(_READ_HEAD)
+                head = cursor.fetchone()
+                if head is None:
+                    break  # a new install: the locked path creates the head
+                entry = entry_after(*head)
+                if _append_if_head_unmoved(cursor, entry, head[0]):
+                    return entry
+    with transaction.atomic(), connection.cursor() as cursor:
+        entry = entry_after(*_locked_head(cursor))
         _store(cursor, entry)
     return entry
+
+
+def _append_if_head_unmoved(cursor, entry, head_seq):
+    """Insert `entry` and move the head to it if the head is still at `head_seq`; True if so."""
+    values = [
+        field.get_db_prep_save(getattr(entry, field.attname), connection) for field in _ENTRY_FIELDS
+    ]
+    head = [entry.seq, entry.hash, connection.ops.adapt_datetimefield_value(entry.created_at)]
+    cursor.execute(_APPEND_IF_HEAD_UNMOVED, [*head, head_seq, *values])
+    row = cursor.fetchone()
+    if row is None:
+        return False
+    (entry.pk,) = row
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return True
 
 
 def _store(cursor, entry):
