@@ -251,7 +251,7 @@ SUMMARY = [
     ("two_worker_speedup_pg", "two-worker speed-up", "", (">", 1)),
     ("duplicates", "duplicates at the sink", "", ("≤", 0)),
     ("worker_peak_rss_mb", "worker peak RSS", "MB", ("<", 200)),
-    ("floor_before_member_list_p95_ms", "floor page p95", "ms", None),
+    ("floor_beside_member_list_p95_ms", "floor page p95", "ms", None),
     ("member_list_p95_ms", "member list p95", "ms", ("<", 100)),
     ("member_list_floor_ratio", "member list floor ratio", "", ("≤", 2.0)),
     ("message_log_p95_ms", "message log p95", "ms", ("<", 100)),

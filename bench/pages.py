@@ -541,16 +541,31 @@ def p95(values):
     return statistics.quantiles(values, n=20, method="inclusive")[18]
 
 
+def timed_load(server, page, requests):
+    """`requests` of `page` under its clients: (results, seconds)."""
+    started = time.perf_counter()
+    results = load(server.port, page.paths, page.cookie, requests, page.clients)
+    return results, time.perf_counter() - started
+
+
 def measure(server, page):
     """Query counts, then `page` under load on `server`: its figures, keyed by `page.key`."""
+    queries = counted(page)
+    load(server.port, page.paths, page.cookie, requests=min(WARM_UP_REQUESTS, page.requests))
+    results, seconds = timed_load(server, page, page.requests)
+    return figures_of(server, page, queries, results, seconds)
+
+
+def counted(page):
     queries = count_queries(page)
     if len(page.paths) <= 10:
         for path, count in queries.items():
             log(f"  {count:3} queries  {path}")
-    load(server.port, page.paths, page.cookie, requests=min(WARM_UP_REQUESTS, page.requests))
-    started = time.perf_counter()
-    results = load(server.port, page.paths, page.cookie, page.requests, page.clients)
-    seconds = time.perf_counter() - started
+    return queries
+
+
+def figures_of(server, page, queries, results, seconds):
+    """The figures of `page` from its `results` under load, which took `seconds`."""
     # One client alone: the time a request takes when it waits for no other.
     alone = [ms for _p, _s, ms in results]
     if page.clients > 1:
@@ -591,11 +606,51 @@ def measure(server, page):
     return figures
 
 
-def floor_ratio(figures, key):
-    """The floor page's requests a second over the list's, measured one after the other."""
-    return round(
-        figures[f"floor_before_{key}_requests_per_s"] / figures[f"{key}_requests_per_s"], 2
+# The floor and a list take turns, this many times, each sending a share of its requests.
+FLOOR_ROUNDS = 5
+
+
+def measure_against_floor(server, floor, page, rounds=FLOOR_ROUNDS):
+    """The floor page's figures and its ratio to `page`: the two loaded in turns.
+
+    The machine's speed drifts by a third within a minute (other work on the host): a floor
+    measured once before a list and the list after it saw different machines, and the ratio
+    moved by ±0.15 between runs. Taking turns, both see each moment of the run alike. The
+    ratio is the floor's requests a second over the list's, each over all of its rounds; the
+    ratio of each round is kept beside it, to show how far the moments differed. The list's
+    own figures (p95, median) come from its uninterrupted load in `measure`.
+    """
+    queries = counted(floor)
+    for each in (floor, page):
+        load(server.port, each.paths, each.cookie, requests=min(WARM_UP_REQUESTS, each.requests))
+    results = {floor.key: [], page.key: []}
+    seconds = {floor.key: 0.0, page.key: 0.0}
+    by_round = []
+    for _round in range(rounds):
+        rates = {}
+        for each in (floor, page):
+            got, took = timed_load(server, each, each.requests // rounds)
+            results[each.key] += got
+            seconds[each.key] += took
+            rates[each.key] = len(got) / took
+        by_round.append(round(rates[floor.key] / rates[page.key], 2))
+    failed = [status for _path, status, _ms in results[page.key] if status != 200]
+    if failed:
+        raise RuntimeError(f"{len(failed)} requests of {page.key} failed beside the floor")
+    figures = {
+        key.replace("floor_", f"floor_beside_{page.key}_", 1): value
+        for key, value in figures_of(
+            server, floor, queries, results[floor.key], seconds[floor.key]
+        ).items()
+    }
+    page_rate = len(results[page.key]) / seconds[page.key]
+    figures[f"{page.key}_requests_per_s_beside_floor"] = round(page_rate, 1)
+    figures[f"{page.key}_floor_ratio"] = round(
+        len(results[floor.key]) / seconds[floor.key] / page_rate, 2
     )
+    figures[f"{page.key}_floor_ratio_by_round"] = by_round
+    log(f"  {page.key}: floor ratio {figures[f'{page.key}_floor_ratio']}, by round {by_round}")
+    return figures
 
 
 def cookie_of(user):
@@ -644,16 +699,8 @@ def child():
     try:
         server.wait_until_ready()
         for page in lists:
-            # The floor right before each list: the two share the machine's state of the moment.
-            floor_figures = measure(server, floor)
-            figures.update(
-                {
-                    key.replace("floor_", f"floor_before_{page.key}_", 1): value
-                    for key, value in floor_figures.items()
-                }
-            )
             figures.update(measure(server, page))
-            figures[f"{page.key}_floor_ratio"] = floor_ratio(figures, page.key)
+            figures.update(measure_against_floor(server, floor, page))
         figures.update(measure(server, api_lookup_load(zone)))
         figures.update(measure(server, overview_load(zone, cookie_of(zone_admin), zone_admin)))
     finally:
