@@ -1,0 +1,56 @@
+"""Model instances from the rows of SQL of our own, converted as Django's own queries convert
+them.
+
+A few statements run on nearly every staff page; Django takes longer to build them than the
+database takes to answer (docs/performance.md). Written in SQL, their rows still have to become
+the instances the rest of the code expects: the same Python values as the ORM gives (SQLite
+returns a time without its zone, a JSON field as text), and unread fields deferred.
+"""
+
+from django.db import connection
+
+
+class RowReader:
+    """Reads one model's columns from a row: `select(alias)` names them for a SELECT, in the
+    order of the model's fields; `read(values)` makes the instance of those values."""
+
+    def __init__(self, model, *, leave_out=()):
+        self.model = model
+        self.fields = [
+            field for field in model._meta.concrete_fields if field.name not in leave_out
+        ]
+        self.names = [field.attname for field in self.fields]
+        self._converters = {}
+
+    def __len__(self):
+        return len(self.fields)
+
+    def select(self, alias):
+        return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in self.fields)
+
+    def converters(self):
+        """[(position, column, [converter, …])] for the fields whose values Django converts, as
+        its compiler finds them (the backend's converters, then the field's)."""
+        key = (connection.alias, connection.vendor)
+        if key not in self._converters:
+            found = []
+            for position, field in enumerate(self.fields):
+                column = field.get_col(self.model._meta.db_table)
+                chain = connection.ops.get_db_converters(column) + column.get_db_converters(
+                    connection
+                )
+                if chain:
+                    found.append((position, column, chain))
+            self._converters[key] = found
+        return self._converters[key]
+
+    def read(self, values):
+        """The instance (unread fields deferred), or None for a row of a LEFT JOIN that found
+        none."""
+        if values[0] is None:
+            return None
+        values = list(values)
+        for position, column, chain in self.converters():
+            for convert in chain:
+                values[position] = convert(values[position], column, connection)
+        return self.model.from_db(connection.alias, self.names, values)
