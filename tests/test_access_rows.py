@@ -2,12 +2,20 @@
 instances, value for value, as Django's select_related gives, on SQLite and PostgreSQL."""
 
 import datetime
+import re
 
 import pytest
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from nabuur.networks.models import Network
-from nabuur.staff.access import _network_with_zone, get_network_for
+from nabuur.staff.access import (
+    _network_with_zone,
+    get_municipality_for,
+    get_network_for,
+    get_zone_for,
+)
 from nabuur.staff.permissions import Capability
 
 from . import factories
@@ -69,3 +77,18 @@ def test_an_unknown_bin_is_404(coordinator_a):
     assert _network_with_zone("no-such-bin") is None
     with pytest.raises(Http404):
         get_network_for(coordinator_a, Capability.VIEW_MEMBERS, "no-such-bin")
+
+
+def test_no_staff_page_reads_the_zones_logo_with_its_place(zone_admin, zone, municipality):
+    # A logo may weigh 200 kB; the pages show it from its own address.
+    zone.logo, zone.logo_content_type = b"\x89PNG" * 1000, "image/png"
+    zone.save()
+    network = factories.NetworkFactory(municipality=municipality)
+    with CaptureQueriesContext(connection) as queries:
+        get_network_for(zone_admin, Capability.VIEW_MEMBERS, network.slug)
+        get_municipality_for(zone_admin, Capability.VIEW_FIGURES, municipality.nis_code)
+        found = get_zone_for(zone_admin, Capability.VIEW_FIGURES, zone.slug)
+    read = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "logo_content_type" in read
+    assert re.search(r"""["`.]logo["`]?(,| FROM)""", read) is None, read
+    assert bytes(found.logo) == b"\x89PNG" * 1000

@@ -71,10 +71,13 @@ def get_network_for(user, capability, slug):
 
 def get_municipality_for(user, capability, nis_code):
     """The municipality if `user` holds `capability` over it; 404 outside scope, else 403."""
-    municipality = _unique(Municipality.objects.select_related("zone"), nis_code=nis_code)
+    municipality = _unique(
+        Municipality.objects.select_related("zone").defer("zone__logo"), nis_code=nis_code
+    )
     return _check(user, capability, municipality)
 
 
 def get_zone_for(user, capability, slug):
     """The zone if `user` holds `capability` over it; 404 outside scope, else 403."""
-    return _check(user, capability, _unique(Zone.objects, slug=slug))
+    # Not the logo (up to 200 kB): the pages show it from its own address (public.theme).
+    return _check(user, capability, _unique(Zone.objects.defer("logo"), slug=slug))

@@ -243,13 +243,18 @@ def open_assignments(user):
     roles = sorted(roles, key=attrgetter("pk"))
     municipality_ids = {role.municipality_id for role in roles if role.municipality_id}
     if municipality_ids:
-        municipalities = Municipality.objects.select_related("zone").in_bulk(municipality_ids)
+        # Never the zone's logo (up to 200 kB) on every staff page: it has its own address.
+        municipalities = (
+            Municipality.objects.select_related("zone")
+            .defer("zone__logo")
+            .in_bulk(municipality_ids)
+        )
         for role in roles:
             if role.municipality_id:
                 role.municipality = municipalities[role.municipality_id]
     zone_ids = {role.zone_id for role in roles if role.zone_id}
     if zone_ids:
-        zones = Zone.objects.in_bulk(zone_ids)
+        zones = Zone.objects.defer("logo").in_bulk(zone_ids)
         for role in roles:
             if role.zone_id:
                 role.zone = zones[role.zone_id]
