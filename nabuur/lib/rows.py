@@ -28,29 +28,34 @@ class RowReader:
     def select(self, alias):
         return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in self.fields)
 
-    def converters(self):
-        """[(position, column, [converter, …])] for the fields whose values Django converts, as
-        its compiler finds them (the backend's converters, then the field's)."""
-        key = (connection.alias, connection.vendor)
-        if key not in self._converters:
-            found = []
-            for position, field in enumerate(self.fields):
-                column = field.get_col(self.model._meta.db_table)
-                chain = connection.ops.get_db_converters(column) + column.get_db_converters(
-                    connection
-                )
-                if chain:
-                    found.append((position, column, chain))
-            self._converters[key] = found
-        return self._converters[key]
-
     def read(self, values):
         """The instance (unread fields deferred), or None for a row of a LEFT JOIN that found
         none."""
         if values[0] is None:
             return None
-        values = list(values)
-        for position, column, chain in self.converters():
-            for convert in chain:
-                values[position] = convert(values[position], column, connection)
+        key = (connection.alias, connection.vendor)
+        if key not in self._converters:
+            self._converters[key] = converters(self.fields)
+        values = converted(values, self._converters[key])
         return self.model.from_db(connection.alias, self.names, values)
+
+
+def converters(fields):
+    """[(position, column, [converter, …])] for the `fields` (of a row, in order) whose values
+    Django converts, as its compiler finds them: the backend's converters, then the field's."""
+    found = []
+    for position, field in enumerate(fields):
+        column = field.get_col(field.model._meta.db_table)
+        chain = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if chain:
+            found.append((position, column, chain))
+    return found
+
+
+def converted(values, found):
+    """The row's `values` as Django's own query would give them (`found`: from converters())."""
+    values = list(values)
+    for position, column, chain in found:
+        for convert in chain:
+            values[position] = convert(values[position], column, connection)
+    return values

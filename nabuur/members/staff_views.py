@@ -6,7 +6,7 @@ the person's scope, 403 inside it without the capability), then calls a service.
 """
 
 import smtplib
-from datetime import UTC, timedelta
+from datetime import timedelta
 from html import escape
 from urllib.parse import quote
 
@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.utils.timezone import is_naive, localdate, make_aware
+from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -31,6 +31,7 @@ from nabuur.accounts.models import User
 from nabuur.lib.dates import short_date
 from nabuur.lib.languages import regime_languages
 from nabuur.lib.paging import page_number
+from nabuur.lib.rows import converted, converters
 from nabuur.lib.text import fold
 from nabuur.networks.finder import find_networks
 from nabuur.staff import waiting
@@ -312,15 +313,20 @@ def member_page(members, number_asked, total=None):
     return Page(_page_rows(ids, members.query.order_by), number, paginator)
 
 
+def _field(name):
+    """The model field of a ROW_FIELDS or MemberSearchForm.SORTS name (without its "-")."""
+    if name == "pk":
+        return Membership._meta.pk
+    if name.startswith("user__"):
+        return User._meta.get_field(name.removeprefix("user__"))
+    return Membership._meta.get_field(name)
+
+
 def _column(field_name):
     """The SQL of a ROW_FIELDS or MemberSearchForm.SORTS name ("-" for descending)."""
-    name = field_name.lstrip("-")
-    if name == "pk":
-        sql = "membership.id"
-    elif name.startswith("user__"):
-        sql = f"person.{User._meta.get_field(name.removeprefix('user__')).column}"
-    else:
-        sql = f"membership.{Membership._meta.get_field(name).column}"
+    field = _field(field_name.lstrip("-"))
+    table = "person" if field.model is User else "membership"
+    sql = f"{table}.{field.column}"
     return f"{sql} DESC" if field_name.startswith("-") else sql
 
 
@@ -349,15 +355,10 @@ def _page_rows(ids, order_by):
     sql = _PAGE_ROWS.format(ids=ids_sql, order=", ".join(map(_column, order_by)))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = [dict(zip(ROW_FIELDS, values, strict=True)) for values in cursor.fetchall()]
-    if connection.vendor == "sqlite":
-        # SQLite keeps a time without its zone (UTC, as Django wrote it); Django's own queries
-        # add it back, this one must too.
-        for row in rows:
-            for key in ("requested_at", "confirmed_at"):
-                if row[key] is not None and is_naive(row[key]):
-                    row[key] = make_aware(row[key], UTC)
-    return rows
+        values = cursor.fetchall()
+    # As Django's own query gives them (SQLite returns times without their zone).
+    found = converters([_field(name) for name in ROW_FIELDS])
+    return [dict(zip(ROW_FIELDS, converted(row, found), strict=True)) for row in values]
 
 
 @staff_page

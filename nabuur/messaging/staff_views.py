@@ -117,11 +117,11 @@ _LOG_TARGET_NAMES = (
 # A page of the log, newest first, with the length of the whole log (lib.paging). A message to
 # several of the person's BINs is one row: its id is taken from its targets once.
 _LOG_PAGE = (
-    "SELECT id, {fields}, COUNT(*) OVER () AS list_length "  # noqa: S608 — our own names
+    f"SELECT id, {', '.join(LOG_FIELDS)}, COUNT(*) OVER () AS list_length "  # noqa: S608
     f"FROM {Message._meta.db_table} WHERE id IN (SELECT message_id "
-    f"FROM {Message.targets.through._meta.db_table} WHERE network_id IN ({{networks}})) "
-    "{state}ORDER BY created_at DESC, id DESC"
-).replace("{fields}", ", ".join(LOG_FIELDS))
+    f"FROM {Message.targets.through._meta.db_table} "
+    "WHERE network_id IN ({networks})) {state}ORDER BY created_at DESC, id DESC"
+)
 
 
 def _log_page(network_ids, state, number):
@@ -215,8 +215,9 @@ def message_list(request):
         raise PermissionDenied
     chosen = next((n for n in networks if n.slug == request.GET.get("bin")), None)
     state = request.GET.get("state", "")
+    network_ids = [network.pk for network in networks]
     page = _log_page(
-        [chosen.pk] if chosen else [network.pk for network in networks],
+        [chosen.pk] if chosen else network_ids,
         state if state in MessageState.values else None,
         request.GET.get("page"),
     )
@@ -243,7 +244,7 @@ def message_list(request):
         | Q(
             author=request.user,
             state__in=compose.EDITABLE_STATES,
-            targets__in=[n.pk for n in networks],
+            targets__in=network_ids,
         )
     )
     waiting = list(waiting.distinct().only(*LOG_FIELDS).order_by("created_at"))
