@@ -118,6 +118,7 @@ def build_data():
     from django.core.management import call_command
     from django.db.models import Count
 
+    from nabuur.members.counts import fold_status_counts
     from nabuur.members.models import Membership
     from nabuur.networks.models import Network
     from nabuur.staff.models import Role
@@ -146,6 +147,8 @@ def build_data():
 
     coordinator = staff_person(COORDINATOR_EMAIL, Role.COORDINATOR, network=network)
     staff_person(ZONE_ADMIN_EMAIL, Role.ZONE_ADMIN, zone=network.municipality.zone)
+    # As the worker does every hour (members.fold_status_counts).
+    fold_status_counts()
     vacuum_analyze()
     return network, coordinator, demo_seconds
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 from django.utils import translation
 
 from nabuur.staff.models import Role
@@ -19,7 +20,8 @@ TESTS_DIR = Path(__file__).resolve().parent
 # these on SQLite as well (with the browser tests), as they are about SQLite or take another
 # path there: SQLite's backup, the release database, one writer at a time; freezing recipients
 # and recording deliveries (messaging/bulk.py, delivery.Recorder), the audit chain's lock,
-# "who viewed my data" (json_each); the demo, which `make run` starts on SQLite; and the fuzz
+# "who viewed my data" (json_each); the counts per status, kept by triggers of each database's
+# own; the demo, which `make run` starts on SQLite; and the fuzz
 # test, as each database refuses other input. `make test-sqlite` runs everything on SQLite.
 SQLITE_MODULES = {
     "test_audit",
@@ -36,6 +38,7 @@ SQLITE_MODULES = {
     "test_recipients",
     "test_self_service",
     "test_smoke",
+    "test_status_counts",
     "test_upgrade",
     "test_worker",
     "test_worker_kill",
@@ -63,6 +66,23 @@ def pytest_collection_modifyitems(config, items):
         return SLOW_MODULES.index(module) if module in SLOW_MODULES else len(SLOW_MODULES)
 
     items.sort(key=slow_first)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After every test that used the database and passed: the counts per status that the
+    database keeps (members.StatusCount) still agree with the memberships, whatever the test
+    did to them (joins, imports, merges, erasure, retention, COPY, raw SQL)."""
+    result = yield
+    used_database = {"db", "transactional_db"} & set(item.fixturenames) or item.get_closest_marker(
+        "django_db"
+    )
+    # A test of a command that exits may have closed the connection with its transaction.
+    if used_database and connection.connection is not None and connection.is_usable():
+        from nabuur.members.counts import count_drift
+
+        assert count_drift() == [], "StatusCount no longer agrees with the memberships"
+    return result
 
 
 @pytest.fixture(autouse=True)

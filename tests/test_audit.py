@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 
-from nabuur.audit import services as audit_services
 from nabuur.audit.models import GENESIS_HASH, AppendOnlyError, AuditEntry, AuditHead
 from nabuur.audit.services import ChainBreak, current_head, record, verify_chain
 from nabuur.lib import clock
@@ -167,8 +167,7 @@ def test_verify_audit_detects_a_rebuilt_chain_with_the_exported_head(three_entri
 @pytest.mark.parametrize("inside", [transaction.atomic, contextlib.nullcontext])
 def test_concurrent_appends_keep_the_chain_linear(django_user_model, inside):
     # Inside an action's transaction, and alone in autocommit as a page that only shows data
-    # records (no lock: the head moves by compare and swap, and a writer that loses a race
-    # reads the head again).
+    # records (the statement that appends locks the head; the next writer waits for it).
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://…)")
     actor = django_user_model.objects.create_user("writer@example.org", first_name="W")
@@ -199,42 +198,55 @@ def test_concurrent_appends_keep_the_chain_linear(django_user_model, inside):
     assert verify_chain() is None
 
 
+def test_the_canonical_parts_put_together_are_what_the_hash_covers(zone_admin):
+    # On PostgreSQL the database hashes these parts around the previous hash and the number.
+    entry = AuditEntry(
+        seq=99,
+        created_at=clock.now(),
+        actor_id=zone_admin.pk,
+        actor_role="coördinator",
+        action="test.parts",
+        object_type="members.membership",
+        object_id="7",
+        subjects=[3, 12],
+        details={"ß": 'a "quote", a \\ and\na line', "nested": [1, {"none": None}]},
+        zone_id=4,
+        hash_version=2,
+        prev_hash="ab" * 32,
+    )
+    for version in (2, 1):
+        entry.hash_version = version
+        entry.zone_id = 4 if version == 2 else None
+        before, between, after = entry.canonical_parts()
+        text = before + entry.prev_hash + between + str(entry.seq) + after
+        assert hashlib.sha256(text.encode()).hexdigest() == entry.compute_hash()
+
+
 @pytest.mark.postgres_only
-def test_an_append_after_the_head_moved_writes_nothing_and_the_writer_retries(
-    zone_admin, monkeypatch
-):
+def test_the_database_hashes_each_entry_as_the_chain_check_does(zone_admin, zone):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://…)")
-    first = record(zone_admin, "test.first")
-    stale = AuditEntry(
-        seq=2,
-        created_at=clock.now(),
-        action="test.stale",
-        subjects=[],
-        details={},
-        hash_version=2,
-        prev_hash=first.hash,
-        hash="f" * 64,
-    )
-    record(zone_admin, "test.second")
-    with connection.cursor() as cursor:
-        assert audit_services._append_if_head_unmoved(cursor, stale, 1) is False
-    assert list(AuditEntry.objects.values_list("action", flat=True).order_by("seq")) == [
-        "test.first",
-        "test.second",
+    # The first entry of a new install creates the head (the locked path); the others are one
+    # statement each, the number passing from one digit to two.
+    entries = [
+        record(zone_admin, "test.hashed", details={"n": n, "word": "één 😀"}, zone=zone)
+        for n in range(12)
     ]
-    # A writer that loses every race queues on the head's lock in the end.
-    lost = []
-
-    def always_lose(cursor, entry, head_seq):
-        lost.append(entry.seq)
-        return False
-
-    monkeypatch.setattr(audit_services, "_append_if_head_unmoved", always_lose)
-    third = record(zone_admin, "test.third")
-    assert lost == [3] * audit_services._UNLOCKED_ATTEMPTS
-    assert (third.seq, third.prev_hash) == (3, AuditEntry.objects.get(seq=2).hash)
-    assert current_head()["seq"] == 3
+    with CaptureQueriesContext(connection) as queries:
+        last = record(zone_admin, "test.hashed", subjects=[zone_admin], details={"n": 12})
+    assert len(queries) == 1
+    for entry in [*entries, last]:
+        stored = AuditEntry.objects.get(pk=entry.pk)
+        assert (stored.seq, stored.hash, stored.prev_hash) == (
+            entry.seq,
+            entry.hash,
+            entry.prev_hash,
+        )
+        assert stored.hash == stored.compute_hash()
+    assert [entry.seq for entry in entries] == list(range(1, 13))
+    assert last.prev_hash == entries[-1].hash
+    head = current_head()
+    assert (head["seq"], head["hash"]) == (13, last.hash)
     assert verify_chain() is None
 
 

@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -407,35 +408,43 @@ def nabuur_serve(database, port):
     """`nabuur serve` (gunicorn and the worker) as `make run` starts it, without a base URL."""
     environment = {key: value for key, value in os.environ.items() if key != "NABUUR_BASE_URL"}
     environment.update(DATABASE_URL=database.url, NABUUR_ENV="demo", NABUUR_EMAIL_URL="mailbox://")
-    process = subprocess.Popen(
-        [str(BIN_DIR / "nabuur"), "serve", "--port", str(port), "--web-workers", "1"],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/nl/", timeout=5).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    message = f"nabuur serve did not start: {process.stderr.read()}"
-                    raise AssertionError(message) from None
-                time.sleep(0.2)
-        yield
-    finally:
-        # Ctrl+C: serve stops gunicorn and the worker it started.
-        process.send_signal(signal.SIGINT)
+    # The servers' log goes to a file, not a pipe: a pipe nobody reads until the end fills up
+    # on a slow run, and a server writing to it stops.
+    with tempfile.TemporaryFile() as log:
+
+        def logged():
+            log.seek(0)
+            return log.read().decode(errors="replace")[-4000:]
+
+        process = subprocess.Popen(
+            [str(BIN_DIR / "nabuur"), "serve", "--port", str(port), "--web-workers", "1"],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+        )
         try:
-            process.wait(timeout=30)
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/nl/", timeout=5).close()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise AssertionError(f"nabuur serve did not start: {logged()}") from None
+                    time.sleep(0.2)
+            yield
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.stderr.close()
+            # Ctrl+C: serve stops gunicorn and the worker it started.
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                raise AssertionError(f"nabuur serve did not stop in 30 s: {logged()}") from None
+            finally:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
 
 
 def wait_for(find, seconds=60):

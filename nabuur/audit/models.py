@@ -15,6 +15,9 @@ import json
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# How compute_hash() writes the JSON it hashes (and canonical_parts() each value).
+_CANONICAL = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False}
+
 # 1: the entries written before entries carried a zone; 2: the zone inside the hash.
 HASH_VERSIONS = (1, 2)
 HASH_VERSION = HASH_VERSIONS[-1]
@@ -102,10 +105,28 @@ class AuditEntry(models.Model):
         return {**fields, "hash_version": self.hash_version, "zone_id": self.zone_id}
 
     def compute_hash(self):
-        canonical = json.dumps(
-            self.canonical_fields(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        )
+        canonical = json.dumps(self.canonical_fields(), **_CANONICAL)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def canonical_parts(self):
+        """The canonical text that compute_hash() hashes, in three parts around the previous
+        hash and the number, which the database fills in when it appends the entry
+        (audit.services): text before + prev_hash + text between + seq + text after.
+
+        In the sorted keys "prev_hash" and "seq" follow each other and other keys come after
+        them, so each part is the keys' own JSON, exactly as json.dumps writes a flat object.
+        """
+        pairs = {
+            key: f"{json.dumps(key)}:{json.dumps(value, **_CANONICAL)}"
+            for key, value in self.canonical_fields().items()
+        }
+        keys = sorted(pairs)
+        at = keys.index("prev_hash")
+        if keys[at + 1] != "seq" or len(keys) == at + 2:
+            raise ValueError("The canonical fields no longer put prev_hash and seq side by side.")
+        before = "{" + "".join(pairs[key] + "," for key in keys[:at]) + '"prev_hash":"'
+        after = "," + ",".join(pairs[key] for key in keys[at + 2 :]) + "}"
+        return before, '","seq":', after
 
     def is_intact(self):
         """True if the entry still carries the hash of what it holds.

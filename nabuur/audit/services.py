@@ -52,22 +52,29 @@ _APPEND_AND_MOVE_HEAD = (
 )
 
 
-# On PostgreSQL an entry is appended without a lock or a transaction of its own: the head moves
-# only if it still points at the entry read before (compare and swap), and the entry is written
-# only if the head moved, in one statement. Two round trips instead of four (BEGIN, the head
-# read and locked, the entry, COMMIT) on every page that shows personal data. A writer that
-# lost the race reads the head again; the unique seq would refuse a fork in any case.
-_APPEND_IF_HEAD_UNMOVED = (
-    f"WITH moved AS (UPDATE {_HEAD} SET seq = %s, hash = %s, updated_at = %s "  # noqa: S608
-    "WHERE id = 1 AND seq = %s RETURNING id) "
-    "INSERT INTO {table} ({columns}) SELECT {values} FROM moved RETURNING id"
+# On PostgreSQL an entry is one statement, with no transaction of its own: it locks and reads
+# the head, moves it to the new entry, whose hash the database computes from the head's (the
+# canonical text comes in three parts around the previous hash and the number,
+# AuditEntry.canonical_parts), and inserts the entry. A writer that finds the head locked waits
+# and then reads the head as the other writer left it, so the chain stays linear (and the unique
+# seq would refuse a fork in any case). One round trip on every page that shows personal data.
+_HASH_AFTER_HEAD = (
+    "encode(sha256(convert_to(%s || head.hash || %s || (head.seq + 1)::text || %s, 'UTF8')), 'hex')"
+)
+_CHAINED = ("seq", "hash", "prev_hash")
+_DATA_FIELDS = [field for field in _ENTRY_FIELDS if field.attname not in _CHAINED]
+_APPEND_AFTER_HEAD = (
+    f"WITH head AS (SELECT seq, hash FROM {_HEAD} WHERE id = 1 FOR UPDATE), "  # noqa: S608
+    f"moved AS (UPDATE {_HEAD} AS moving SET seq = head.seq + 1, hash = {_HASH_AFTER_HEAD}, "
+    "updated_at = %s FROM head WHERE moving.id = 1 "
+    "RETURNING moving.seq, moving.hash, head.hash AS prev_hash) "
+    "INSERT INTO {table} ({columns}, seq, hash, prev_hash) "
+    "SELECT {values}, seq, hash, prev_hash FROM moved RETURNING id, seq, hash, prev_hash"
 ).format(
     table=AuditEntry._meta.db_table,
-    columns=", ".join(f'"{field.column}"' for field in _ENTRY_FIELDS),
-    values=", ".join(["%s"] * len(_ENTRY_FIELDS)),
+    columns=", ".join(f'"{field.column}"' for field in _DATA_FIELDS),
+    values=", ".join(["%s"] * len(_DATA_FIELDS)),
 )
-# After this many lost races in a row, a writer queues on the head's lock instead.
-_UNLOCKED_ATTEMPTS = 5
 
 
 def _locked_head(cursor):
@@ -99,60 +106,51 @@ def record(actor, action, *, role="", target=None, subjects=(), details=None, zo
     An entry without a zone is read only by the installation's own administrators.
 
     The entry joins the caller's transaction: if the action rolls back, so does its entry.
-    The chain stays linear: on PostgreSQL the head moves only from the entry this one follows
-    (_APPEND_IF_HEAD_UNMOVED), and a writer that finds it moved tries again, after a few lost
-    races queuing on the head row (SELECT … FOR UPDATE); SQLite's IMMEDIATE transactions take
-    the write lock for the whole transaction.
+    The chain stays linear: on PostgreSQL the statement that appends the entry locks the head
+    row first (_APPEND_AFTER_HEAD), so a second writer waits and follows the first; SQLite's
+    IMMEDIATE transactions take the write lock for the whole transaction.
     """
     if not action:
         raise ValueError("An audit entry needs an action code.")
     object_type, object_id = _object_ref(target)
-
-    def entry_after(head_seq, head_hash):
-        entry = AuditEntry(
-            seq=head_seq + 1,
-            created_at=clock.now().astimezone(datetime.UTC),
-            actor_id=actor.pk if actor is not None else None,
-            actor_role=str(role or ""),
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            subjects=sorted({_user_id(person) for person in subjects}),
-            details=details or {},
-            zone_id=_zone_id(zone),
-            hash_version=HASH_VERSION,
-            prev_hash=head_hash,
-        )
-        entry.hash = entry.compute_hash()
+    entry = AuditEntry(
+        created_at=clock.now().astimezone(datetime.UTC),
+        actor_id=actor.pk if actor is not None else None,
+        actor_role=str(role or ""),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        subjects=sorted({_user_id(person) for person in subjects}),
+        details=details or {},
+        zone_id=_zone_id(zone),
+        hash_version=HASH_VERSION,
+    )
+    if connection.vendor == "postgresql" and _append_after_head(entry):
         return entry
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for _attempt in range(_UNLOCKED_ATTEMPTS):
-                cursor.execute(_READ_HEAD)
-                head = cursor.fetchone()
-                if head is None:
-                    break  # a new install: the locked path creates the head
-                entry = entry_after(*head)
-                if _append_if_head_unmoved(cursor, entry, head[0]):
-                    return entry
+    # SQLite, or a new install without a head yet.
     with transaction.atomic(), connection.cursor() as cursor:
-        entry = entry_after(*_locked_head(cursor))
+        entry.seq, entry.prev_hash = _locked_head(cursor)
+        entry.seq += 1
+        entry.hash = entry.compute_hash()
         _store(cursor, entry)
     return entry
 
 
-def _append_if_head_unmoved(cursor, entry, head_seq):
-    """Insert `entry` and move the head to it if the head is still at `head_seq`; True if so."""
+def _append_after_head(entry):
+    """Append `entry` after the head in one statement (PostgreSQL); False if there is no head."""
     values = [
-        field.get_db_prep_save(getattr(entry, field.attname), connection) for field in _ENTRY_FIELDS
+        field.get_db_prep_save(getattr(entry, field.attname), connection) for field in _DATA_FIELDS
     ]
-    head = [entry.seq, entry.hash, connection.ops.adapt_datetimefield_value(entry.created_at)]
-    cursor.execute(_APPEND_IF_HEAD_UNMOVED, [*head, head_seq, *values])
-    row = cursor.fetchone()
+    # Placeholders for the parts the database fills in; canonical_parts() leaves them out.
+    entry.seq, entry.prev_hash = 0, ""
+    before, between, after = entry.canonical_parts()
+    moved_at = connection.ops.adapt_datetimefield_value(entry.created_at)
+    with connection.cursor() as cursor:
+        cursor.execute(_APPEND_AFTER_HEAD, [before, between, after, moved_at, *values])
+        row = cursor.fetchone()
     if row is None:
         return False
-    (entry.pk,) = row
+    entry.pk, entry.seq, entry.hash, entry.prev_hash = row
     entry._state.adding = False
     entry._state.db = connection.alias
     return True

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class MembersConfig(AppConfig):
@@ -12,3 +13,6 @@ class MembersConfig(AppConfig):
             panels,  # noqa: F401
             receivers,  # noqa: F401
         )
+        from .counts import recount_on_sqlite
+
+        post_migrate.connect(recount_on_sqlite, sender=self)

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from nabuur.operations.jobs import periodic
 
-from . import escalation, services
+from . import counts, escalation, services
 
 
 @periodic("members.purge_unconfirmed", every=timedelta(hours=1))
@@ -43,3 +43,9 @@ def expire_address_requests(now):
 @periodic("members.escalate", every=timedelta(hours=1))
 def escalate(now):
     return escalation.escalate_signups(now) + escalation.escalate_measures(now)
+
+
+# The member list sums a BIN's rows of changes per status; folded, they stay a few rows.
+@periodic("members.fold_status_counts", every=timedelta(hours=1))
+def fold_status_counts(now):
+    return counts.fold_status_counts()

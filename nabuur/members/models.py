@@ -218,6 +218,35 @@ class Membership(models.Model):
         return address_line(self.street.name, self.house_number, self.house_number_suffix, self.box)
 
 
+class StatusCount(models.Model):
+    """A change in how many memberships a BIN has in one status, written by the database.
+
+    Triggers on Membership (migration 0011) add these rows whenever a statement inserts,
+    deletes or moves memberships between BINs or statuses: on PostgreSQL one row per BIN and
+    status for each statement, on SQLite one per membership. A BIN's count per status is the
+    sum of its rows (`counts.status_counts`): the member list reads a handful of rows instead
+    of counting 10,000 index entries on every page. The worker folds each BIN's rows into one
+    per status (`counts.fold_status_counts`).
+
+    Rows are only added, never updated in place, so two writers in one BIN never wait for each
+    other's count (an import running for a minute does not hold up a join). No foreign key:
+    the rows of a deleted BIN's last memberships may outlive it, and sum to nothing.
+
+    On SQLite a migration that changes Membership's table rebuilds it, and the triggers go
+    with the old table: such a migration must create them again
+    (tests/test_status_counts.py fails until it does).
+    """
+
+    network = models.ForeignKey(
+        Network, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=MembershipStatus.choices)
+    change = models.IntegerField()
+
+    def __str__(self):
+        return f"{self.network_id} {self.status} {self.change:+d}"
+
+
 # The member's choices of message classes, in the order their page shows them.
 MESSAGE_CLASS_FIELDS = (
     "receives_prevention",

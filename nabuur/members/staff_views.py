@@ -43,6 +43,7 @@ from nabuur.zones.site import use_zone
 
 from . import services
 from .addresses import locate
+from .counts import status_counts
 from .export import member_list_csv, member_list_xlsx
 from .forms import (
     AssignAddressForm,
@@ -138,18 +139,13 @@ def _next_query(back, network):
     return "?next=" + quote(back, safe="/")
 
 
-# The two queries every page of every member list asks first, in SQL of our own: Django takes
-# three times longer to build them than the database takes to answer (docs/performance.md).
-# The streets of the BIN's members, in Street's own order (its Meta.ordering)…
+# The streets of the BIN's members, in Street's own order (its Meta.ordering), asked first by
+# every page of every member list, in SQL of our own: Django takes three times longer to build
+# it than the database takes to answer (docs/performance.md).
 _MEMBER_STREETS = (
     f"SELECT id, name_nl, name_fr, name_de FROM {Street._meta.db_table} "  # noqa: S608
     f"WHERE id IN (SELECT street_id FROM {Membership._meta.db_table} WHERE network_id = %s) "
     f"ORDER BY {', '.join(Street._meta.ordering)}"
-)
-# …and the memberships per status, from the (network, status) index alone.
-_STATUS_COUNTS = (
-    f"SELECT status, COUNT(*) FROM {Membership._meta.db_table} "  # noqa: S608
-    "WHERE network_id = %s GROUP BY status"
 )
 
 
@@ -275,13 +271,6 @@ def rows_html(rows, *, next_query, may_manage):
             html.append("</td>")
         html.append("</tr>\n")
     return mark_safe("".join(html))  # noqa: S308 — every value above is escaped
-
-
-def status_counts(network):
-    """{status: memberships of `network`}; COUNT(*) reads the (network, status) index only."""
-    with connection.cursor() as cursor:
-        cursor.execute(_STATUS_COUNTS, [network.pk])
-        return dict(cursor.fetchall())
 
 
 def member_page(members, number_asked, total=None):
