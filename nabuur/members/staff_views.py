@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Q, Window
+from django.db.models import Count, F, Q, Window
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -278,28 +278,28 @@ def member_page(members, number_asked, total=None):
 
     The page's ids come from an index in the list's order ("members_current_by_name",
     "members_list", …, which carry the search text and street), and only those 50 rows are
-    joined to their person. With a `total` (the status counts already hold it) that
-    is one query, the ids in a subquery. Without one (a search, a street), one pass finds the
-    page's ids and counts the matches with COUNT(*) OVER (), since counting a search costs as
-    much as finding its page, and a second query reads the rows. A page past the end shows the
-    last page, as Paginator.get_page does.
+    joined to their person, in one query. With a `total` (the status counts already hold it)
+    the ids are a subquery of that query. Without one (a search, a street) the subquery also
+    counts the matches with COUNT(*) OVER (), since counting a search costs as much as finding
+    its page. A page past the end shows the last page, as Paginator.get_page does.
     """
     paginator = Paginator(members, PAGE_SIZE)
     number = page_number(number_asked)
-    ids = None
+    page_ids = members.values(page_id=F("pk"))
+    order_by = members.query.order_by
+    rows = None
     if total is None:
         offset = (number - 1) * PAGE_SIZE
-        counted = members.annotate(found=Window(Count("*"))).values_list("pk", "found")
-        found = list(counted[offset : offset + PAGE_SIZE])
-        ids = [pk for pk, _found in found]
-        total = found[0][1] if found else (0 if number == 1 else members.count())
+        counted = page_ids.annotate(found=Window(Count("*")))[offset : offset + PAGE_SIZE]
+        rows = _page_rows(counted, order_by, counted=True)
+        total = rows[0]["found"] if rows else (0 if number == 1 else members.count())
     paginator.count = total
     if number > paginator.num_pages:
-        number, ids = paginator.num_pages, None
-    if ids is None:
+        number, rows = paginator.num_pages, None
+    if rows is None:
         offset = (number - 1) * PAGE_SIZE
-        ids = members.values("pk")[offset : offset + PAGE_SIZE]
-    return Page(_page_rows(ids, members.query.order_by), number, paginator)
+        rows = _page_rows(page_ids[offset : offset + PAGE_SIZE], order_by)
+    return Page(rows, number, paginator)
 
 
 def _field(name):
@@ -320,34 +320,37 @@ def _column(field_name):
 
 
 # A page's rows with their person's name and address (ROW_FIELDS), in SQL of our own: Django
-# took twice as long to build this query as the database to answer it.
+# took twice as long to build this query as the database to answer it. The page's ids come in
+# a subquery built by the ORM from the list's search and filters (`page_id`, and `found` when it
+# counts the matches).
 _PAGE_ROWS = (
-    f"SELECT {', '.join(map(_column, ROW_FIELDS))} "  # noqa: S608 — names of our own columns
-    f"FROM {Membership._meta.db_table} membership "
+    f"SELECT {', '.join(map(_column, ROW_FIELDS))}{{found}} "  # noqa: S608 — our own names
+    "FROM ({ids}) page "
+    f"JOIN {Membership._meta.db_table} membership ON membership.id = page.page_id "
     f"JOIN {User._meta.db_table} person ON person.id = membership.user_id "
-    "WHERE membership.id IN ({ids}) ORDER BY {order}"
+    "ORDER BY {order}"
 )
 
 
-def _page_rows(ids, order_by):
-    """Dicts of ROW_FIELDS for the memberships `ids` (a list, or a query of their ids), in the
-    list's order. The person's columns join only the page's rows, never the counting or the
-    ids; and the ids already passed the search and the filters, so the rows need only their
-    order again (without the filters a second time the database plans the query in half the
-    time)."""
-    if isinstance(ids, list):
-        if not ids:
-            return []
-        ids_sql, params = ", ".join(["%s"] * len(ids)), ids
-    else:
-        ids_sql, params = ids.query.sql_with_params()
-    sql = _PAGE_ROWS.format(ids=ids_sql, order=", ".join(map(_column, order_by)))
+def _page_rows(page_ids, order_by, *, counted=False):
+    """Dicts of ROW_FIELDS (and "found", if `counted`) for the memberships of the query
+    `page_ids`, in the list's order. The person's columns join only the page's rows, never the
+    counting or the ids; and the ids already passed the search and the filters, so the rows
+    need only their order again (without the filters a second time the database plans the
+    query in half the time)."""
+    ids_sql, params = page_ids.query.sql_with_params()
+    sql = _PAGE_ROWS.format(
+        found=", page.found" if counted else "",
+        ids=ids_sql,
+        order=", ".join(map(_column, order_by)),
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         values = cursor.fetchall()
     # As Django's own query gives them (SQLite returns times without their zone).
     found = converters([_field(name) for name in ROW_FIELDS])
-    return [dict(zip(ROW_FIELDS, converted(row, found), strict=True)) for row in values]
+    names = (*ROW_FIELDS, "found") if counted else ROW_FIELDS
+    return [dict(zip(names, converted(row, found), strict=True)) for row in values]
 
 
 @staff_page
