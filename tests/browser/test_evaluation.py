@@ -60,6 +60,9 @@ def test_officer_and_coordinator_fill_in_and_sign_an_evaluation_by_keyboard(
     # The figures' links lie between the top and the signatures: one link skips them.
     tab_to(page, lambda element: element.text == nl("Go to the signatures"))
     page.keyboard.press("Enter")
+    # The jump within the page first, so that the next expect_navigation cannot take it for
+    # the signature's and read the page while it still loads (a loaded run failed so once).
+    page.wait_for_url("**#signatures-heading")
     press_and_wait(page, lambda element: element.text == nl("Sign the evaluation"))
     check_page(page, assert_valid_html, heading)
 
@@ -68,6 +71,9 @@ def test_officer_and_coordinator_fill_in_and_sign_an_evaluation_by_keyboard(
     check_page(page, assert_valid_html, heading)
     tab_to(page, lambda element: element.text == nl("Go to the signatures"))
     page.keyboard.press("Enter")
+    # The jump within the page first, so that the next expect_navigation cannot take it for
+    # the signature's and read the page while it still loads (a loaded run failed so once).
+    page.wait_for_url("**#signatures-heading")
     press_and_wait(page, lambda element: element.text == nl("Sign the evaluation"))
     check_page(page, assert_valid_html, heading)
     evaluation = Evaluation.objects.get(year=2025)
