@@ -21,8 +21,8 @@ TESTS_DIR = Path(__file__).resolve().parent
 # path there: SQLite's backup, the release database, one writer at a time; freezing recipients
 # and recording deliveries (messaging/bulk.py, delivery.Recorder), the audit chain's lock,
 # "who viewed my data" (json_each); the counts per status, kept by triggers of each database's
-# own; the demo, which `make run` starts on SQLite; and the fuzz
-# test, as each database refuses other input. `make test-sqlite` runs everything on SQLite.
+# own; the demo, which `make run` starts on SQLite; and the fuzz test, as each database refuses
+# other input. `make test-sqlite` runs everything on SQLite.
 SQLITE_MODULES = {
     "test_audit",
     "test_backup_restore",

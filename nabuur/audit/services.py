@@ -141,8 +141,7 @@ def _append_after_head(entry):
     values = [
         field.get_db_prep_save(getattr(entry, field.attname), connection) for field in _DATA_FIELDS
     ]
-    # Placeholders for the parts the database fills in; canonical_parts() leaves them out.
-    entry.seq, entry.prev_hash = 0, ""
+    # The number and the previous hash are the database's to fill in, between these parts.
     before, between, after = entry.canonical_parts()
     moved_at = connection.ops.adapt_datetimefield_value(entry.created_at)
     with connection.cursor() as cursor:

@@ -232,9 +232,9 @@ class StatusCount(models.Model):
     other's count (an import running for a minute does not hold up a join). No foreign key:
     the rows of a deleted BIN's last memberships may outlive it, and sum to nothing.
 
-    On SQLite a migration that changes Membership's table rebuilds it, and the triggers go
-    with the old table: such a migration must create them again
-    (tests/test_status_counts.py fails until it does).
+    On SQLite a migration that changes Membership's table rebuilds it without its triggers:
+    after every `migrate` (and `flush`) `counts.recount_on_sqlite` creates them again and
+    counts the memberships anew (tests/test_status_counts.py).
     """
 
     network = models.ForeignKey(
