@@ -26,12 +26,12 @@ from .test_outbox import make_message
 NOW = datetime.datetime(2027, 3, 1, 9, 0, tzinfo=datetime.UTC)
 
 
-def deliver_one(settings, bin_a, bin_b, language="nl"):
+def deliver_one(settings, bin_a, bin_b, language="nl", base_url="https://bin.example.be"):
     """(received e-mail, delivery, membership of A, membership of B, sink) for one e-mail
     delivered to a member of BIN A (also in B), who reads `language`, through an SMTP sink."""
     sink = SmtpSink().start()
     settings.MAILERS = sink.mailers()
-    settings.BASE_URL = "https://bin.example.be"
+    settings.BASE_URL = base_url
     bin_a.contact_email = "centrum@bin.example.be"
     bin_a.save(update_fields=["contact_email"])
     membership = factories.MembershipFactory(network=bin_a, user__language=language)
@@ -62,6 +62,26 @@ def delivered_in_french(settings, municipality, bin_a, bin_b):
     *delivered, sink = deliver_one(settings, bin_a, bin_b, language="fr")
     yield delivered
     sink.stop()
+
+
+@pytest.mark.django_db
+def test_the_list_headers_stay_one_line_of_plain_links_for_long_host_names(settings, bin_a, bin_b):
+    domain = "buurtinformatienetwerken.politiezone-kempenland-noord.example.be"
+    base = f"https://{domain}"
+    settings.DEFAULT_FROM_EMAIL = f"BIN <bin@{domain}>"
+    received, delivery, _membership, _other, sink = deliver_one(
+        settings, bin_a, bin_b, base_url=base
+    )
+    sink.stop()
+    head = received.data.split(b"\r\n\r\n")[0].decode()
+    lines = {line.split(":")[0]: line for line in head.split("\r\n")}
+    assert lines["List-Unsubscribe"] == (
+        f"List-Unsubscribe: <{base}/nl/u/{delivery.token}/unsubscribe>, "
+        f"<mailto:unsubscribe+{delivery.token}@{domain}>"
+    )
+    assert lines["List-Id"] == f"List-Id: BIN Centrum <centrum.bin.{domain}>"
+    # Folding had made encoded words of both (and could split the token's marker).
+    assert "=?utf-8?" not in head
 
 
 @pytest.mark.django_db

@@ -38,7 +38,26 @@ from nabuur.zones.site import base_url
 from .models import OPTIONAL_KINDS, MessageKind
 from .services import message_id_domain
 
-POLICY = email.policy.SMTP
+
+class _Policy(email.policy.EmailPolicy):
+    """SMTP's policy, except that List-Unsubscribe and List-Id stay on one line.
+
+    Their links and list id have no space to fold at. Once one passed 78 characters (in
+    List-Unsubscribe, with a base URL of more than 25) the default folding turned it into encoded
+    words, which RFC 2369 and RFC 2919 do not allow there: mail programs then offer no
+    unsubscribe button and filters miss the list. It could also split the token's marker, and
+    the e-mail then carried the marker instead of the token. RFC 5322 allows lines of up to 998
+    octets. (A BIN's name that is not ASCII is still encoded, and folded, as it must be.)
+    """
+
+    def fold_binary(self, name, value):
+        if name.lower() in {"list-unsubscribe", "list-id"} and str(value).isascii():
+            return _ONE_LINE.fold_binary(name, value)
+        return super().fold_binary(name, value)
+
+
+_ONE_LINE = email.policy.SMTP.clone(max_line_length=998)
+POLICY = _Policy(linesep="\r\n")
 # RFC 5322 caps a line at 998 octets; 8bit parts are not wrapped by the encoder.
 MAX_LINE = 900
 
