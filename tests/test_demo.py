@@ -22,6 +22,7 @@ from nabuur.demo import data
 from nabuur.demo.history import STORY_EMAILS
 from nabuur.demo.members import generate, read_sample_addresses
 from nabuur.members.models import Consent, Membership, MembershipStatus
+from nabuur.members.services import purge_unconfirmed
 from nabuur.networks.models import BinType, Network, Segment
 from nabuur.staff.models import RoleAssignment, ScreeningResult
 from nabuur.zones.documents import publish_house_rules, publish_privacy_notice
@@ -339,6 +340,25 @@ def test_a_second_run_changes_nothing_and_a_larger_one_adds_the_rest():
         before["Consent"] + 100,
     )
     assert emails < set(User.objects.values_list("email", flat=True))
+
+
+def test_a_run_after_the_worker_and_visitors_puts_back_only_whom_they_removed():
+    run_demo("--members", "600")
+    # The worker that `nabuur serve` starts purges unconfirmed sign-ups past the zone's
+    # retention at once: the demo's are younger.
+    assert purge_unconfirmed() == 0
+    before = table_counts()
+    generated = Membership.objects.filter(user__email__regex=r"\.[0-9]+@").order_by("pk")
+    assert generated.count() == 600
+    # A visitor erased a generated member from the middle of the list.
+    removed = generated[300].user.email
+    User.objects.get(email=removed).delete()
+
+    out = run_demo("--members", "600")
+
+    assert "12 BINs, 1 members added" in out
+    assert table_counts() == before
+    assert generated.filter(user__email=removed).count() == 1
 
 
 def test_generated_members_are_the_same_every_time():

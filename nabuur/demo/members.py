@@ -33,7 +33,6 @@ from nabuur.members.models import (
 from nabuur.networks.models import NetworkStatus
 
 from . import data
-from .history import STORY_EMAILS
 
 BATCH_SIZE = 5000
 NAME_POOL_SIZE = 400
@@ -45,6 +44,8 @@ STATUS_WEIGHTS = {
     MembershipStatus.LEFT: 4,
     MembershipStatus.SUSPENDED: 2,
 }
+# Unconfirmed sign-ups are at most this old: within the zone's retention (7 days by default).
+UNCONFIRMED_DAYS = 5
 _NUMBER = re.compile(r"(\d+)(.*)")
 _NOT_LOCAL_PART = re.compile(r"[^a-z0-9]+")
 
@@ -96,33 +97,36 @@ def read_sample_addresses(path, networks):
 
 
 def add_members(networks, addresses, documents, total):
-    """Bring the demo to `total` generated members; return how many were added.
+    """Bring the demo to its `total` generated members; return how many were added.
 
-    The n-th generated member is the same person on every run and every machine, so running
-    again with the same or a smaller total adds nobody, and a larger total adds the rest.
+    The n-th generated member is the same person on every run and every machine, and whoever
+    of them is there already is skipped: running again adds nobody, a larger total adds the
+    rest, and people whom a job or a visitor removed meanwhile (an erasure, an unconfirmed
+    sign-up purged) come back.
     """
-    not_generated = [spec.email for spec in data.PERSONAS] + STORY_EMAILS
     demo_memberships = Membership.objects.filter(network__in=networks.values())
-    existing = demo_memberships.exclude(user__email__in=not_generated).count()
-    if existing >= total:
-        return 0
-    people = generate(networks, addresses, total)
-    # Skip the ones earlier runs created: they come first, in the same order.
-    for _ in range(existing):
-        next(people)
     added = 0
     with transaction.atomic():
         first_new_id = (demo_memberships.aggregate(last=Max("pk"))["last"] or 0) + 1
-        for batch in batched(people, BATCH_SIZE):
-            insert_rows(User, [person for person, _ in batch])
+        for batch in batched(generate(networks, addresses, total), BATCH_SIZE):
             emails = [person["email"] for person, _ in batch]
-            user_ids = dict(User.objects.filter(email__in=emails).values_list("email", "pk"))
+            present = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
+            batch = [(person, place) for person, place in batch if person["email"] not in present]
+            if not batch:
+                continue
+            insert_rows(User, [person for person, _ in batch])
+            user_ids = dict(
+                User.objects.filter(email__in=[person["email"] for person, _ in batch]).values_list(
+                    "email", "pk"
+                )
+            )
             insert_rows(
                 Membership,
                 [{**place, "user_id": user_ids[person["email"]]} for person, place in batch],
             )
             added += len(batch)
-        copy_consents(networks, documents, first_new_id)
+        if added:
+            copy_consents(networks, documents, first_new_id)
     return added
 
 
@@ -234,10 +238,14 @@ def generate(networks, addresses, total):
             "status_changed_at": requested_at,
         }
         if status == MembershipStatus.PENDING:
-            place["requested_at"] = now - datetime.timedelta(days=rng.uniform(0, 14))
-            place["status_changed_at"] = place["requested_at"]
+            days = rng.uniform(0, 14)
             if rng.random() < 0.5:
-                place["confirmed_at"] = place["requested_at"] + datetime.timedelta(hours=1)
+                place["confirmed_at"] = now - datetime.timedelta(days=days, hours=-1)
+            else:
+                # Older ones the worker's first run would delete (purge_unconfirmed).
+                days = days * UNCONFIRMED_DAYS / 14
+            place["requested_at"] = now - datetime.timedelta(days=days)
+            place["status_changed_at"] = place["requested_at"]
         else:
             place["confirmed_at"] = requested_at + datetime.timedelta(minutes=20)
             place["approved_at"] = requested_at + datetime.timedelta(days=rng.uniform(0, 3))
