@@ -45,6 +45,32 @@ def test_parse_bounce_reads_real_world_formats(name, status, token, words):
     assert bounce.hard == status.startswith("5")
 
 
+# The same samples with the token and Message-ID queued since messaging migration 0010: the
+# message's number and the row's place before the random digits.
+ORDERED_TOKEN = "0000002a00000007" + TOKEN
+ORDERED_MESSAGE_ID = "nabuur.42.000000070a1b2c3d4e5f6789@nabuur.example"
+
+
+@pytest.mark.parametrize(
+    ("name", "token"),
+    [
+        ("postfix-rfc3464-user-unknown.eml", ORDERED_TOKEN),
+        ("exim-text-bounce.eml", ORDERED_TOKEN),
+        ("exchange-ndr-message-id-only.eml", None),
+    ],
+)
+def test_parse_bounce_reads_ordered_tokens_and_message_ids(name, token):
+    data = sample(name)
+    ordered = data.replace(TOKEN.encode(), ORDERED_TOKEN.encode()).replace(
+        MESSAGE_ID.encode(), ORDERED_MESSAGE_ID.encode()
+    )
+    assert ordered.count(ORDERED_MESSAGE_ID.encode()) == data.count(MESSAGE_ID.encode()) > 0
+
+    bounce = parse_bounce(ordered)
+
+    assert (bounce.token, bounce.message_id) == (token, ORDERED_MESSAGE_ID)
+
+
 def test_a_reply_to_the_bounce_address_is_not_a_bounce():
     assert parse_bounce(sample("not-a-bounce.eml")) is None
 

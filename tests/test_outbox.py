@@ -1,12 +1,20 @@
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
 
 from nabuur.lib.languages import LanguageRegime
 from nabuur.members.models import MembershipStatus
-from nabuur.messaging.models import Delivery, DeliveryState, Message, MessageKind, MessageState
-from nabuur.messaging.services import NotQueueable, queue_message
+from nabuur.messaging.models import (
+    TOKEN_PATTERN,
+    Delivery,
+    DeliveryState,
+    Message,
+    MessageKind,
+    MessageState,
+)
+from nabuur.messaging.services import NotQueueable, message_id_domain, queue_message
 
 from . import factories
 
@@ -39,6 +47,26 @@ def test_queue_message_freezes_one_delivery_per_person(bin_a, bin_b):
     tokens = set(Delivery.objects.values_list("token", flat=True))
     headers = set(Delivery.objects.values_list("message_id_header", flat=True))
     assert len(tokens) == len(headers) == 2
+
+
+@pytest.mark.django_db
+def test_a_queue_numbers_its_tokens_and_message_ids_in_the_order_of_its_rows(bin_a):
+    for _ in range(3):
+        factories.MembershipFactory(network=bin_a)
+    message = make_message(bin_a)
+
+    queue_message(message, now=NOW)
+
+    rows = list(Delivery.objects.order_by("pk").values_list("token", "message_id_header"))
+    assert len(rows) == 3
+    domain = re.escape(message_id_domain())
+    for place, (token, header) in enumerate(rows, start=1):
+        assert re.fullmatch(f"{message.pk:08x}{place:08x}[0-9a-f]{{32}}", token), token
+        assert re.fullmatch(rf"nabuur\.{message.pk}\.{place:08x}[0-9a-f]{{16}}@{domain}", header)
+        assert re.fullmatch(TOKEN_PATTERN, token)
+    # Each row still has random digits of its own.
+    assert len({token[16:] for token, _header in rows}) == 3
+    assert len({header.split("@")[0][-16:] for _token, header in rows}) == 3
 
 
 @pytest.mark.django_db

@@ -290,6 +290,27 @@ def test_a_brussels_members_pages_speak_dutch_or_french(client, brussels, lang):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("rest", "status"), [("", 200), ("privacy", 302), ("useful", 200), ("unsubscribe", 200)]
+)
+def test_links_sent_with_the_tokens_before_migration_0010_keep_working(
+    client, delivery, rest, status
+):
+    # The e-mails queued before messaging migration 0010 carry 32 random digits.
+    assert len(delivery.token) == 48
+    delivery.token = "5e1f0c3a9b7d42e8a6c1d0f9e8b7a6c5"
+    delivery.save(update_fields=["token"])
+
+    assert client.get(url(delivery, rest)).status_code == status
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("length", [31, 33, 47, 49])
+def test_a_token_of_another_length_is_not_a_link(client, delivery, length):
+    assert client.get(f"/nl/u/{delivery.token[:16] + 'a' * (length - 16)}/").status_code == 404
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("rest", ["", "privacy", "useful"])
 def test_an_unknown_token_is_not_found(client, delivery, rest):
     assert client.get(f"/nl/u/{'0' * 32}/{rest}").status_code == 404

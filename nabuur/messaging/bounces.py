@@ -39,10 +39,12 @@ from nabuur.zones.site import links_to
 
 from .delivery import recount_deliveries
 from .emails import BOUNCES
-from .models import Delivery, DeliveryState
+from .models import TOKEN_PATTERN, Delivery, DeliveryState
 
-VERP = re.compile(rf"{BOUNCES}\+([0-9a-f]{{32}})@", re.IGNORECASE)
-MESSAGE_ID = re.compile(r"nabuur\.\d+\.[0-9a-f]{16}@[A-Za-z0-9.-]+")
+VERP = re.compile(rf"{BOUNCES}\+({TOKEN_PATTERN})@", re.IGNORECASE)
+# bulk.py's Message-IDs: the row's place in its queue (since messaging migration 0010), then
+# 16 random digits.
+MESSAGE_ID = re.compile(r"nabuur\.\d+\.(?:[0-9a-f]{8})?[0-9a-f]{16}@[A-Za-z0-9.-]+")
 ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 SMTP_REPLY = re.compile(r"(?<![\d.])([45]\d\d)[ -]")
 # The senders and subjects of the plain-text reports of mail systems (Postfix, Exim, qmail,

@@ -86,6 +86,14 @@ def freeze_recipients(message, now, *, prefix, domain, columns, batch_size=5000)
     the person's quiet hours (recipients.first_attempt); only the few people with quiet hours
     cost work of their own.
 
+    The rows' token and Message-ID are unique, so each goes into a unique index; random ones
+    would land all over those indexes, and once they outgrow the buffer cache each row costs a
+    page read and written back. Each therefore starts with where the row stands: the token with
+    the message's number and the row's place in this queue (eight hex digits each, then 32
+    random ones), the Message-ID with `prefix` and the row's place (then 16 random digits).
+    One queue's rows then fill their indexes' pages one after the other (docs/performance.md,
+    national_queue_ratio).
+
     PostgreSQL does it with INSERT … SELECT: the rows never travel to Python and back, and
     the tokens come from gen_random_uuid() (the server's strong random source); the end of
     quiet hours comes along as an array per person, and only rows held for a pause whose person
@@ -114,6 +122,7 @@ def freeze_recipients(message, now, *, prefix, domain, columns, batch_size=5000)
             _hold_paused_for_quiet_hours_in_sql(message, when)
         return count
     adapted = {}
+    token_prefix = f"{message.pk:08x}"
     reasons = set(SkipReason.values)
     deliveries, skipped = [], []
     for user_id, email, language, regime, outcome, pause_ends in people.iterator(chunk_size=5000):
@@ -128,6 +137,7 @@ def freeze_recipients(message, now, *, prefix, domain, columns, batch_size=5000)
         not_before, held_for = when(user_id, not_before, held_for)
         if not_before not in adapted:
             adapted[not_before] = adapt_datetime(not_before)
+        place = f"{len(deliveries) + 1:08x}"
         deliveries.append(
             (
                 message.pk,
@@ -140,8 +150,8 @@ def freeze_recipients(message, now, *, prefix, domain, columns, batch_size=5000)
                 held_for,
                 "",
                 "",
-                f"{prefix}{secrets.token_hex(8)}@{domain}",
-                secrets.token_hex(16),
+                f"{prefix}{place}{secrets.token_hex(8)}@{domain}",
+                f"{token_prefix}{place}{secrets.token_hex(16)}",
             )
         )
     # Every person is read before any row is written (the same order of work as on PostgreSQL).
@@ -218,7 +228,8 @@ def _freeze_in_sql(message, now, people, when, *, prefix, domain, columns):
     reasons = SkipReason.values
     # One statement, so the choice of recipients is made once for both tables. The pause's
     # end is recipients.end_of_pause() in SQL: local midnight after its last day. A row not
-    # held by a pause waits for quiet hours (q) if they hold it now.
+    # held by a pause waits for quiet hours (q) if they hold it now. The row's place (n) is
+    # numbered after the joins, in the order the rows are inserted.
     skipped_table = quote(SkippedRecipient._meta.db_table)
     delivery_table = quote(Delivery._meta.db_table)
     fields = "user_id, email, language, regime, outcome, pause_ends"
@@ -228,17 +239,20 @@ def _freeze_in_sql(message, now, people, when, *, prefix, domain, columns):
         "SELECT %s, r.user_id, r.outcome FROM r "
         f"WHERE r.outcome IN ({', '.join(['%s'] * len(reasons))})) "
         f"INSERT INTO {delivery_table} ({names}) "
-        "SELECT %s, r.user_id, r.email, p.languages, %s, 0, "
-        "coalesce((r.pause_ends + 1)::timestamp AT TIME ZONE %s, q.until, %s), "
-        "CASE WHEN r.pause_ends IS NOT NULL THEN %s WHEN q.until IS NOT NULL THEN %s "
+        "SELECT %s, user_id, email, languages, %s, 0, "
+        "coalesce((pause_ends + 1)::timestamp AT TIME ZONE %s, until, %s), "
+        "CASE WHEN pause_ends IS NOT NULL THEN %s WHEN until IS NOT NULL THEN %s "
         "ELSE '' END, '', '', "
-        "%s || left(replace(gen_random_uuid()::text, '-', ''), 16) || %s, "
-        "replace(gen_random_uuid()::text, '-', '') "
+        "%s || lpad(to_hex(n), 8, '0') || left(replace(gen_random_uuid()::text, '-', ''), 16) "
+        "|| %s, "
+        "%s || lpad(to_hex(n), 8, '0') || replace(gen_random_uuid()::text, '-', '') "
+        "FROM (SELECT r.user_id, r.email, r.pause_ends, p.languages, q.until, "
+        "row_number() OVER () AS n "
         f"FROM r JOIN (VALUES {pair_sql}) AS p (regime, chosen, languages) "
         "ON p.regime = r.regime AND p.chosen = coalesce(r.language, '') "
         "LEFT JOIN unnest(%s::bigint[], %s::timestamptz[]) AS q (user_id, until) "
         "ON q.user_id = r.user_id "
-        "WHERE r.outcome = %s"
+        "WHERE r.outcome = %s) AS placed"
     )
     params = [
         *chosen_params,
@@ -252,6 +266,7 @@ def _freeze_in_sql(message, now, people, when, *, prefix, domain, columns):
         HoldReason.QUIET_HOURS.value,
         prefix,
         f"@{domain}",
+        f"{message.pk:08x}",
         *pair_params,
         quiet_users,
         quiet_until,

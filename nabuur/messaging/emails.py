@@ -124,7 +124,8 @@ def render_message(message, languages, *, now):
     targets = sorted(message.targets.all(), key=lambda network: network.pk)
     network = targets[0]
     zone = network.municipality.zone
-    token = secrets.token_hex(16)
+    # As long as a token (models.TOKEN_PATTERN): the headers that carry it are folded here.
+    token = secrets.token_hex(24)
     to_marker = f"to-{secrets.token_hex(12)}@marker.invalid"
     message_id_marker = f"{secrets.token_hex(12)}@marker.invalid"
     sections = []

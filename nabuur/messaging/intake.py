@@ -39,10 +39,10 @@ from nabuur.staff.permissions import Kind
 from . import replies, services
 from .bounces import is_delivery_report, parse_bounce, record_bounce
 from .emails import BOUNCES, REPLY, UNSUBSCRIBE
-from .models import Delivery
+from .models import TOKEN_PATTERN, Delivery
 
 TAGGED = re.compile(
-    rf"(?<![\w.+-])({BOUNCES}|{UNSUBSCRIBE}|{REPLY})\+([0-9a-f]{{32}})@[A-Za-z0-9.-]+",
+    rf"(?<![\w.+-])({BOUNCES}|{UNSUBSCRIBE}|{REPLY})\+({TOKEN_PATTERN})@[A-Za-z0-9.-]+",
     re.IGNORECASE,
 )
 # Where a mailbox records the envelope recipient, most trustworthy first; To comes last.

@@ -186,6 +186,13 @@ RELEASED_STATES = [MessageState.QUEUED, MessageState.SENDING, MessageState.SENT]
 # Rows a worker may claim once their next_attempt_at has come.
 WAITING_STATES = [DeliveryState.QUEUED, DeliveryState.DEFERRED]
 
+# A delivery's token, as links and tagged addresses carry it. Since messaging migration 0010:
+# the message's number and the row's place in its queue (eight hex digits each), then 32 random
+# ones, so that the tokens of one queue follow each other in their unique index instead of
+# landing all over it (docs/performance.md, national_queue_ratio). Before: 32 random digits;
+# the e-mails sent with those keep working.
+TOKEN_PATTERN = r"[0-9a-f]{32}(?:[0-9a-f]{16})?"  # noqa: S105 - a pattern, no secret
+
 
 class Delivery(models.Model):
     """One message to one person: the outbox row a worker claims, sends and records."""
@@ -225,8 +232,9 @@ class Delivery(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     # The Message-ID header, without angle brackets; stable across retries.
     message_id_header = models.CharField(max_length=200, unique=True)
-    # Random secret in the unsubscribe, preference and feedback links and the VERP address.
-    token = models.CharField(max_length=32, unique=True)
+    # The secret in the unsubscribe, preference and feedback links and the VERP address
+    # (TOKEN_PATTERN; made by messaging/bulk.py).
+    token = models.CharField(max_length=48, unique=True)
 
     class Meta:
         verbose_name = _("delivery")

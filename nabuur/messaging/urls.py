@@ -1,13 +1,14 @@
 from django.urls import path, re_path
 
 from . import views
+from .models import TOKEN_PATTERN
 
 app_name = "messaging"
 
 # Outside i18n_patterns: the language is part of the link in the e-mail, not a redirect away.
 # The token is the proof: these pages show and change only what is harmless when an e-mail is
 # forwarded (see views.py).
-LINK_PREFIX = r"^(?P<lang>nl|fr|de|en)/u/(?P<token>[0-9a-f]{32})/"
+LINK_PREFIX = rf"^(?P<lang>nl|fr|de|en)/u/(?P<token>{TOKEN_PATTERN})/"
 
 urlpatterns = [
     re_path(LINK_PREFIX + r"$", views.preferences, name="preferences"),

@@ -88,7 +88,7 @@ def link_in_email(user, language, answer):
     row = MailboxMessage.objects.get(recipients=user.email)
     parsed = email.message_from_bytes(bytes(row.raw), policy=email.policy.default)
     text = parsed.get_body(("plain",)).get_content()
-    match = re.search(rf"https?://\S+?(/{language}/u/[0-9a-f]{{32}}/useful\?answer={answer})", text)
+    match = re.search(rf"https?://\S+?(/{language}/u/[0-9a-f]{{48}}/useful\?answer={answer})", text)
     assert match, f"no {language} useful link in the e-mail:\n{text}"
     return match.group(1)
 
@@ -148,7 +148,7 @@ def answer_by_keyboard(page, pages, language, yes_or_no, comment, urgent_heading
 
     # On to the preferences, where the member could pause or leave.
     press(page, in_language(language, "Your preferences"))
-    page.wait_for_url(re.compile(rf"/{language}/u/[0-9a-f]{{32}}/$"))
+    page.wait_for_url(re.compile(rf"/{language}/u/[0-9a-f]{{48}}/$"))
     pages.check(language, in_language(language, "Your preferences"))
 
 

@@ -215,8 +215,8 @@ def test_from_the_coordinators_draft_to_the_members_unsubscribe(
     assert parsed["Subject"] == "Brandveiligheid in de winter"
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = parsed.get_body(("plain",)).get_content()
-    useful = re.search(r"https?://\S+?(/nl/u/[0-9a-f]{32}/useful\?answer=yes)", text).group(1)
-    unsubscribe = re.search(r"https?://\S+?(/nl/u/[0-9a-f]{32}/unsubscribe)\b", text).group(1)
+    useful = re.search(r"https?://\S+?(/nl/u/[0-9a-f]{48}/useful\?answer=yes)", text).group(1)
+    unsubscribe = re.search(r"https?://\S+?(/nl/u/[0-9a-f]{48}/unsubscribe)\b", text).group(1)
 
     page.context.clear_cookies()
     page.goto(live_server.url + useful)

@@ -62,7 +62,7 @@ def test_a_resident_joins_is_approved_rates_pauses_sets_quiet_hours_exports_and_
     assert text in mail.text(tip)
 
     # "Was this useful?": the e-mail's Yes opens a page; the answer counts with the button.
-    useful_path = mail.link(tip, rf"/{language}/u/[0-9a-f]{{32}}/useful\?answer=yes")
+    useful_path = mail.link(tip, rf"/{language}/u/[0-9a-f]{{48}}/useful\?answer=yes")
     resident.goto(useful_path)
     resident.check(t("Was this useful?"))
     assert Feedback.objects.count() == 0
@@ -146,7 +146,7 @@ def test_a_resident_joins_is_approved_rates_pauses_sets_quiet_hours_exports_and_
         assert expected in exported_text, f"{expected!r} missing from the export"
 
     # Leave with one click, from the unsubscribe link of the tip's e-mail.
-    unsubscribe_path = mail.link(tip, rf"/{language}/u/[0-9a-f]{{32}}/unsubscribe")
+    unsubscribe_path = mail.link(tip, rf"/{language}/u/[0-9a-f]{{48}}/unsubscribe")
     resident.goto(unsubscribe_path)
     resident.check(t("Unsubscribe"))
     membership.refresh_from_db()

@@ -61,14 +61,14 @@ def test_a_member_unsubscribes_by_email_and_sees_they_left(
     # Before: the e-mail's preferences link shows the membership.
     member = journey.person()
     page = member.page
-    preferences_path = mail.link(tip, rf"/{language}/u/[0-9a-f]{{32}}/")
+    preferences_path = mail.link(tip, rf"/{language}/u/[0-9a-f]{{48}}/")
     member.goto(preferences_path)
     member.check(t("Your preferences"))
     assert t("You receive the messages of this network.") in member.main_text()
 
     # The member's mail program writes to the mailto: address of List-Unsubscribe.
     address = re.search(r"<mailto:([^>]+)>", tip["List-Unsubscribe"]).group(1)
-    assert re.fullmatch(r"unsubscribe\+[0-9a-f]{32}@\S+", address), address
+    assert re.fullmatch(r"unsubscribe\+[0-9a-f]{48}@\S+", address), address
     box, port = zone_mail_server
     request = EmailMessage()
     request["From"] = email
