@@ -16,6 +16,7 @@ import statistics
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.db import connection
 from django.db.models import CharField, Count, Exists, F, Min, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -470,6 +471,58 @@ def _members_of_row_bin():
     )
 
 
+# A released message's e-mails per BIN it went to, counted only for the BIN's own members, as
+# in _deliveries(). The rows (BIN, the e-mail's person, its state, the answer to "Was this
+# useful?") are made first and kept (MATERIALIZED); only then is each row's person looked up
+# among the BIN's members. Left to itself, PostgreSQL made the members' (BIN, person) pairs
+# unique, joined them to the messages' BINs by the BIN alone, guessed 52 rows where there
+# were millions, and looked the deliveries up person by person: the zone's overview ran for
+# minutes once the delivery table carried the dead rows that sending leaves (the bench saw it;
+# before that, a join through the memberships spilled a huge hash to disk in a national
+# install). With both columns in one row of `sent`, the lookup can only be a join on both.
+# A delivery has at most one feedback, so nothing is counted twice.
+_DELIVERIES_PER_BIN = (
+    "WITH sent (network_id, user_id, state, useful) AS MATERIALIZED ({sent}) "  # noqa: S608
+    "SELECT network_id, COUNT(*), COUNT(*) FILTER (WHERE state = %s), "
+    "COUNT(*) FILTER (WHERE state = %s), COUNT(*) FILTER (WHERE useful), "
+    "COUNT(*) FILTER (WHERE NOT useful) FROM sent "
+    f"WHERE EXISTS (SELECT 1 FROM {Membership._meta.db_table} AS member "
+    "WHERE member.user_id = sent.user_id AND member.network_id = sent.network_id) "
+    "GROUP BY network_id"
+)
+_DELIVERY_KEYS = (
+    "deliveries",
+    "deliveries_sent",
+    "deliveries_bounced",
+    "feedback_useful",
+    "feedback_not_useful",
+)
+
+
+def _deliveries_per_bin(released):
+    """Rows {"network": id, key: count for the _DELIVERY_KEYS} for the (message, BIN) rows
+    `released`."""
+    sent, params = (
+        released.values_list(
+            "network_id",
+            "message__deliveries__user_id",
+            "message__deliveries__state",
+            "message__deliveries__feedback__useful",
+        )
+        .order_by()
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DELIVERIES_PER_BIN.format(sent=sent),
+            [*params, DeliveryState.SENT, DeliveryState.BOUNCED],
+        )
+        return [
+            {"network": network, **dict(zip(_DELIVERY_KEYS, counts, strict=True))}
+            for network, *counts in cursor.fetchall()
+        ]
+
+
 def overview_counts(periods):
     """{network id: {key: {"value": n}}} for the OVERVIEW_KEYS, live, of the BINs in `periods`
     ({(start, end) as in bounds(): [network ids]}). Six queries whatever the number of BINs."""
@@ -502,29 +555,7 @@ def overview_counts(periods):
         message__state__in=RELEASED_STATES,
     )
     messages = released.values("network").annotate(messages=Count("message", distinct=True))
-    # Only the e-mails to the BIN's own members, as in _deliveries(). A semi-join (EXISTS): a
-    # join through accounts_user and memberships, narrowed by network__in, let PostgreSQL guess
-    # the memberships per BIN from the install's average and spill a huge hash to disk in a
-    # national install. Each (message, BIN) row and each delivery appear once, and a delivery
-    # has at most one feedback, so the counts need no DISTINCT.
-    delivery = "message__deliveries"
-    deliveries = (
-        released.filter(Exists(_members_of_row_bin()))
-        .values("network")
-        .annotate(
-            deliveries=Count(delivery),
-            deliveries_sent=Count(delivery, filter=Q(**{f"{delivery}__state": DeliveryState.SENT})),
-            deliveries_bounced=Count(
-                delivery, filter=Q(**{f"{delivery}__state": DeliveryState.BOUNCED})
-            ),
-            feedback_useful=Count(
-                f"{delivery}__feedback", filter=Q(**{f"{delivery}__feedback__useful": True})
-            ),
-            feedback_not_useful=Count(
-                f"{delivery}__feedback", filter=Q(**{f"{delivery}__feedback__useful": False})
-            ),
-        )
-    )
+    deliveries = _deliveries_per_bin(released)
     handed_over_messages = (
         Message.targets.through.objects.filter(
             _any_period(periods, _in_period("network", "message__handed_over_at"))
