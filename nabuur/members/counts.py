@@ -5,7 +5,9 @@ from django.db import connection, connections, transaction
 from .models import Membership, StatusCount
 
 _TABLE = StatusCount._meta.db_table
-_SUMS = (
+# (status, memberships) of the BIN whose id is the parameter; also a part of the member list's
+# first query (members.staff_views).
+SUMS = (
     f"SELECT status, SUM(change) FROM {_TABLE} "  # noqa: S608 — a constant name
     "WHERE network_id = %s GROUP BY status HAVING SUM(change) <> 0"
 )
@@ -22,7 +24,7 @@ _FOLD_POSTGRESQL = (
 def status_counts(network):
     """{status: memberships of `network`}; statuses without any are left out."""
     with connection.cursor() as cursor:
-        cursor.execute(_SUMS, [network.pk])
+        cursor.execute(SUMS, [network.pk])
         return dict(cursor.fetchall())
 
 

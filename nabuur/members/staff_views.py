@@ -43,7 +43,7 @@ from nabuur.zones.site import use_zone
 
 from . import services
 from .addresses import locate
-from .counts import status_counts
+from .counts import SUMS
 from .export import member_list_csv, member_list_xlsx
 from .forms import (
     AssignAddressForm,
@@ -142,26 +142,40 @@ def _next_query(back, network):
 # The streets of the BIN's members, in Street's own order (its Meta.ordering), asked first by
 # every page of every member list, in SQL of our own: Django takes three times longer to build
 # it than the database takes to answer (docs/performance.md).
-_MEMBER_STREETS = (
-    f"SELECT id, name_nl, name_fr, name_de FROM {Street._meta.db_table} "  # noqa: S608
+# The streets where members of the BIN live (names only, in Street's order), for the search
+# form, and the BIN's memberships per status (counts.SUMS): every page of the list needs both,
+# so they come in one statement, each row marked by what it is (0 a street, 1 a status).
+_STREETS_AND_COUNTS = (
+    f"SELECT 0 AS kind, id, name_nl, name_fr, name_de, NULL, NULL "  # noqa: S608
+    f"FROM {Street._meta.db_table} "
     f"WHERE id IN (SELECT street_id FROM {Membership._meta.db_table} WHERE network_id = %s) "
-    f"ORDER BY {', '.join(Street._meta.ordering)}"
+    f"UNION ALL SELECT 1, NULL, NULL, NULL, NULL, sums.* FROM ({SUMS}) AS sums "
+    f"ORDER BY kind, {', '.join(Street._meta.ordering)}"
 )
+STREET_FIELDS = ("id", "name_nl", "name_fr", "name_de")
 
 
-def member_streets(network):
-    """The streets where members of `network` live (names only), in Street's order."""
-    return list(Street.objects.raw(_MEMBER_STREETS, [network.pk]))
+def streets_and_counts(network):
+    """(the streets where members of `network` live, with only their names; {status:
+    memberships of `network`}, statuses without any left out), in one query."""
+    streets, counts = [], {}
+    with connection.cursor() as cursor:
+        cursor.execute(_STREETS_AND_COUNTS, [network.pk, network.pk])
+        for kind, *street, status, count in cursor.fetchall():
+            if kind == 0:
+                streets.append(Street.from_db(connection.alias, STREET_FIELDS, street))
+            else:
+                counts[status] = count
+    return streets, counts
 
 
-def filtered_members(network, data):
+def filtered_members(network, data, streets):
     """(form, queryset) for the list's search, filters and sort; the query stays one query.
 
     A search word matches the person's folded name or e-mail (Membership.search_text, so 'maes'
-    finds 'Maës') or a street of the BIN by any of its names; the streets are the ones the form
-    lists, so matching them costs no query.
+    finds 'Maës') or a street of the BIN by any of its names; the `streets` are the ones the
+    form lists (streets_and_counts), so matching them costs no query.
     """
-    streets = member_streets(network)
     form = MemberSearchForm(data, streets=streets)
     form.is_valid()
     options = getattr(form, "cleaned_data", {})
@@ -357,8 +371,8 @@ def _page_rows(page_ids, order_by, *, counted=False):
 def member_list(request, slug):
     network = get_network_for(request.user, Capability.VIEW_MEMBERS, slug)
     use_zone(request, network.municipality.zone)
-    form, members = filtered_members(network, request.GET)
-    counts = status_counts(network)
+    streets, counts = streets_and_counts(network)
+    form, members = filtered_members(network, request.GET, streets)
     options = getattr(form, "cleaned_data", {})
     total = None
     # Without a search or a street the status counts already hold the number of rows.
@@ -621,7 +635,8 @@ def export(request, slug, file_format):
 
 @require_recent_login
 def _export_after_reauthentication(request, network, file_format):
-    _, members = filtered_members(network, request.GET)
+    streets, _counts = streets_and_counts(network)
+    _, members = filtered_members(network, request.GET, streets)
     rows = list(members.select_related("user", "street").only(*EXPORT_FIELDS))
     record_view(
         request,
