@@ -115,11 +115,8 @@ def add_members(networks, addresses, documents, total):
             if not batch:
                 continue
             insert_rows(User, [person for person, _ in batch])
-            user_ids = dict(
-                User.objects.filter(email__in=[person["email"] for person, _ in batch]).values_list(
-                    "email", "pk"
-                )
-            )
+            added_emails = [person["email"] for person, _ in batch]
+            user_ids = dict(User.objects.filter(email__in=added_emails).values_list("email", "pk"))
             insert_rows(
                 Membership,
                 [{**place, "user_id": user_ids[person["email"]]} for person, place in batch],

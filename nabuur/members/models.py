@@ -224,7 +224,7 @@ class StatusCount(models.Model):
     Triggers on Membership (migration 0011) add these rows whenever a statement inserts,
     deletes or moves memberships between BINs or statuses: on PostgreSQL one row per BIN and
     status for each statement, on SQLite one per membership. A BIN's count per status is the
-    sum of its rows (`counts.status_counts`): the member list reads a handful of rows instead
+    sum of its rows (`counts.SUMS`): the member list reads a handful of rows instead
     of counting 10,000 index entries on every page. The worker folds each BIN's rows into one
     per status (`counts.fold_status_counts`).
 

@@ -139,12 +139,11 @@ def _next_query(back, network):
     return "?next=" + quote(back, safe="/")
 
 
-# The streets of the BIN's members, in Street's own order (its Meta.ordering), asked first by
-# every page of every member list, in SQL of our own: Django takes three times longer to build
-# it than the database takes to answer (docs/performance.md).
-# The streets where members of the BIN live (names only, in Street's order), for the search
-# form, and the BIN's memberships per status (counts.SUMS): every page of the list needs both,
-# so they come in one statement, each row marked by what it is (0 a street, 1 a status).
+# The streets where members of the BIN live (names only, in Street's Meta.ordering), for the
+# search form, and the BIN's memberships per status (counts.SUMS): every page of the list needs
+# both, so they come in one statement, each row marked by what it is (0 a street, 1 a status).
+# SQL of our own: Django takes three times longer to build it than the database takes to answer
+# (docs/performance.md).
 _STREETS_AND_COUNTS = (
     f"SELECT 0 AS kind, id, name_nl, name_fr, name_de, NULL, NULL "  # noqa: S608
     f"FROM {Street._meta.db_table} "
